@@ -1,0 +1,531 @@
+"""Collaborations: the list (filtered, sorted and paged in SQL), the detail, and every write.
+
+Reads return plain rows or DataFrames of one page. Writes check the role, ask lib/rules.py,
+and write the change together with its activity event in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from lib import rules
+from lib.creators import validation_badges
+from lib.db import Cursor, Database, NotFound, utcnow
+from lib.models import (
+    MAX_NOTE_CHARS,
+    MAX_SHORT_TEXT_CHARS,
+    CollabStatus,
+    ContentType,
+    EventKind,
+    Role,
+    Terms,
+    User,
+)
+
+PAGE_SIZES = (25, 50, 100, 200)
+MAX_BATCH = 50_000  # a preview lists every row; beyond this, narrow the filter first
+
+# Sort keys the page offers, mapped to SQL. Status sorts by lifecycle, not alphabet.
+SORTS: dict[str, str] = {
+    "updated": "c.updated_at",
+    "created": "c.created_at",
+    "status": "CASE c.status WHEN 'pending' THEN 0 WHEN 'negotiating' THEN 1"
+    " WHEN 'fulfilling' THEN 2 WHEN 'completed' THEN 3 ELSE 4 END",
+    "compensation": "c.compensation",
+    "creator": "lower(cr.name)",
+}
+
+
+@dataclass(frozen=True)
+class CollabFilter:
+    search: str = ""
+    statuses: tuple[str, ...] = ()
+    client_id: int | None = None
+    campaign_id: int | None = None
+    tag: str | None = None
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None
+
+    def where(self) -> tuple[str, list[Any]]:
+        """The SQL condition over `c` (collaborations), `cr` (creators), `ca` (campaigns)."""
+        clauses, params = ["true"], []
+        term = self.search.strip().lstrip("@").lower()
+        if term:
+            clauses.append("(contains(lower(cr.name), ?) OR contains(lower(cr.handle), ?))")
+            params += [term, term]
+        if self.statuses:
+            clauses.append("c.status IN (SELECT unnest(?::VARCHAR[]))")
+            params.append([CollabStatus(s).value for s in self.statuses])
+        if self.client_id is not None:
+            clauses.append("ca.client_id = ?")
+            params.append(self.client_id)
+        if self.campaign_id is not None:
+            clauses.append("c.campaign_id = ?")
+            params.append(self.campaign_id)
+        if self.tag:
+            clauses.append("c.creator_id IN (SELECT creator_id FROM creator_tags WHERE tag = ?)")
+            params.append(self.tag)
+        if self.created_from:
+            clauses.append("c.created_at >= ?")
+            params.append(self.created_from)
+        if self.created_to:
+            clauses.append("c.created_at < ?")
+            params.append(self.created_to + dt.timedelta(days=1))
+        return " AND ".join(clauses), params
+
+    def check(self) -> None:
+        if self.created_from and self.created_to and self.created_to < self.created_from:
+            raise rules.RuleViolation(
+                f"The date range ends ({self.created_to}) before it starts ({self.created_from})."
+            )
+
+
+_FROM = (
+    " FROM collaborations c JOIN creators cr ON cr.id = c.creator_id"
+    " JOIN campaigns ca ON ca.id = c.campaign_id JOIN clients cl ON cl.id = ca.client_id"
+)
+
+
+@dataclass
+class CollabPage:
+    rows: pd.DataFrame
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def list_collaborations(
+    db: Database,
+    filt: CollabFilter,
+    sort: str = "updated",
+    descending: bool = True,
+    page: int = 1,
+    page_size: int = 50,
+) -> CollabPage:
+    """One page of collaborations matching `filt`, plus the total count."""
+    filt.check()
+    if sort not in SORTS:
+        raise rules.RuleViolation(f"Unknown sort {sort!r}; use one of {', '.join(SORTS)}.")
+    where, params = filt.where()
+    total = db.value(f"SELECT count(*){_FROM} WHERE {where}", params)
+    page = max(1, min(page, max(1, -(-total // page_size))))
+    order = (
+        f"{SORTS[sort]} {'DESC' if descending else 'ASC'}, c.id {'DESC' if descending else 'ASC'}"
+    )
+    rows = db.frame(
+        "SELECT c.id, cr.name AS creator, cr.handle, cr.platform, c.creator_id,"
+        " ca.name AS campaign, cl.name AS client, c.status,"
+        " c.compensation::DOUBLE AS compensation, c.currency, c.due_date,"
+        f" c.created_at, c.updated_at, c.version{_FROM} WHERE {where}"
+        f" ORDER BY {order} LIMIT ? OFFSET ?",
+        [*params, page_size, (page - 1) * page_size],
+    )
+    badges = validation_badges(db, [int(i) for i in rows["creator_id"].unique()])
+    rows.insert(3, "validation", rows["creator_id"].map(lambda i: badges[int(i)].value))
+    return CollabPage(rows=rows, total=total, page=page, page_size=page_size)
+
+
+def matching_versions(db: Database, filt: CollabFilter) -> dict[int, int]:
+    """Every collaboration matching `filt`, id -> version, for a batch edit of the whole filter."""
+    filt.check()
+    where, params = filt.where()
+    total = db.value(f"SELECT count(*){_FROM} WHERE {where}", params)
+    if total > MAX_BATCH:
+        raise rules.RuleViolation(
+            f"{total:,} collaborations match; a batch edit takes at most {MAX_BATCH:,}. "
+            "Narrow the filter first."
+        )
+    return dict(db.rows(f"SELECT c.id, c.version{_FROM} WHERE {where}", params))
+
+
+# --- batch status change ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowOutcome:
+    id: int
+    creator: str
+    campaign: str
+    current: str | None
+    version: int | None
+    ok: bool
+    message: str
+
+
+@dataclass
+class BatchPreview:
+    target: CollabStatus
+    reason: str | None
+    rows: list[RowOutcome]
+
+    @property
+    def valid(self) -> dict[int, int]:
+        """id -> version of the rows that will change, to hand back to apply_status_change."""
+        return {r.id: r.version for r in self.rows if r.ok and r.version is not None}
+
+    @property
+    def refused(self) -> list[RowOutcome]:
+        return [r for r in self.rows if not r.ok]
+
+
+@dataclass
+class BatchResult:
+    applied: list[int] = field(default_factory=list)
+    refused: dict[int, str] = field(default_factory=dict)
+
+    def summary(self, target: CollabStatus) -> str:
+        text = f"{len(self.applied):,} moved to {target.label}"
+        if self.refused:
+            text += f"; {len(self.refused):,} refused"
+        return text + "."
+
+
+def _load_for_change(cur: Cursor, ids: list[int]) -> dict[int, tuple[str, int, str, str]]:
+    rows = cur.execute(
+        "SELECT c.id, c.status, c.version, cr.name, ca.name FROM collaborations c"
+        " JOIN creators cr ON cr.id = c.creator_id JOIN campaigns ca ON ca.id = c.campaign_id"
+        " WHERE c.id IN (SELECT unnest(?::BIGINT[]))",
+        [ids],
+    ).fetchall()
+    return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+
+
+def _judge(
+    found: dict[int, tuple[str, int, str, str]],
+    ids: list[int],
+    target: CollabStatus,
+    reason: str | None,
+    expected: dict[int, int] | None,
+) -> list[RowOutcome]:
+    outcomes = []
+    for cid in ids:
+        if cid not in found:
+            outcomes.append(RowOutcome(cid, "", "", None, None, False, f"No collaboration #{cid}."))
+            continue
+        status, version, creator, campaign = found[cid]
+        if expected is not None and expected[cid] != version:
+            message, ok = "Changed since preview by someone else; preview again.", False
+        else:
+            try:
+                rules.check_collab_transition(status, target, reason)
+                message, ok = f"{CollabStatus(status).label} → {target.label}", True
+            except rules.RuleViolation as refusal:
+                message, ok = str(refusal), False
+        outcomes.append(RowOutcome(cid, creator, campaign, status, version, ok, message))
+    return outcomes
+
+
+def _check_batch_size(ids: list[int]) -> None:
+    if not ids:
+        raise rules.RuleViolation("Select at least one collaboration first.")
+    if len(ids) > MAX_BATCH:
+        raise rules.RuleViolation(f"A batch takes at most {MAX_BATCH:,} collaborations.")
+
+
+def preview_status_change(
+    db: Database, user: User, ids: list[int], target: CollabStatus | str, reason: str | None = None
+) -> BatchPreview:
+    """What moving `ids` to `target` would do, row by row; writes nothing."""
+    rules.require_role(user, Role.STAFF, "change collaboration statuses")
+    target = CollabStatus(target)
+    ids = list(dict.fromkeys(int(i) for i in ids))
+    _check_batch_size(ids)
+    with db.cursor() as cur:
+        found = _load_for_change(cur, ids)
+    return BatchPreview(target, reason, _judge(found, ids, target, reason, None))
+
+
+def apply_status_change(
+    db: Database,
+    user: User,
+    expected: dict[int, int],
+    target: CollabStatus | str,
+    reason: str | None = None,
+) -> BatchResult:
+    """Move the previewed rows (id -> version seen in the preview) to `target`.
+
+    Rows changed since the preview, or no longer allowed by the rules, are refused; the rest
+    change in one transaction, each with its own status_changed event.
+    """
+    rules.require_role(user, Role.STAFF, "change collaboration statuses")
+    target = CollabStatus(target)
+    ids = list(expected)
+    _check_batch_size(ids)
+    reason = reason.strip() if reason and reason.strip() else None
+
+    def change(cur: Cursor) -> BatchResult:
+        outcomes = _judge(_load_for_change(cur, ids), ids, target, reason, expected)
+        result = BatchResult(
+            applied=[o.id for o in outcomes if o.ok],
+            refused={o.id: o.message for o in outcomes if not o.ok},
+        )
+        if result.applied:
+            _write_status(
+                cur, user, result.applied, [o.current for o in outcomes if o.ok], target, reason
+            )
+        return result
+
+    return db.write(change)
+
+
+def _write_status(
+    cur: Cursor,
+    user: User,
+    ids: list[int],
+    from_statuses: list[str | None],
+    target: CollabStatus,
+    reason: str | None,
+) -> None:
+    now = utcnow()
+    cancel_reason = reason if target is CollabStatus.CANCELLED else None
+    cur.execute(
+        "UPDATE collaborations SET status = ?, cancel_reason = coalesce(?, cancel_reason),"
+        " version = version + 1, updated_at = ? WHERE id IN (SELECT unnest(?::BIGINT[]))",
+        [target.value, cancel_reason, now, ids],
+    )
+    cur.execute(
+        "INSERT INTO activity_events"
+        " (collab_id, occurred_at, actor, kind, from_status, to_status, text)"
+        " SELECT unnest(?::BIGINT[]), ?, ?, 'status_changed', unnest(?::VARCHAR[]), ?, ?",
+        [ids, now, user.username, from_statuses, target.value, reason],
+    )
+
+
+def change_status(
+    db: Database,
+    user: User,
+    collab_id: int,
+    version: int,
+    target: CollabStatus | str,
+    reason: str | None = None,
+) -> None:
+    """Change one collaboration's status; raise RuleViolation saying why when refused."""
+    result = apply_status_change(db, user, {int(collab_id): int(version)}, target, reason)
+    if result.refused:
+        raise rules.RuleViolation(result.refused[int(collab_id)])
+
+
+# --- detail ----------------------------------------------------------------
+
+
+def get_collaboration(db: Database, collab_id: int) -> dict[str, Any]:
+    """Everything the detail view shows about one collaboration, as a dict."""
+    with db.cursor() as cur:
+        cur.execute(
+            "SELECT c.*, cr.name AS creator, cr.handle, cr.platform, cr.email, cr.phone,"
+            " cr.address, cr.followers, cr.engagement_rate, ca.name AS campaign,"
+            " cl.name AS client, ca.start_date AS campaign_start, ca.end_date AS campaign_end"
+            f"{_FROM} WHERE c.id = ?",
+            [int(collab_id)],
+        )
+        row = cur.fetchone()
+        if row is None:
+            raise NotFound(f"There is no collaboration #{collab_id}.")
+        names = [d[0] for d in cur.description]
+    return dict(zip(names, row, strict=True))
+
+
+def timeline(db: Database, collab_id: int) -> pd.DataFrame:
+    """The activity events of one collaboration, newest first."""
+    return db.frame(
+        "SELECT occurred_at, actor, kind, from_status, to_status, amount::DOUBLE AS amount,"
+        " currency, text FROM activity_events WHERE collab_id = ?"
+        " ORDER BY occurred_at DESC, id DESC",
+        [int(collab_id)],
+    )
+
+
+def payments(db: Database, collab_id: int) -> pd.DataFrame:
+    return db.frame(
+        "SELECT paid_on, amount::DOUBLE AS amount, currency, reference, created_by"
+        " FROM payments WHERE collab_id = ? ORDER BY paid_on DESC, id DESC",
+        [int(collab_id)],
+    )
+
+
+def content(db: Database, collab_id: int) -> pd.DataFrame:
+    return db.frame(
+        "SELECT delivered_on, kind, url, created_by FROM content_items"
+        " WHERE collab_id = ? ORDER BY delivered_on DESC, id DESC",
+        [int(collab_id)],
+    )
+
+
+def shipments(db: Database, collab_id: int) -> pd.DataFrame:
+    return db.frame(
+        "SELECT item, carrier, tracking_number, status, exception_reason, shipped_on, delivered_on"
+        " FROM shipments WHERE collab_id = ? ORDER BY created_at DESC, id DESC",
+        [int(collab_id)],
+    )
+
+
+# --- single-collaboration actions -------------------------------------------
+
+
+def _require_collab(cur: Cursor, collab_id: int) -> tuple[str, int, str]:
+    row = cur.execute(
+        "SELECT status, version, currency FROM collaborations WHERE id = ?", [int(collab_id)]
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"There is no collaboration #{collab_id}.")
+    return row
+
+
+def _event(
+    cur: Cursor,
+    collab_id: int,
+    user: User,
+    kind: EventKind,
+    text: str | None = None,
+    amount: Decimal | None = None,
+    currency: str | None = None,
+) -> None:
+    cur.execute(
+        "INSERT INTO activity_events (collab_id, occurred_at, actor, kind, amount, currency, text)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [int(collab_id), utcnow(), user.username, kind.value, amount, currency, text],
+    )
+
+
+def _touch(cur: Cursor, collab_id: int) -> None:
+    """Mark the collaboration as updated. The version is left alone: it guards status and
+    terms, and a note or payment must not invalidate somebody's open batch preview."""
+    cur.execute("UPDATE collaborations SET updated_at = ? WHERE id = ?", [utcnow(), int(collab_id)])
+
+
+def add_note(db: Database, user: User, collab_id: int, text: str) -> None:
+    rules.require_role(user, Role.STAFF, "add notes")
+    note = rules.check_text(text, "The note", MAX_NOTE_CHARS)
+
+    def write(cur: Cursor) -> None:
+        _require_collab(cur, collab_id)
+        _event(cur, collab_id, user, EventKind.NOTE, note)
+        _touch(cur, collab_id)
+
+    db.write(write)
+
+
+def record_payment(
+    db: Database,
+    user: User,
+    collab_id: int,
+    amount: object,
+    currency: str,
+    paid_on: dt.date,
+    reference: str = "",
+) -> None:
+    rules.require_role(user, Role.STAFF, "record payments")
+    value = rules.check_amount(amount)
+    rules.check_currency(currency)
+    reference = rules.check_text(reference, "The reference", MAX_SHORT_TEXT_CHARS, required=False)
+    if paid_on > dt.date.today() + dt.timedelta(days=1):
+        raise rules.RuleViolation(f"The payment date {paid_on} is in the future.")
+
+    def write(cur: Cursor) -> None:
+        _require_collab(cur, collab_id)
+        cur.execute(
+            "INSERT INTO payments (collab_id, amount, currency, paid_on, reference, created_at,"
+            " created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [int(collab_id), value, currency, paid_on, reference, utcnow(), user.username],
+        )
+        text = f"Paid {value} {currency} on {paid_on}" + (
+            f" (ref {reference})" if reference else ""
+        )
+        _event(cur, collab_id, user, EventKind.PAYMENT, text, value, currency)
+        _touch(cur, collab_id)
+
+    db.write(write)
+
+
+def record_content(
+    db: Database,
+    user: User,
+    collab_id: int,
+    url: str,
+    kind: ContentType | str,
+    delivered_on: dt.date,
+) -> None:
+    rules.require_role(user, Role.STAFF, "record content")
+    link = rules.check_url(url)
+    try:
+        kind = ContentType(kind)
+    except ValueError:
+        raise rules.RuleViolation(f"Unknown content type {kind!r}.") from None
+    if delivered_on > dt.date.today() + dt.timedelta(days=1):
+        raise rules.RuleViolation(f"The delivery date {delivered_on} is in the future.")
+
+    def write(cur: Cursor) -> None:
+        _require_collab(cur, collab_id)
+        cur.execute(
+            "INSERT INTO content_items (collab_id, url, kind, delivered_on, created_at, created_by)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [int(collab_id), link, kind.value, delivered_on, utcnow(), user.username],
+        )
+        _event(cur, collab_id, user, EventKind.CONTENT_DELIVERED, f"{kind.value}: {link}")
+        _touch(cur, collab_id)
+
+    db.write(write)
+
+
+def update_terms(db: Database, user: User, collab_id: int, version: int, terms: Terms) -> None:
+    """Replace the terms; refused when someone changed the collaboration since it was loaded."""
+    rules.require_role(user, Role.STAFF, "edit terms")
+    deliverables = rules.check_text(terms.deliverables, "The deliverables", MAX_NOTE_CHARS)
+    conditions = rules.check_text(
+        terms.conditions, "The conditions", MAX_NOTE_CHARS, required=False
+    )
+    compensation = rules.check_compensation(terms.compensation)
+    rules.check_currency(terms.currency)
+    rules.check_date_order(terms.start_date, terms.due_date)
+
+    def write(cur: Cursor) -> None:
+        status, current_version, _ = _require_collab(cur, collab_id)
+        if current_version != version:
+            raise rules.RuleViolation(
+                "Someone changed this collaboration since you opened it; reload and edit again."
+            )
+        if status in ("completed", "cancelled"):
+            raise rules.RuleViolation(f"The collaboration is {status}; its terms are final.")
+        cur.execute(
+            "UPDATE collaborations SET deliverables = ?, compensation = ?, currency = ?,"
+            " start_date = ?, due_date = ?, conditions = ?, version = version + 1, updated_at = ?"
+            " WHERE id = ?",
+            [
+                deliverables,
+                compensation,
+                terms.currency,
+                terms.start_date,
+                terms.due_date,
+                conditions,
+                utcnow(),
+                int(collab_id),
+            ],
+        )
+        _event(
+            cur,
+            collab_id,
+            user,
+            EventKind.TERMS_CHANGED,
+            f"Terms: {deliverables}; {compensation} {terms.currency}",
+        )
+
+    db.write(write)
+
+
+def campaigns_for_filter(db: Database, client_id: int | None = None) -> list[tuple[int, str]]:
+    if client_id is None:
+        return db.rows("SELECT id, name FROM campaigns ORDER BY name")
+    return db.rows("SELECT id, name FROM campaigns WHERE client_id = ? ORDER BY name", [client_id])
+
+
+def clients_for_filter(db: Database) -> list[tuple[int, str]]:
+    return db.rows("SELECT id, name FROM clients ORDER BY name")

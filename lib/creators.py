@@ -1,0 +1,91 @@
+"""Creators: tags, the validation badge and its manual override."""
+
+from __future__ import annotations
+
+from lib import rules
+from lib.db import Cursor, Database, NotFound
+from lib.models import MAX_TAG_CHARS, CreatorFacts, Role, User, ValidationStatus
+
+
+def validation_badges(db: Database, creator_ids: list[int]) -> dict[int, ValidationStatus]:
+    """The badge of each creator, from its facts and lib.rules.creator_validation.
+
+    Meant for one page of rows: the duplicate-handle check looks only at these creators' handles.
+    """
+    if not creator_ids:
+        return {}
+    rows = db.rows(
+        "WITH page AS (SELECT * FROM creators WHERE id IN (SELECT unnest(?::BIGINT[]))),"
+        " shared AS (SELECT lower(c.handle) AS handle, c.platform FROM creators c"
+        "   WHERE (lower(c.handle), c.platform) IN (SELECT (lower(handle), platform) FROM page)"
+        "   GROUP BY ALL HAVING count(*) > 1)"
+        " SELECT p.id, p.email, p.phone, p.address, p.followers, p.engagement_rate,"
+        "  p.validation_override, s.handle IS NOT NULL"
+        " FROM page p LEFT JOIN shared s ON s.handle = lower(p.handle) AND s.platform = p.platform",
+        [creator_ids],
+    )
+    return {
+        r[0]: rules.creator_validation(CreatorFacts(r[1], r[2], r[3], r[4], r[5], r[7]), r[6])
+        for r in rows
+    }
+
+
+def tags_of(db: Database, creator_id: int) -> list[str]:
+    return [
+        r[0]
+        for r in db.rows(
+            "SELECT tag FROM creator_tags WHERE creator_id = ? ORDER BY tag", [int(creator_id)]
+        )
+    ]
+
+
+def all_tags(db: Database) -> list[str]:
+    return [r[0] for r in db.rows("SELECT DISTINCT tag FROM creator_tags ORDER BY tag")]
+
+
+def _require_creator(cur: Cursor, creator_id: int) -> None:
+    if not cur.execute("SELECT 1 FROM creators WHERE id = ?", [int(creator_id)]).fetchone():
+        raise NotFound(f"There is no creator #{creator_id}.")
+
+
+def add_tag(db: Database, user: User, creator_id: int, tag: str) -> str:
+    rules.require_role(user, Role.STAFF, "tag creators")
+    tag = rules.check_text(tag, "The tag", MAX_TAG_CHARS)
+
+    def write(cur: Cursor) -> None:
+        _require_creator(cur, creator_id)
+        cur.execute(
+            "INSERT INTO creator_tags (creator_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            [int(creator_id), tag],
+        )
+
+    db.write(write)
+    return tag
+
+
+def remove_tag(db: Database, user: User, creator_id: int, tag: str) -> None:
+    rules.require_role(user, Role.STAFF, "untag creators")
+
+    def write(cur: Cursor) -> None:
+        _require_creator(cur, creator_id)
+        cur.execute(
+            "DELETE FROM creator_tags WHERE creator_id = ? AND tag = ?", [int(creator_id), tag]
+        )
+
+    db.write(write)
+
+
+def set_validation_override(
+    db: Database, user: User, creator_id: int, status: ValidationStatus | str | None
+) -> None:
+    """Pin a creator's badge by hand, or hand it back to the rule with None."""
+    rules.require_role(user, Role.STAFF, "override a creator's validation")
+    value = ValidationStatus(status).value if status else None
+
+    def write(cur: Cursor) -> None:
+        _require_creator(cur, creator_id)
+        cur.execute(
+            "UPDATE creators SET validation_override = ? WHERE id = ?", [value, int(creator_id)]
+        )
+
+    db.write(write)

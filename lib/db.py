@@ -1,0 +1,150 @@
+"""The DuckDB store: one connection per process, a fresh cursor per query or transaction.
+
+Schema changes are numbered SQL files in lib/migrations/, applied in order at start-up and
+recorded in `schema_version`, so opening a database twice (or an old one) is always safe.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any, TypeVar
+
+import duckdb
+import pandas as pd
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+WRITE_RETRIES = 8
+
+T = TypeVar("T")
+Cursor = duckdb.DuckDBPyConnection
+
+
+class NotFound(LookupError):
+    """An id that names nothing; the message says which."""
+
+
+class ConcurrentEditError(RuntimeError):
+    """A write kept colliding with other people's writes and was given up; nothing was saved."""
+
+
+def utcnow() -> dt.datetime:
+    """Now, in UTC, without tzinfo: every TIMESTAMP column holds UTC."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+class Database:
+    """The process's single connection to one database file."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = duckdb.connect(str(path))
+        self._migrate_lock = threading.Lock()
+        self.migrate()
+
+    def close(self) -> None:
+        self._conn.close()
+
+    # --- reads -------------------------------------------------------------
+
+    def cursor(self) -> Cursor:
+        return self._conn.cursor()
+
+    def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple]:
+        with self.cursor() as cur:
+            return cur.execute(sql, params).fetchall()
+
+    def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> tuple | None:
+        with self.cursor() as cur:
+            return cur.execute(sql, params).fetchone()
+
+    def value(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+        row = self.one(sql, params)
+        return row[0] if row else None
+
+    def frame(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> pd.DataFrame:
+        with self.cursor() as cur:
+            return cur.execute(sql, params).df()
+
+    # --- writes ------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        """One transaction on a fresh cursor: committed on success, rolled back on any error."""
+        with self.cursor() as cur:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+                cur.execute("COMMIT")
+            except BaseException:
+                # DuckDB has already aborted a transaction that hit a conflict.
+                with suppress(duckdb.Error):
+                    cur.execute("ROLLBACK")
+                raise
+
+    def write(self, work: Callable[[Cursor], T], retries: int = WRITE_RETRIES) -> T:
+        """Run `work` in a transaction, retrying when a concurrent write conflicts.
+
+        `work` must re-read what it depends on, since a retry starts from a fresh snapshot.
+        Rule and permission errors are not retried: they go straight to the caller.
+        """
+        for attempt in range(retries + 1):
+            try:
+                with self.transaction() as cur:
+                    return work(cur)
+            except duckdb.TransactionException as conflict:
+                if attempt == retries:
+                    raise ConcurrentEditError(
+                        "Other people were changing the same records at the same moment; "
+                        "nothing was saved. Try again."
+                    ) from conflict
+                time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    # --- schema ------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        return self.value("SELECT coalesce(max(version), 0) FROM schema_version") or 0
+
+    def migrate(self) -> list[int]:
+        """Apply the migrations this database has not had yet; return their numbers."""
+        with self._migrate_lock, self.cursor() as cur:
+            cur.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY,"
+                " name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+            )
+            done = {row[0] for row in cur.execute("SELECT version FROM schema_version").fetchall()}
+            applied = []
+            for number, name, sql in _migrations():
+                if number in done:
+                    continue
+                cur.execute("BEGIN TRANSACTION")
+                try:
+                    cur.execute(sql)
+                    cur.execute(
+                        "INSERT INTO schema_version VALUES (?, ?, ?)", [number, name, utcnow()]
+                    )
+                    cur.execute("COMMIT")
+                except BaseException:
+                    cur.execute("ROLLBACK")
+                    raise
+                applied.append(number)
+            return applied
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    found = []
+    for file in sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9]_*.sql")):
+        found.append((int(file.name[:3]), file.stem, file.read_text()))
+    return found
+
+
+def placeholders_for(values: Sequence[Any]) -> str:
+    return ", ".join("?" for _ in values)

@@ -1,0 +1,135 @@
+"""Domain types: statuses, roles and the records the services hand to pages.
+
+Pure: imports nothing from the rest of the project and does no I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+
+class CollabStatus(StrEnum):
+    PENDING = "pending"
+    NEGOTIATING = "negotiating"
+    FULFILLING = "fulfilling"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+# The lifecycle order; cancelled stands outside it.
+COLLAB_LIFECYCLE: tuple[CollabStatus, ...] = (
+    CollabStatus.PENDING,
+    CollabStatus.NEGOTIATING,
+    CollabStatus.FULFILLING,
+    CollabStatus.COMPLETED,
+)
+COLLAB_FINAL: frozenset[CollabStatus] = frozenset({CollabStatus.COMPLETED, CollabStatus.CANCELLED})
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    IN_TRANSIT = "in_transit"
+    DELIVERED = "delivered"
+    EXCEPTION = "exception"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Role(StrEnum):
+    """Staff roles, weakest first; each role may do everything the ones before it may."""
+
+    VIEWER = "viewer"
+    STAFF = "staff"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+    def at_least(self, other: Role) -> bool:
+        return self.rank >= other.rank
+
+
+class ValidationStatus(StrEnum):
+    VERIFIED = "verified"
+    NEEDS_REVIEW = "needs_review"
+    FLAGGED = "flagged"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class EventKind(StrEnum):
+    CREATED = "created"
+    STATUS_CHANGED = "status_changed"
+    PAYMENT = "payment"
+    CONTENT_DELIVERED = "content_delivered"
+    NOTE = "note"
+    DELIVERY_CHANGED = "delivery_changed"
+    TERMS_CHANGED = "terms_changed"
+
+
+class ContentType(StrEnum):
+    POST = "post"
+    STORY = "story"
+    REEL = "reel"
+    VIDEO = "video"
+    SHORT = "short"
+    OTHER = "other"
+
+
+CURRENCIES: tuple[str, ...] = ("EUR", "USD", "GBP", "CHF", "SEK")
+PLATFORMS: tuple[str, ...] = ("instagram", "tiktok", "youtube", "twitch", "pinterest")
+
+# Size limits for free text, enforced by lib/rules.py before anything is written.
+MAX_NOTE_CHARS = 5_000
+MAX_REASON_CHARS = 1_000
+MAX_SHORT_TEXT_CHARS = 200
+MAX_TAG_CHARS = 40
+MAX_URL_CHARS = 2_000
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    name: str
+    email: str
+    role: Role
+    disabled: bool = False
+
+    def can(self, role: Role) -> bool:
+        return self.role.at_least(role)
+
+
+@dataclass(frozen=True)
+class Terms:
+    deliverables: str
+    compensation: Decimal
+    currency: str
+    start_date: dt.date | None
+    due_date: dt.date | None
+    conditions: str
+
+
+@dataclass(frozen=True)
+class CreatorFacts:
+    """What the validation rule looks at for one creator."""
+
+    email: str | None
+    phone: str | None
+    address: str | None
+    followers: int
+    engagement_rate: float
+    handle_shared: bool

@@ -1,0 +1,214 @@
+"""Staff accounts: passwords (bcrypt), roles, lock-out after repeated failures, admin actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+import bcrypt
+
+from lib import rules
+from lib.db import Cursor, Database, NotFound, utcnow
+from lib.models import Role, User
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = dt.timedelta(minutes=15)
+UNUSABLE_PREFIX = "!"  # a password_hash starting with this never matches (demo accounts)
+
+# The command line acts as this admin: whoever runs it already holds the database file.
+CLI_ADMIN = User(id=0, username="cli", name="Command line", email="", role=Role.ADMIN)
+
+_USER_COLUMNS = "id, username, name, email, role, disabled"
+
+
+class LoginRefused(Exception):
+    """A login attempt that must not go through; the message is safe to show."""
+
+
+def hash_password(password: str) -> str:
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
+
+
+def _matches(password: str, password_hash: str) -> bool:
+    if not password_hash or password_hash.startswith(UNUSABLE_PREFIX):
+        return False
+    try:
+        return bcrypt.checkpw(password.encode(), password_hash.encode())
+    except ValueError:
+        return False
+
+
+def random_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def _user(row: tuple) -> User:
+    return User(row[0], row[1], row[2], row[3], Role(row[4]), bool(row[5]))
+
+
+# --- reads -----------------------------------------------------------------
+
+
+def get_user(db: Database, username: str) -> User | None:
+    row = db.one(f"SELECT {_USER_COLUMNS} FROM users WHERE username = ?", [username])
+    return _user(row) if row else None
+
+
+def list_users(db: Database) -> list[User]:
+    return [_user(r) for r in db.rows(f"SELECT {_USER_COLUMNS} FROM users ORDER BY username")]
+
+
+def count_users(db: Database) -> int:
+    return db.value("SELECT count(*) FROM users")
+
+
+def login_credentials(db: Database) -> dict:
+    """Enabled accounts in the shape streamlit-authenticator expects.
+
+    Disabled accounts are left out, so a login cookie of a disabled user no longer works.
+    """
+    rows = db.rows(
+        "SELECT username, name, email, password_hash, role FROM users WHERE NOT disabled"
+    )
+    return {
+        "usernames": {
+            u: {"name": n, "email": e, "password": h, "roles": [r]} for u, n, e, h, r in rows
+        }
+    }
+
+
+# --- login -----------------------------------------------------------------
+
+
+def attempt_login(db: Database, username: str, password: str) -> bool:
+    """Check a password, counting failures in the database.
+
+    Returns False for a wrong username or password. Raises LoginRefused for a locked account,
+    or for a disabled one when the password was right (so strangers learn nothing from it).
+    """
+
+    def check(cur: Cursor) -> bool | str:
+        row = cur.execute(
+            "SELECT password_hash, disabled, failed_logins, locked_until FROM users"
+            " WHERE username = ?",
+            [username],
+        ).fetchone()
+        if row is None:
+            return False
+        password_hash, disabled, failed, locked_until = row
+        now = utcnow()
+        if locked_until and locked_until > now:
+            return f"locked:{locked_until:%H:%M} UTC"
+        if _matches(password, password_hash):
+            cur.execute(
+                "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = ?",
+                [username],
+            )
+            return "disabled" if disabled else True
+        failed = failed + 1
+        lock = now + LOCKOUT if failed >= MAX_FAILED_LOGINS else None
+        cur.execute(
+            "UPDATE users SET failed_logins = ?, locked_until = ? WHERE username = ?",
+            [0 if lock else failed, lock, username],
+        )
+        return f"locked:{lock:%H:%M} UTC" if lock else False
+
+    outcome = db.write(check)
+    if outcome == "disabled":
+        raise LoginRefused("This account is disabled. Ask an admin to enable it.")
+    if isinstance(outcome, str):
+        until = outcome.removeprefix("locked:")
+        raise LoginRefused(
+            f"Too many failed logins: this account is locked until {until}. "
+            "Try again then, or ask an admin to reset the password."
+        )
+    return outcome
+
+
+# --- admin actions ---------------------------------------------------------
+
+
+def add_user(
+    db: Database,
+    actor: User,
+    username: str,
+    name: str,
+    role: Role | str,
+    password: str,
+    email: str = "",
+) -> User:
+    rules.require_role(actor, Role.ADMIN, "add users")
+    username = rules.check_username(username)
+    name = rules.check_text(name, "The name", 100)
+    role = rules.check_role(role)
+    email = rules.check_email(email, required=False)
+    password_hash = hash_password(rules.check_password(password))
+
+    def insert(cur: Cursor) -> None:
+        if cur.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
+            raise rules.RuleViolation(f"The username {username!r} is taken; choose another.")
+        cur.execute(
+            "INSERT INTO users (username, name, email, role, password_hash, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [username, name, email, role.value, password_hash, utcnow()],
+        )
+
+    db.write(insert)
+    return get_user(db, username)  # type: ignore[return-value]
+
+
+def _update_user(db: Database, username: str, sql_set: str, params: list) -> None:
+    def update(cur: Cursor) -> None:
+        if not cur.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
+            raise NotFound(f"There is no user {username!r}.")
+        cur.execute(f"UPDATE users SET {sql_set} WHERE username = ?", [*params, username])
+
+    db.write(update)
+
+
+def _count_active_admins(db: Database, except_username: str) -> int:
+    return db.value(
+        "SELECT count(*) FROM users WHERE role = 'admin' AND NOT disabled AND username <> ?",
+        [except_username],
+    )
+
+
+def set_role(db: Database, actor: User, username: str, role: Role | str) -> None:
+    rules.require_role(actor, Role.ADMIN, "change roles")
+    role = rules.check_role(role)
+    if role is not Role.ADMIN and _count_active_admins(db, username) == 0:
+        raise rules.RuleViolation("This is the last active admin; make someone else admin first.")
+    _update_user(db, username, "role = ?", [role.value])
+
+
+def reset_password(db: Database, actor: User, username: str, password: str) -> None:
+    rules.require_role(actor, Role.ADMIN, "reset passwords")
+    password_hash = hash_password(rules.check_password(password))
+    _update_user(
+        db, username, "password_hash = ?, failed_logins = 0, locked_until = NULL", [password_hash]
+    )
+
+
+def set_disabled(db: Database, actor: User, username: str, disabled: bool) -> None:
+    rules.require_role(actor, Role.ADMIN, "disable users")
+    if disabled and username == actor.username:
+        raise rules.RuleViolation("You cannot disable your own account.")
+    if disabled and _count_active_admins(db, username) == 0:
+        raise rules.RuleViolation("This is the last active admin; make someone else admin first.")
+    _update_user(db, username, "disabled = ?", [disabled])
+
+
+def ensure_first_admin(db: Database, username: str = "admin") -> str | None:
+    """Create the first admin with a random password when there are no login-capable users.
+
+    Returns the password (to print once), or None when an admin could already log in.
+    """
+    usable = db.value(
+        "SELECT count(*) FROM users WHERE role = 'admin' AND NOT starts_with(password_hash, ?)",
+        [UNUSABLE_PREFIX],
+    )
+    if usable:
+        return None
+    password = random_password()
+    add_user(db, CLI_ADMIN, username, "Administrator", Role.ADMIN, password)
+    return password

@@ -1,0 +1,126 @@
+"""Shared fixtures: a fresh database file per test, users of every role, a small fixed world."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from lib import users
+from lib.db import Database
+from lib.models import Role, User
+
+PASSWORD = "correct-horse-battery"  # test accounts only; created fresh in each temp database
+T0 = dt.datetime(2026, 3, 2, 9, 0)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    database = Database(tmp_path / "test.duckdb")
+    yield database
+    database.close()
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    """PASSWORD hashed once: bcrypt is slow on purpose, and the fixtures need it often."""
+    return users.hash_password(PASSWORD)
+
+
+@pytest.fixture
+def people(db: Database, password_hash: str) -> dict[Role, User]:
+    """One enabled user per role, all with PASSWORD; usernames are the role names."""
+    for role in Role:
+        db.value(
+            "INSERT INTO users (username, name, email, role, password_hash, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            [role.value, role.value.title(), f"{role.value}@agency.test", role.value,
+             password_hash, T0],
+        )
+    return {role: users.get_user(db, role.value) for role in Role}  # type: ignore[misc]
+
+
+@dataclass
+class World:
+    """Ids of the small fixed data set, to assert against by name."""
+
+    clients: dict[str, int]
+    campaigns: dict[str, int]
+    creators: dict[str, int]
+    collabs: dict[str, int]
+
+
+def add_collab(
+    db: Database, campaign_id: int, creator_id: int, status: str = "pending",
+    created: dt.datetime = T0, compensation: float = 500.0,
+) -> int:
+    reason = "test set-up" if status == "cancelled" else None
+    return db.value(
+        "INSERT INTO collaborations (campaign_id, creator_id, status, deliverables, compensation,"
+        " currency, start_date, due_date, cancel_reason, created_at, updated_at)"
+        " VALUES (?, ?, ?, '1 post', ?, 'EUR', ?, ?, ?, ?, ?) RETURNING id",
+        [campaign_id, creator_id, status, compensation, created.date(),
+         created.date() + dt.timedelta(days=30), reason, created, created],
+    )
+
+
+@pytest.fixture
+def world(db: Database, people: dict[Role, User]) -> World:
+    """2 clients, 3 campaigns, 4 creators and 8 collaborations in every status."""
+
+    def insert(sql: str, params: list) -> int:
+        return db.value(sql + " RETURNING id", params)
+
+    clients = {n: insert("INSERT INTO clients (name) VALUES (?)", [n]) for n in ("Acme", "Globex")}
+    campaigns = {}
+    for name, client in (("Spring", "Acme"), ("Summer", "Acme"), ("Launch", "Globex")):
+        campaigns[name] = insert(
+            "INSERT INTO campaigns (client_id, name, owner_id, start_date, end_date, budget,"
+            " created_at) VALUES (?, ?, ?, '2026-03-01', '2026-06-30', 10000, ?)",
+            [clients[client], name, people[Role.MANAGER].id, T0],
+        )
+    creators = {}
+    for name, handle, email in (
+        ("Ada Lovelace", "ada", "ada@example.com"),
+        ("Grace Hopper", "grace", "grace@example.com"),
+        ("Linus Field", "linus", None),
+        ("Mary Shelley", "ada", "mary@example.com"),  # shares a handle with Ada: flagged
+    ):
+        creators[name.split()[0]] = insert(
+            "INSERT INTO creators (name, handle, platform, email, phone, address, followers,"
+            " engagement_rate, created_at) VALUES (?, ?, 'instagram', ?, '+49 30 1234',"
+            " 'Main St 1, Berlin', 12000, 3.5, ?)",
+            [name, handle, email, T0],
+        )
+    db.value("INSERT INTO creator_tags VALUES (?, 'Top Performer') RETURNING 1", [creators["Grace"]])
+    plan = [
+        ("ada_spring", "Spring", "Ada", "pending", 0),
+        ("grace_spring", "Spring", "Grace", "negotiating", 1),
+        ("linus_spring", "Spring", "Linus", "fulfilling", 2),
+        ("mary_spring", "Spring", "Mary", "completed", 3),
+        ("ada_summer", "Summer", "Ada", "cancelled", 4),
+        ("grace_summer", "Summer", "Grace", "pending", 5),
+        ("linus_launch", "Launch", "Linus", "negotiating", 6),
+        ("grace_launch", "Launch", "Grace", "fulfilling", 7),
+    ]
+    collabs = {
+        key: add_collab(db, campaigns[camp], creators[who], status,
+                        T0 + dt.timedelta(days=day), 100.0 * (day + 1))
+        for key, camp, who, status, day in plan
+    }
+    return World(clients, campaigns, creators, collabs)
+
+
+def status_of(db: Database, collab_id: int) -> tuple[str, int]:
+    return db.one("SELECT status, version FROM collaborations WHERE id = ?", [collab_id])
+
+
+def event_count(db: Database, collab_id: int | None = None, kind: str = "status_changed") -> int:
+    if collab_id is None:
+        return db.value("SELECT count(*) FROM activity_events WHERE kind = ?", [kind])
+    return db.value(
+        "SELECT count(*) FROM activity_events WHERE collab_id = ? AND kind = ?", [collab_id, kind]
+    )
