@@ -1,0 +1,36 @@
+"""Collabdesk: the entry point. Login gate, then the pages the user's role may see."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lib import web
+from lib.models import Role
+
+st.set_page_config(page_title="Collabdesk", page_icon="🤝", layout="wide")
+
+db = web.database()
+user = web.login_gate(db)
+
+# Pages a role may not see are left out of the navigation, so their URLs do not resolve either.
+PAGES: list[tuple[str, str, str, Role, bool]] = [
+    # file, title, icon, lowest role, shown in the menu
+    ("pages/collaborations.py", "Collaborations", ":material/handshake:", Role.VIEWER, True),
+    ("pages/collaboration.py", "Collaboration", ":material/description:", Role.VIEWER, False),
+    ("pages/users.py", "Users", ":material/manage_accounts:", Role.ADMIN, True),
+]
+pages = [
+    st.Page(
+        file, title=title, icon=icon, default=(i == 0), visibility="visible" if shown else "hidden"
+    )
+    for i, (file, title, icon, role, shown) in enumerate(PAGES)
+    if user.can(role)
+]
+navigation = st.navigation(pages)
+
+with st.sidebar:
+    st.markdown(f"**{user.name}**  \n{user.role.value.title()}")
+    web.logout_button()
+
+web.show_flashes()
+navigation.run()

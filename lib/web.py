@@ -1,0 +1,141 @@
+"""Streamlit glue shared by app.py and the pages: the connection, the login gate, badges.
+
+Nothing here decides a rule or runs SQL; it only connects Streamlit to the services.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import streamlit as st
+import streamlit_authenticator as stauth
+from streamlit_authenticator.utilities.exceptions import LoginError
+
+from lib import config, users
+from lib.db import ConcurrentEditError, Database, NotFound
+from lib.models import CollabStatus, Role, User, ValidationStatus
+from lib.rules import RuleViolation
+
+T = TypeVar("T")
+
+STATUS_BADGES: dict[str, str] = {
+    CollabStatus.PENDING: "⚪ Pending",
+    CollabStatus.NEGOTIATING: "🟡 Negotiating",
+    CollabStatus.FULFILLING: "🔵 Fulfilling",
+    CollabStatus.COMPLETED: "🟢 Completed",
+    CollabStatus.CANCELLED: "🔴 Cancelled",
+}
+STATUS_COLORS: dict[str, str] = {
+    CollabStatus.PENDING: "gray",
+    CollabStatus.NEGOTIATING: "orange",
+    CollabStatus.FULFILLING: "blue",
+    CollabStatus.COMPLETED: "green",
+    CollabStatus.CANCELLED: "red",
+}
+VALIDATION_BADGES: dict[str, str] = {
+    ValidationStatus.VERIFIED: "✅ Verified",
+    ValidationStatus.NEEDS_REVIEW: "🟠 Needs review",
+    ValidationStatus.FLAGGED: "🚩 Flagged",
+}
+
+
+@st.cache_resource(show_spinner=False)
+def _open(path: str) -> Database:
+    return Database(path)
+
+
+def database() -> Database:
+    """The process's one connection to COLLABDESK_DB (cached across reruns and sessions)."""
+    return _open(str(config.db_path()))
+
+
+def login_gate(db: Database) -> User:
+    """Show the login form until someone logs in; return the logged-in, enabled user."""
+    authenticator = stauth.Authenticate(
+        users.login_credentials(db),
+        config.COOKIE_NAME,
+        config.cookie_key(db.path),
+        config.COOKIE_EXPIRY_DAYS,
+        auto_hash=False,
+    )
+    # Passwords are checked by lib.users, which counts failures and locks accounts in the
+    # database (the library's own counter lives in the session and resets on reload).
+    model = authenticator.authentication_controller.authentication_model
+    model.check_credentials = lambda username, password: users.attempt_login(db, username, password)
+    st.session_state["authenticator"] = authenticator
+    showing_form = not st.session_state.get("authentication_status")
+    if showing_form:
+        st.title("Collabdesk")
+        st.caption("Creator collaborations across every client campaign.")
+    try:
+        authenticator.login(location="main", key="login")
+    except (users.LoginRefused, LoginError) as refusal:
+        st.error(str(refusal))
+        st.stop()
+    if st.session_state.get("authentication_status") is False:
+        st.error("Wrong username or password.")
+    if not st.session_state.get("authentication_status"):
+        st.stop()
+    user = users.get_user(db, st.session_state["username"])
+    if user is None or user.disabled:
+        authenticator.logout(location="unrendered")
+        st.error("This account is disabled. Ask an admin to enable it.")
+        st.stop()
+    st.session_state["user"] = user
+    if showing_form:
+        st.rerun()  # the form was drawn before the login went through; start clean
+    return user
+
+
+def logout_button() -> None:
+    authenticator = st.session_state.get("authenticator")
+    if authenticator is not None:
+        authenticator.logout("Log out", location="sidebar", key="logout")
+
+
+def current_user() -> User:
+    """The logged-in user, set by app.py's login gate before any page runs."""
+    user = st.session_state.get("user")
+    if user is None:
+        st.error("Please log in.")
+        st.stop()
+    return user
+
+
+def require_page_role(role: Role) -> User:
+    """Stop the page for users below `role` (app.py hides such pages already)."""
+    user = current_user()
+    if not user.can(role):
+        st.error(f"This page needs the {role.value} role.")
+        st.stop()
+    return user
+
+
+def attempt(action: Callable[[], T]) -> T | None:
+    """Run a service call; show a refusal as a message a person can act on, and return None."""
+    try:
+        return action()
+    except (RuleViolation, PermissionError, NotFound, ConcurrentEditError) as refusal:
+        st.error(str(refusal))
+        return None
+
+
+def ok(action: Callable[[], object]) -> bool:
+    """Run a service call for its effect; True when it went through, else show why not."""
+    try:
+        action()
+    except (RuleViolation, PermissionError, NotFound, ConcurrentEditError) as refusal:
+        st.error(str(refusal))
+        return False
+    return True
+
+
+def flash(message: str, icon: str = "✅") -> None:
+    """A toast that survives the rerun that follows an action."""
+    st.session_state.setdefault("_flash", []).append((message, icon))
+
+
+def show_flashes() -> None:
+    for message, icon in st.session_state.pop("_flash", []):
+        st.toast(message, icon=icon)

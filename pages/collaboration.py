@@ -1,0 +1,186 @@
+"""One collaboration: creator, campaign, terms, status, timeline, and the actions on it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import streamlit as st
+
+from lib import collaborations as collabs
+from lib import creators, rules, web
+from lib.models import CURRENCIES, CollabStatus, ContentType, Role, Terms, ValidationStatus
+
+db = web.database()
+user = web.current_user()
+can_edit = user.can(Role.STAFF)
+
+
+def chosen_id() -> int | None:
+    raw = st.query_params.get("id", "")
+    typed = st.number_input(
+        "Collaboration #",
+        min_value=1,
+        step=1,
+        value=int(raw) if raw.isdigit() else None,
+        key="detail_id",
+    )
+    if typed is not None and str(typed) != raw:
+        st.query_params["id"] = str(typed)
+    return int(typed) if typed else None
+
+
+def header(c: dict[str, Any]) -> None:
+    st.title(f"{c['creator']} × {c['campaign']}")
+    badge = creators.validation_badges(db, [c["creator_id"]])[c["creator_id"]]
+    cols = st.columns([1, 1, 4])
+    with cols[0]:
+        st.badge(CollabStatus(c["status"]).label, color=web.STATUS_COLORS[c["status"]])
+    with cols[1]:
+        st.badge(
+            badge.label,
+            color={"verified": "green", "needs_review": "orange", "flagged": "red"}[badge.value],
+        )
+    cols[2].caption(
+        f"#{c['id']} · {c['client']} · created {c['created_at']:%Y-%m-%d}"
+        f" · updated {c['updated_at']:%Y-%m-%d %H:%M} UTC · version {c['version']}"
+    )
+    if c["cancel_reason"]:
+        st.warning(f"Cancelled: {c['cancel_reason']}", icon="⛔")
+
+
+def creator_panel(c: dict[str, Any]) -> None:
+    st.subheader("Creator")
+    st.text(f"{c['creator']} · @{c['handle']} on {c['platform']}")
+    st.text(f"{c['followers']:,} followers · {c['engagement_rate']:.2f}% engagement")
+    st.text(
+        f"E-mail: {c['email'] or '—'}\nPhone: {c['phone'] or '—'}\nAddress: {c['address'] or '—'}"
+    )
+    tags = creators.tags_of(db, c["creator_id"])
+    st.write("Tags: " + (", ".join(f"`{t}`" for t in tags) if tags else "none"))
+    if not can_edit:
+        return
+    with st.popover("Edit tags and badge"):
+        new_tag = st.text_input("Add a tag", max_chars=40, key="new_tag")
+        if st.button("Add tag") and web.ok(
+            lambda: creators.add_tag(db, user, c["creator_id"], new_tag)
+        ):
+            done(f"Tagged {c['creator']} as {new_tag.strip()}.")
+        if tags:
+            gone = st.selectbox("Remove a tag", tags, key="remove_tag")
+            if st.button("Remove tag") and web.ok(
+                lambda: creators.remove_tag(db, user, c["creator_id"], gone)
+            ):
+                done(f"Removed the tag {gone}.")
+        options = [None, *ValidationStatus]
+        override = st.selectbox(
+            "Badge",
+            options,
+            key="override",
+            format_func=lambda v: "Computed by the rule" if v is None else v.label,
+        )
+        if st.button("Save badge") and web.ok(
+            lambda: creators.set_validation_override(db, user, c["creator_id"], override)
+        ):
+            done("Badge saved.")
+
+
+def terms_panel(c: dict[str, Any]) -> None:
+    st.subheader("Terms")
+    final = c["status"] in ("completed", "cancelled")
+    with st.form("terms"):
+        deliverables = st.text_area("Deliverables", c["deliverables"], max_chars=5000)
+        cols = st.columns(2)
+        compensation = cols[0].number_input(
+            "Compensation", min_value=0.0, value=float(c["compensation"]), step=50.0
+        )
+        currency = cols[1].selectbox("Currency", CURRENCIES, index=CURRENCIES.index(c["currency"]))
+        start = cols[0].date_input("Start", c["start_date"])
+        due = cols[1].date_input("Due", c["due_date"])
+        conditions = st.text_area("Conditions", c["conditions"], max_chars=5000)
+        saved = st.form_submit_button("Save terms", disabled=not can_edit or final)
+    if saved:
+        terms = Terms(deliverables, f"{compensation:.2f}", currency, start, due, conditions)
+        if web.ok(lambda: collabs.update_terms(db, user, c["id"], c["version"], terms)):
+            done("Terms saved.")
+
+
+def status_panel(c: dict[str, Any]) -> None:
+    st.subheader("Status")
+    targets = rules.allowed_collab_targets(c["status"])
+    if not targets:
+        st.caption(f"{CollabStatus(c['status']).label} is final.")
+        return
+    target = st.selectbox("Move to", [t.value for t in targets], format_func=web.STATUS_BADGES.get)
+    needs_reason = rules.collab_reason_required(c["status"], target)
+    reason = st.text_input(
+        "Reason" + (" (required)" if needs_reason else " (optional)"),
+        max_chars=1000,
+        key="status_reason",
+    )
+    if st.button("Change status", type="primary") and web.ok(
+        lambda: collabs.change_status(db, user, c["id"], c["version"], target, reason or None)
+    ):
+        done(f"Moved to {CollabStatus(target).label}.")
+
+
+def actions(c: dict[str, Any]) -> None:
+    note, payment, content = st.tabs(["Add a note", "Record a payment", "Record content"])
+    with note, st.form("note", clear_on_submit=True):
+        text = st.text_area("Note", max_chars=5000)
+        if st.form_submit_button("Add note") and web.ok(
+            lambda: collabs.add_note(db, user, c["id"], text)
+        ):
+            done("Note added.")
+    with payment, st.form("payment", clear_on_submit=True):
+        cols = st.columns(4)
+        amount = cols[0].text_input("Amount", placeholder="250.00")
+        currency = cols[1].selectbox("Currency", CURRENCIES, index=CURRENCIES.index(c["currency"]))
+        paid_on = cols[2].date_input("Paid on", dt.date.today())
+        reference = cols[3].text_input("Reference", max_chars=200)
+        if st.form_submit_button("Record payment") and web.ok(
+            lambda: collabs.record_payment(db, user, c["id"], amount, currency, paid_on, reference)
+        ):
+            done("Payment recorded.")
+    with content, st.form("content", clear_on_submit=True):
+        cols = st.columns([4, 1, 1])
+        url = cols[0].text_input("URL", placeholder="https://instagram.com/p/…", max_chars=2000)
+        kind = cols[1].selectbox("Type", [k.value for k in ContentType])
+        delivered_on = cols[2].date_input("Delivered on", dt.date.today())
+        if st.form_submit_button("Record content") and web.ok(
+            lambda: collabs.record_content(db, user, c["id"], url, kind, delivered_on)
+        ):
+            done("Content recorded.")
+
+
+def done(message: str) -> None:
+    web.flash(message)
+    st.rerun()
+
+
+def history(c: dict[str, Any]) -> None:
+    tabs = st.tabs(["Timeline", "Payments", "Content", "Shipments"])
+    # Every table renders its text as text: notes may hold markdown or HTML from anyone.
+    tabs[0].dataframe(collabs.timeline(db, c["id"]), hide_index=True, key="timeline")
+    tabs[1].dataframe(collabs.payments(db, c["id"]), hide_index=True)
+    tabs[2].dataframe(collabs.content(db, c["id"]), hide_index=True)
+    tabs[3].dataframe(collabs.shipments(db, c["id"]), hide_index=True)
+
+
+collab_id = chosen_id()
+if collab_id is None:
+    st.info("Open a collaboration from the Collaborations page, or type its number.")
+    st.stop()
+collab = web.attempt(lambda: collabs.get_collaboration(db, collab_id))
+if collab is None:
+    st.stop()
+header(collab)
+left, middle = st.columns(2)
+with left:
+    creator_panel(collab)
+with middle:
+    terms_panel(collab)
+if can_edit:
+    status_panel(collab)
+    actions(collab)
+history(collab)

@@ -1,0 +1,191 @@
+"""Collaborations across all campaigns: search, filter, sort, page, and batch status edits."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lib import collaborations as collabs
+from lib import creators, web
+from lib.collaborations import CollabFilter
+from lib.models import CollabStatus, Role
+
+db = web.database()
+user = web.current_user()
+st.title("Collaborations")
+
+
+def filter_widgets() -> CollabFilter:
+    top = st.columns([3, 3, 2, 2])
+    search = top[0].text_input("Search creator", placeholder="Name or @handle", max_chars=100)
+    statuses = top[1].multiselect(
+        "Status", [s.value for s in CollabStatus], format_func=web.STATUS_BADGES.get
+    )
+    clients = dict(collabs.clients_for_filter(db))
+    client_id = top[2].selectbox(
+        "Client", [None, *clients], format_func=lambda i: "All clients" if i is None else clients[i]
+    )
+    campaigns = dict(collabs.campaigns_for_filter(db, client_id))
+    campaign_id = top[3].selectbox(
+        "Campaign",
+        [None, *campaigns],
+        format_func=lambda i: "All campaigns" if i is None else campaigns[i],
+    )
+    more = st.columns([2, 3, 2, 1, 1])
+    tag = more[0].selectbox(
+        "Creator tag",
+        [None, *creators.all_tags(db)],
+        format_func=lambda t: "Any tag" if t is None else t,
+    )
+    created = more[1].date_input("Created between", value=(), format="YYYY-MM-DD")
+    sort = more[2].selectbox("Sort by", list(collabs.SORTS), format_func=str.capitalize)
+    descending = more[3].toggle("Newest/largest first", value=True)
+    page_size = more[4].selectbox("Rows", collabs.PAGE_SIZES, index=1)
+    created_from = created[0] if len(created) > 0 else None
+    created_to = created[1] if len(created) > 1 else None
+    st.session_state["list_sort"] = (sort, descending, page_size)
+    filt = CollabFilter(
+        search, tuple(statuses), client_id, campaign_id, tag, created_from, created_to
+    )
+    if st.session_state.get("last_filter") != filt:
+        # A new filter starts at page 1, and a preview made for the old one no longer applies.
+        st.session_state["last_filter"] = filt
+        st.session_state["page_number"] = 1
+        st.session_state.pop("batch_preview", None)
+    return filt
+
+
+def show_page(filt: CollabFilter) -> pd.DataFrame:
+    sort, descending, page_size = st.session_state["list_sort"]
+    page_number = int(st.session_state.get("page_number", 1))
+    page = web.attempt(
+        lambda: collabs.list_collaborations(db, filt, sort, descending, page_number, page_size)
+    )
+    if page is None:
+        st.stop()
+    left, right = st.columns([4, 1])
+    st.session_state["list_total"] = page.total
+    left.caption(f"**{page.total:,}** collaborations · page {page.page:,} of {page.pages:,}")
+    right.number_input(
+        "Page", min_value=1, max_value=page.pages, key="page_number", label_visibility="collapsed"
+    )
+    shown = page.rows.assign(
+        status=page.rows["status"].map(web.STATUS_BADGES),
+        validation=page.rows["validation"].map(web.VALIDATION_BADGES),
+    )
+    event = st.dataframe(
+        shown,
+        key="collab_table",
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="multi-row",
+        column_order=[
+            "id",
+            "creator",
+            "handle",
+            "validation",
+            "campaign",
+            "client",
+            "status",
+            "compensation",
+            "currency",
+            "due_date",
+            "updated_at",
+        ],
+        column_config={
+            "id": st.column_config.NumberColumn("#", format="%d"),
+            "compensation": st.column_config.NumberColumn("Compensation", format="%.2f"),
+            "due_date": st.column_config.DateColumn("Due"),
+            "updated_at": st.column_config.DatetimeColumn("Updated", format="YYYY-MM-DD HH:mm"),
+        },
+    )
+    return page.rows.iloc[event.selection.rows]
+
+
+def open_buttons(selected: pd.DataFrame) -> None:
+    left, right = st.columns([1, 3])
+    if len(selected) == 1:
+        collab_id = int(selected["id"].iloc[0])
+        if left.button(f"Open #{collab_id}", type="primary"):
+            st.switch_page("pages/collaboration.py", query_params={"id": collab_id})
+    else:
+        left.caption("Select one row to open it, or several to change them together.")
+
+
+def batch_editor(filt: CollabFilter, selected: pd.DataFrame) -> None:
+    st.subheader("Change status")
+    scope = st.radio(
+        "Apply to",
+        ["selected", "filter"],
+        horizontal=True,
+        format_func=lambda s: (
+            f"Selected rows ({len(selected)})"
+            if s == "selected"
+            else f"Every row matching the filter ({st.session_state['list_total']:,})"
+        ),
+    )
+    cols = st.columns([2, 4])
+    target = cols[0].selectbox(
+        "New status",
+        [s.value for s in CollabStatus],
+        format_func=web.STATUS_BADGES.get,
+        key="batch_target",
+    )
+    reason = cols[1].text_input(
+        "Reason (needed to cancel or to move back a stage)", max_chars=1000, key="batch_reason"
+    )
+    if st.button("Preview change"):
+        ids = (
+            list(selected["id"])
+            if scope == "selected"
+            else web.attempt(lambda: list(collabs.matching_versions(db, filt)))
+        )
+        if ids is not None:
+            preview = web.attempt(
+                lambda: collabs.preview_status_change(db, user, ids, target, reason)
+            )
+            st.session_state["batch_preview"] = preview
+    preview: collabs.BatchPreview | None = st.session_state.get("batch_preview")
+    if preview is not None and (preview.target.value, preview.reason) != (target, reason):
+        del st.session_state["batch_preview"]  # the choice changed since the preview
+        preview = None
+    if preview is not None:
+        show_preview(preview)
+
+
+def show_preview(preview: collabs.BatchPreview) -> None:
+    valid, refused = len(preview.valid), len(preview.refused)
+    st.info(f"**{valid:,}** will move to {preview.target.label}; **{refused:,}** refused.")
+    table = pd.DataFrame([vars(r) for r in preview.rows])
+    table["outcome"] = table["ok"].map({True: "✅ will change", False: "⛔ refused"})
+    st.dataframe(
+        table,
+        hide_index=True,
+        key="preview_table",
+        column_order=["id", "creator", "campaign", "current", "outcome", "message"],
+    )
+    confirm, cancel = st.columns([1, 5])
+    if confirm.button(f"Confirm {valid:,} changes", type="primary", disabled=valid == 0):
+        result = web.attempt(
+            lambda: collabs.apply_status_change(
+                db, user, preview.valid, preview.target, preview.reason
+            )
+        )
+        del st.session_state["batch_preview"]
+        if result is not None:
+            icon = "✅" if not result.refused else "⚠️"
+            web.flash(result.summary(preview.target), icon)
+            st.session_state.pop("collab_table", None)
+        st.rerun()
+    if cancel.button("Cancel"):
+        del st.session_state["batch_preview"]
+        st.rerun()
+
+
+filt = filter_widgets()
+selected = show_page(filt)
+open_buttons(selected)
+if user.can(Role.STAFF):
+    batch_editor(filt, selected)
+else:
+    st.caption("Your role can read collaborations; ask a manager for edit rights.")

@@ -1,0 +1,76 @@
+"""Users (admin only): add people, change roles, reset passwords, disable accounts."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lib import users, web
+from lib.models import Role
+
+db = web.database()
+admin = web.require_page_role(Role.ADMIN)
+st.title("Users")
+
+people = users.list_users(db)
+st.dataframe(
+    pd.DataFrame(
+        [
+            {
+                "username": u.username,
+                "name": u.name,
+                "e-mail": u.email,
+                "role": u.role.value,
+                "disabled": u.disabled,
+            }
+            for u in people
+        ]
+    ),
+    hide_index=True,
+)
+usernames = [u.username for u in people]
+roles = [r.value for r in Role]
+
+add, role, password, disable = st.tabs(
+    ["Add a user", "Change a role", "Reset a password", "Disable or enable"]
+)
+with add, st.form("add_user", clear_on_submit=True):
+    cols = st.columns(2)
+    username = cols[0].text_input("Username", max_chars=40)
+    name = cols[1].text_input("Full name", max_chars=100)
+    email = cols[0].text_input("E-mail", max_chars=254)
+    new_role = cols[1].selectbox("Role", roles, index=roles.index("staff"))
+    first_password = st.text_input("Password (at least 10 characters)", type="password")
+    if st.form_submit_button("Add user") and web.ok(
+        lambda: users.add_user(db, admin, username, name, new_role, first_password, email)
+    ):
+        web.flash(f"Added {username}.")
+        st.rerun()
+
+with role, st.form("set_role"):
+    who = st.selectbox("User", usernames, key="role_user")
+    chosen = st.selectbox("New role", roles, key="role_value")
+    if st.form_submit_button("Change role") and web.ok(
+        lambda: users.set_role(db, admin, who, chosen)
+    ):
+        web.flash(f"{who} is now {chosen}.")
+        st.rerun()
+
+with password, st.form("reset_password", clear_on_submit=True):
+    who = st.selectbox("User", usernames, key="password_user")
+    generated = st.checkbox("Generate a random password", value=True)
+    typed = st.text_input("Or type one (at least 10 characters)", type="password")
+    if st.form_submit_button("Reset password"):
+        new_password = users.random_password() if generated else typed
+        if web.ok(lambda: users.reset_password(db, admin, who, new_password)):
+            st.success(f"New password for {who}; pass it on securely, it is shown only once:")
+            st.code(new_password, language=None)
+
+with disable, st.form("disable"):
+    who = st.selectbox("User", usernames, key="disable_user")
+    disabled = st.radio("Account", ["enabled", "disabled"], horizontal=True) == "disabled"
+    if st.form_submit_button("Save") and web.ok(
+        lambda: users.set_disabled(db, admin, who, disabled)
+    ):
+        web.flash(f"{who} is now {'disabled' if disabled else 'enabled'}.")
+        st.rerun()
