@@ -1,0 +1,855 @@
+"""Demo data: a plausible agency world (clients, campaigns, creators, collaborations and their
+whole history), generated inside DuckDB so that a million collaborations take seconds.
+
+Every table is filled by one INSERT ... SELECT over range(n). "Random" values come from
+hash(key, seed, salt) rather than random(): hash gives the same answer however DuckDB splits
+the work over threads, so the same (size, seed) always yields identical tables. Timestamps
+come from a fixed anchor date, never from now(), for the same reason.
+
+Ids are taken from each table's sequence up front (see _reserve_ids) and written explicitly,
+so they are deterministic and the app's later inserts never collide with them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, fields
+
+from lib.db import Cursor, Database
+
+Progress = Callable[[str, float], None]
+
+ANCHOR = dt.date(2025, 1, 1)  # the first campaign may start on this day
+LAST_DAY = dt.date(2026, 9, 1)  # last campaign end; its tail of events stays before mid-Nov 2026
+SPAN_DAYS = (LAST_DAY - ANCHOR).days
+
+# --- vocabulary ---------------------------------------------------------------
+
+MANAGERS = (
+    "Anna Lindqvist", "Jonas Weber", "Sofia Marques", "Lukas Brandt", "Emma Dubois", "Noah Fischer",
+)
+FIRST_NAMES = (
+    "Anna", "Lena", "Mia", "Emma", "Sofia", "Laura", "Julia", "Lea", "Hannah", "Clara", "Marie",
+    "Nora", "Elif", "Amira", "Chloé", "Zoe", "Inès", "Maja", "Freya", "Alva", "Lukas", "Jonas",
+    "Leon", "Finn", "Noah", "Elias", "Paul", "Ben", "Felix", "Max", "Luca", "Matteo", "Mateo",
+    "Yusuf", "Karim", "Oskar", "Emil", "Hugo", "Liam", "Milan",
+)
+LAST_NAMES = (
+    "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Hoffmann",
+    "Koch", "Richter", "Klein", "Wolf", "Neumann", "Schwarz", "Zimmermann", "Braun", "Krüger",
+    "Hartmann", "Lange", "Jansen", "de Vries", "Bakker", "Visser", "Dubois", "Martin", "Bernard",
+    "Rossi", "Russo", "Ferrari", "García", "López", "Andersson", "Johansson", "Nielsen", "Hansen",
+    "Kowalski", "Novak", "Yılmaz", "Öztürk",
+)
+# Client names are prefix + suffix. Client k takes prefix k % P and suffix (k // P + k) % S,
+# which is a different pair for every k < P * S as long as gcd(P + 1, S) == 1 (31 and 20).
+CLIENT_PREFIXES = (
+    "Nordlicht", "Alpenglow", "Blue Harbor", "Lumen", "Verde", "Kestrel", "Polar", "Solstice",
+    "Maple & Moss", "Brightwave", "Cobalt", "Fjord", "Golden Oak", "Harbor Lane", "Ivory",
+    "Juniper", "Kinfolk", "Lark", "Meridian", "Nimbus", "Oakline", "Pinecrest", "Quartz",
+    "Riverstone", "Saffron", "Tidal", "Urban Bloom", "Velvet", "Willow", "Zephyr",
+)
+CLIENT_SUFFIXES = (
+    "Cosmetics", "Sportswear", "Coffee Roasters", "Foods", "Beauty", "Outdoor", "Games", "Audio",
+    "Home", "Skincare", "Fashion", "Pet Care", "Travel", "Fitness", "Tea Co.", "Electronics",
+    "Kids", "Jewelry", "Bikes", "Organics",
+)
+CURRENCY_SHARES = (("EUR", 0.50), ("USD", 0.20), ("GBP", 0.15), ("CHF", 0.08), ("SEK", 0.07))
+CAMPAIGN_THEMES = (
+    "Spring Launch", "Summer Glow", "Back to School", "Autumn Edit", "Holiday Gifting",
+    "New Year Reset", "Brand Awareness", "Product Drop", "Always-On Ambassadors",
+    "Festival Season", "Black Friday", "Valentine's Day", "Mother's Day", "Earth Day",
+    "Wellness Week", "Gaming Night", "Road Trip", "Home Makeover", "Morning Routine",
+    "Unboxing Series", "Limited Edition", "Anniversary", "Community Challenge", "Travel Diaries",
+)
+PLATFORMS = ("instagram", "tiktok", "youtube", "twitch", "pinterest")
+# Per platform, in PLATFORMS order: what a collaboration asks for and what gets delivered.
+DELIVERABLES = (
+    ("1 Instagram post", "2 Instagram posts + 3 stories", "1 reel + 2 stories",
+     "3 stories with link sticker", "1 Instagram post + 1 reel"),
+    ("1 TikTok video", "2 TikTok videos", "3 TikTok videos + link in bio",
+     "1 TikTok video + 1 live session"),
+    ("1 YouTube integration (60-90 s)", "1 dedicated YouTube video", "2 YouTube shorts",
+     "1 YouTube video + 2 shorts"),
+    ("1 sponsored stream (2 h)", "2 streams with product placement", "1 stream + 3 clips"),
+    ("3 Pinterest pins", "5 Pinterest pins + 1 idea pin", "2 idea pins"),
+)
+CONTENT_KINDS = (
+    ("post", "story", "reel"), ("video", "short"), ("video", "short"), ("video", "other"),
+    ("post", "other"),
+)
+CITIES = (  # city, postcode, dialling code
+    ("Berlin", "10115", "+49"), ("Hamburg", "20095", "+49"), ("München", "80331", "+49"),
+    ("Wien", "1010", "+43"), ("Zürich", "8001", "+41"), ("Amsterdam", "1012 AB", "+31"),
+    ("Paris", "75002", "+33"), ("London", "EC1A 1BB", "+44"), ("Stockholm", "111 20", "+46"),
+    ("København", "1050", "+45"), ("Milano", "20121", "+39"), ("Madrid", "28013", "+34"),
+)
+STREETS = (
+    "Lindenstraße", "Hauptstraße", "Gartenweg", "Parkallee", "Market Street", "Rue de la Paix",
+    "Via Roma", "Calle Mayor", "Kanaalweg", "Storgatan", "Mühlenweg", "High Street",
+)
+# Reserved example domains: demo creators must never receive real mail.
+EMAIL_DOMAINS = ("example.com", "example.org", "example.net", "mail.example", "creators.example")
+TAGS = (
+    "Top Performer", "Fashion", "Beauty", "Gaming", "Food", "Travel", "Fitness", "Tech", "Family",
+    "Eco",
+)
+CONDITIONS = (
+    "", "Usage rights: 6 months organic", "Usage rights: 12 months incl. paid social",
+    "Exclusivity: no competing brands for 30 days", "Draft approval 5 days before posting",
+    "Disclosure (#ad) in the first line", "Product is gifted; the creator keeps it",
+    "Link in bio for 7 days",
+)
+CANCEL_REASONS = (
+    "Creator stopped answering", "Client cut the budget", "Creator declined the terms",
+    "Brand-safety concerns after review", "Timeline no longer fits the campaign",
+    "Creator signed with a competitor",
+)
+NOTES = (
+    "Sent the brief and brand guidelines.", "Creator asked for a one-week extension; agreed.",
+    "Draft received, forwarded to the client for approval.", "Client approved the draft.",
+    "Reminded the creator of the #ad disclosure.", "Creator prefers payment by bank transfer.",
+    "Usage rights extended to paid social on request.", "Follow-up call scheduled for Thursday.",
+    "Audience insights received: mostly 18-34, DACH.", "Invoice requested.",
+    "Posting date moved at the client's request.", "Great engagement on the first post.",
+)
+ITEMS = (
+    "Skincare set", "Running shoes", "Wireless earbuds", "Coffee sampler box", "Gaming headset",
+    "Spring collection (3 pieces)", "Yoga mat and bottle", "Smart watch", "Travel backpack",
+    "Organic snack box", "Perfume (50 ml)", "Camping stove",
+)
+CARRIERS = ("DHL", "DPD", "UPS", "GLS", "Hermes", "FedEx", "PostNL")
+TRACKING_PREFIXES = ("JJD", "0150", "1Z", "ZA", "H10", "77", "CD")  # in CARRIERS order
+EXCEPTION_REASONS = (
+    "Returned to sender", "Damaged in transit", "Address not found", "Lost by the carrier",
+    "Held at customs",
+)
+LIFECYCLE = ("pending", "negotiating", "fulfilling", "completed")
+STRIDE_PRIMES = (7919, 7927, 7933, 7937, 7949)
+
+
+# --- public API ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """How many rows build_demo wrote to each table."""
+
+    users: int
+    clients: int
+    campaigns: int
+    creators: int
+    creator_tags: int
+    collaborations: int
+    payments: int
+    content_items: int
+    shipments: int
+    activity_events: int
+
+    @property
+    def total(self) -> int:
+        return sum(getattr(self, f.name) for f in fields(self))
+
+
+def is_empty(db: Database) -> bool:
+    """True when the database holds no campaigns and no collaborations (demo data may go in)."""
+    return _existing_work(db.one(_EXISTING_SQL)) == ""
+
+
+def build_demo(
+    db: Database,
+    collaborations: int = 1000,
+    seed: int = 42,
+    progress: Progress | None = None,
+) -> DemoSummary:
+    """Fill an empty database with deterministic demo data, all in one transaction.
+
+    Raises ValueError when the database already has campaigns or collaborations. Demo users
+    and clients that already exist by name are reused; existing creators are left alone.
+    """
+    if isinstance(collaborations, bool) or not isinstance(collaborations, int):
+        raise ValueError(f"collaborations must be a whole number, not {collaborations!r}.")
+    if collaborations < 1:
+        raise ValueError(f"collaborations must be at least 1, not {collaborations}.")
+    plan = _Plan.for_size(collaborations, int(seed))
+    _refuse_unless_empty(db.one(_EXISTING_SQL))
+    summary = db.write(lambda cur: _build(cur, plan, progress))
+    if progress is not None:
+        progress("Saved", 1.0)
+    return summary
+
+
+# --- plan ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Plan:
+    collaborations: int
+    seed: int
+    creators: int
+    campaigns: int
+    clients: int
+
+    @classmethod
+    def for_size(cls, collaborations: int, seed: int) -> _Plan:
+        campaigns = max(20, collaborations // 200)
+        return cls(
+            collaborations=collaborations,
+            seed=seed,
+            creators=max(300, collaborations // 4),
+            campaigns=campaigns,
+            clients=max(6, campaigns // 25),
+        )
+
+    @property
+    def stride(self) -> int:
+        """A step coprime with the creator count: a campaign's j-th collaboration goes to
+        creator (offset + j * stride) % creators, so no creator appears twice in a campaign."""
+        return next((p for p in STRIDE_PRIMES if math.gcd(p, self.creators) == 1), 1)
+
+
+@dataclass
+class _Build:
+    plan: _Plan
+    base: dict[str, int] = field(default_factory=dict)  # first reserved id per table
+
+
+_EXISTING_SQL = "SELECT (SELECT count(*) FROM campaigns), (SELECT count(*) FROM collaborations)"
+
+
+def _existing_work(row: tuple | None) -> str:
+    """'3 campaigns and 1 collaboration', or '' when there are none."""
+    counts = zip(("campaign", "collaboration"), row or (0, 0), strict=True)
+    return " and ".join(f"{n:,} {word}{'' if n == 1 else 's'}" for word, n in counts if n)
+
+
+def _refuse_unless_empty(row: tuple | None) -> None:
+    found = _existing_work(row)
+    if found:
+        raise ValueError(
+            f"Demo data goes only into an empty database, but this one already has {found}. "
+            "Point COLLABDESK_DB at a new file to try the demo."
+        )
+
+
+# --- SQL helpers --------------------------------------------------------------
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _list(values: Iterable[str]) -> str:
+    return "[" + ", ".join(_lit(v) for v in values) + "]"
+
+
+def _nested(lists: Iterable[Sequence[str]]) -> str:
+    return "[" + ", ".join(_list(v) for v in lists) + "]"
+
+
+def _create_macros(cur: Cursor, seed: int) -> None:
+    """Deterministic pseudo-random helpers; `k` is a row's number, `salt` names the use so
+    that different columns of the same row are independent."""
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP MACRO demo_u(k, salt) AS
+            (hash(k, ({seed})::BIGINT, salt) % 1000000) / 1000000.0;
+        CREATE OR REPLACE TEMP MACRO demo_n(k, salt, m) AS
+            (hash(k, ({seed})::BIGINT, salt) % (m)::UBIGINT)::BIGINT;
+        CREATE OR REPLACE TEMP MACRO demo_pick(l, k, salt) AS l[1 + demo_n(k, salt, len(l))];
+        CREATE OR REPLACE TEMP MACRO demo_secs(k, salt, lo, hi) AS
+            to_seconds(lo + demo_n(k, salt, hi - lo + 1));
+        CREATE OR REPLACE TEMP MACRO demo_days(k, salt, m) AS demo_n(k, salt, m)::INTEGER;
+    """)
+
+
+_TEMP_TABLES = ("demo_user", "demo_manager", "demo_client", "demo_campaign", "demo_collab",
+                "demo_pay", "demo_content", "demo_ship", "demo_event_first")
+_TEMP_MACROS = ("demo_u", "demo_n", "demo_pick", "demo_secs", "demo_days")
+
+
+def _drop_temporaries(cur: Cursor) -> None:
+    for view in ("demo_event",):
+        cur.execute(f"DROP VIEW IF EXISTS temp.{view}")
+    for table in _TEMP_TABLES:
+        cur.execute(f"DROP TABLE IF EXISTS temp.{table}")
+    for macro in _TEMP_MACROS:
+        cur.execute(f"DROP MACRO IF EXISTS temp.{macro}")
+
+
+def _reserve_ids(cur: Cursor, table: str, count: int) -> int:
+    """Take `count` consecutive ids from the table's sequence and return the first.
+
+    DuckDB numbers rows of a parallel INSERT ... SELECT nextval(...) in whatever order the
+    threads run, so the demo writes ids explicitly (base + row number) instead. Drawing them
+    from the sequence first keeps the sequence ahead of every demo id, so the app's own
+    inserts (which use the column default) never collide with them, now or after a restart.
+    """
+    if count == 0:
+        return 0
+    low, high = cur.execute(
+        f"SELECT min(v), max(v) FROM (SELECT nextval('{table}_id_seq') AS v FROM range({count}))"
+    ).fetchone()
+    if high - low + 1 != count:
+        raise RuntimeError(
+            f"Someone else was adding {table} while the demo was being built; "
+            "nothing was saved. Run it again."
+        )
+    return low
+
+
+def _count(cur: Cursor, sql: str) -> int:
+    return int(cur.execute(sql).fetchone()[0])
+
+
+# --- the build ----------------------------------------------------------------
+
+
+def _build(cur: Cursor, plan: _Plan, progress: Progress | None) -> DemoSummary:
+    # Checked again inside the transaction: someone may have started work since.
+    _refuse_unless_empty(cur.execute(_EXISTING_SQL).fetchone())
+    build = _Build(plan)
+    _create_macros(cur, plan.seed)
+    counts: dict[str, int] = {}
+    total = sum(weight for _, _, weight in _STEPS) + _COMMIT_WEIGHT
+    done = 0
+    for name, step, weight in _STEPS:
+        counts.update(step(cur, build))
+        done += weight
+        if progress is not None:
+            progress(name, done / total)
+    return DemoSummary(**counts)
+
+
+def _users(cur: Cursor, build: _Build) -> dict[str, int]:
+    """A handful of account managers who own the campaigns. Their password hash starts with
+    '!', which the login code treats as unusable: nobody can log in as a demo user."""
+    seed = build.plan.seed
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE demo_user AS
+        SELECT k, 'demo.manager' || (k + 1) AS username, {_list(MANAGERS)}[k + 1] AS name
+        FROM range({len(MANAGERS)}) t(k)
+    """)
+    new = "FROM demo_user WHERE username NOT IN (SELECT username FROM users)"
+    count = _count(cur, f"SELECT count(*) {new}")
+    base = _reserve_ids(cur, "users", count)
+    cur.execute(f"""
+        INSERT INTO users (id, username, name, email, role, password_hash, created_at)
+        SELECT {base} + row_number() OVER (ORDER BY k) - 1, username, name,
+               username || '@collabdesk.example', 'manager',
+               '!' || sha256('collabdesk-demo/{seed}/' || username),
+               TIMESTAMP '2024-10-01 09:00:00' + to_seconds(k * 3600)
+        {new} ORDER BY k
+    """)
+    cur.execute("""
+        CREATE OR REPLACE TEMP TABLE demo_manager AS
+        SELECT d.k, u.id, u.username FROM demo_user d JOIN users u USING (username)
+    """)
+    return {"users": count}
+
+
+def _clients(cur: Cursor, build: _Build) -> dict[str, int]:
+    prefixes, suffixes = len(CLIENT_PREFIXES), len(CLIENT_SUFFIXES)
+    pairs = prefixes * suffixes
+    currency, share = [], 0.0
+    for code, weight in CURRENCY_SHARES:
+        share += weight
+        currency.append(f"WHEN demo_u(k, 'cl.currency') < {share:.2f} THEN '{code}'")
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE demo_client AS
+        SELECT k,
+               {_list(CLIENT_PREFIXES)}[1 + k % {prefixes}] || ' '
+               || {_list(CLIENT_SUFFIXES)}[1 + (k // {prefixes} + k) % {suffixes}]
+               || CASE WHEN k >= {pairs} THEN ' ' || (k // {pairs} + 1) ELSE '' END AS name,
+               CASE {' '.join(currency)} ELSE 'EUR' END AS currency,
+               NULL::BIGINT AS id
+        FROM range({build.plan.clients}) t(k)
+    """)
+    new = "FROM demo_client WHERE name NOT IN (SELECT name FROM clients)"
+    count = _count(cur, f"SELECT count(*) {new}")
+    base = _reserve_ids(cur, "clients", count)
+    cur.execute(f"""
+        INSERT INTO clients (id, name)
+        SELECT {base} + row_number() OVER (ORDER BY k) - 1, name {new} ORDER BY k
+    """)
+    cur.execute("UPDATE demo_client SET id = c.id FROM clients c WHERE c.name = demo_client.name")
+    return {"clients": count}
+
+
+def _campaigns(cur: Cursor, build: _Build) -> dict[str, int]:
+    plan = build.plan
+    base = build.base["campaigns"] = _reserve_ids(cur, "campaigns", plan.campaigns)
+    # Every client gets at least one campaign; durations run from a week to four months,
+    # most of them short; budgets are skewed towards the small end.
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE demo_campaign AS
+        WITH a AS (
+            SELECT c,
+                   CASE WHEN c < {plan.clients} THEN c
+                        ELSE demo_n(c, 'ca.client', {plan.clients}) END AS client_k,
+                   c % {len(MANAGERS)} AS owner_k,
+                   (7 + floor(113 * pow(demo_u(c, 'ca.days'), 2)))::INTEGER AS days,
+                   demo_pick({_list(CAMPAIGN_THEMES)}, c, 'ca.theme') AS theme,
+                   round(5000 + 495000 * pow(demo_u(c, 'ca.budget'), 3), -2) AS budget
+            FROM range({plan.campaigns}) t(c)
+        ), b AS (
+            SELECT *, DATE '{ANCHOR}' + demo_days(c, 'ca.start', {SPAN_DAYS} - days + 1)
+                      AS start_date
+            FROM a
+        )
+        SELECT b.c, {base} + b.c AS id, cl.id AS client_id, m.id AS owner_id,
+               m.username AS owner, b.theme || ' ' || year(b.start_date) AS base_name,
+               b.start_date, b.start_date + b.days AS end_date, b.budget, cl.currency,
+               CAST(b.start_date AS TIMESTAMP) - to_days(7 + demo_days(b.c, 'ca.lead', 54))
+                   + demo_secs(b.c, 'ca.time', 8 * 3600, 18 * 3600) AS created_at
+        FROM b JOIN demo_client cl ON cl.k = b.client_k JOIN demo_manager m ON m.k = b.owner_k
+    """)
+    # A client's repeated theme in the same year gets a number, so names stay distinguishable.
+    cur.execute("""
+        INSERT INTO campaigns (id, client_id, name, owner_id, start_date, end_date, budget,
+                               currency, created_at)
+        SELECT id, client_id,
+               base_name || CASE WHEN n > 1 THEN ' (' || n || ')' ELSE '' END,
+               owner_id, start_date, end_date, budget, currency, created_at
+        FROM (SELECT *, row_number() OVER (PARTITION BY client_id, base_name ORDER BY c) AS n
+              FROM demo_campaign)
+        ORDER BY id
+    """)
+    return {"campaigns": plan.campaigns}
+
+
+def _slug(expr: str) -> str:
+    """SQL: lowercase ASCII letters only (for handles and e-mail addresses)."""
+    return f"regexp_replace(lower(strip_accents({expr})), '[^a-z]', '', 'g')"
+
+
+def _creators(cur: Cursor, build: _Build) -> dict[str, int]:
+    count = build.plan.creators
+    base = build.base["creators"] = _reserve_ids(cur, "creators", count)
+    cities = len(CITIES)
+    # ~0.5% copy the handle and platform of the creator before them (a deliberate duplicate
+    # for the validation badge), unless that one is itself a copy.
+    dup = "(demo_u(i, 'cr.dup') < 0.005 AND demo_u(i - 1, 'cr.dup') >= 0.005 AND i > 0)"
+    cur.execute(f"""
+        INSERT INTO creators (id, name, handle, platform, email, phone, address, followers,
+                              engagement_rate, validation_override, created_at)
+        WITH a AS (
+            SELECT i,
+                   demo_pick({_list(FIRST_NAMES)}, i, 'cr.first') AS first,
+                   demo_pick({_list(LAST_NAMES)}, i, 'cr.last') AS last,
+                   1 + demo_n(i, 'cr.city', {cities}) AS city,
+                   demo_pick({_list(PLATFORMS)}, i, 'cr.platform') AS platform,
+                   {dup} AS dup,
+                   demo_u(i, 'cr.anomaly') AS anomaly,
+                   -- Pareto-like: median ~2.4k, 1% above 300k, capped at 50M
+                   least(50000000, round(1000 * pow(1 - demo_u(i, 'cr.followers'), -1.25)))
+                       ::BIGINT AS followers
+            FROM range({count}) t(i)
+        ), b AS (
+            SELECT *,
+                   CASE demo_n(i, 'cr.style', 3)
+                       WHEN 0 THEN {_slug('first')} || '.' || {_slug('last')}
+                       WHEN 1 THEN {_slug('first')} || '_' || {_slug('last')}
+                       ELSE {_slug('first')} || {_slug('last')} END || (i + 1) AS own_handle
+            FROM a
+        )
+        SELECT {base} + i,
+               first || ' ' || last,
+               CASE WHEN dup THEN lag(own_handle) OVER w ELSE own_handle END,
+               CASE WHEN dup THEN lag(platform) OVER w ELSE platform END,
+               CASE WHEN demo_u(i, 'cr.email') >= 0.07
+                    THEN {_slug('first')} || '.' || {_slug('last')} || (i + 1) || '@'
+                         || demo_pick({_list(EMAIL_DOMAINS)}, i, 'cr.domain') END,
+               CASE WHEN demo_u(i, 'cr.phone') >= 0.08
+                    THEN {_list(c[2] for c in CITIES)}[city] || ' '
+                         || (150 + demo_n(i, 'cr.ph1', 30)) || ' '
+                         || lpad(demo_n(i, 'cr.ph2', 10000000)::VARCHAR, 7, '0') END,
+               CASE WHEN demo_u(i, 'cr.address') >= 0.06
+                    THEN demo_pick({_list(STREETS)}, i, 'cr.street') || ' '
+                         || (1 + demo_n(i, 'cr.house', 180)) || ', '
+                         || {_list(c[1] for c in CITIES)}[city] || ' '
+                         || {_list(c[0] for c in CITIES)}[city] END,
+               -- the anomalies have big followings, so the validation rule notices them
+               CASE WHEN anomaly < 0.02
+                    THEN greatest(followers, 20000 + demo_n(i, 'cr.big', 2000000))
+                    ELSE followers END,
+               CASE WHEN anomaly < 0.01 THEN round(0.02 + 0.17 * demo_u(i, 'cr.er'), 2)
+                    WHEN anomaly < 0.02 THEN round(20.5 + 25 * demo_u(i, 'cr.er'), 2)
+                    ELSE round(1 + 7 * (demo_u(i, 'cr.er') + demo_u(i, 'cr.er2')) / 2, 2) END,
+               CASE WHEN demo_u(i, 'cr.override') < 0.005 THEN 'verified'
+                    WHEN demo_u(i, 'cr.override') < 0.008 THEN 'needs_review'
+                    WHEN demo_u(i, 'cr.override') < 0.012 THEN 'flagged' END,
+               TIMESTAMP '2023-06-01 08:00:00' + demo_secs(i, 'cr.created', 0, 520 * 86400)
+        FROM b
+        WINDOW w AS (ORDER BY i)
+        ORDER BY i
+    """)
+    return {"creators": count}
+
+
+def _creator_tags(cur: Cursor, build: _Build) -> dict[str, int]:
+    """A third of the creators get one or two distinct tags."""
+    n_tags = len(TAGS)
+    before = _count(cur, "SELECT count(*) FROM creator_tags")
+    cur.execute(f"""
+        INSERT INTO creator_tags (creator_id, tag)
+        SELECT {build.base['creators']} + i,
+               {_list(TAGS)}[1 + (first_tag + k * (1 + other)) % {n_tags}]
+        FROM (SELECT *, unnest(range(tags)) AS k
+              FROM (SELECT i,
+                           demo_n(i, 'tg.first', {n_tags}) AS first_tag,
+                           demo_n(i, 'tg.other', {n_tags - 1}) AS other,
+                           CASE WHEN demo_u(i, 'tg.count') < 0.2 THEN 1
+                                WHEN demo_u(i, 'tg.count') < 0.333 THEN 2 ELSE 0 END AS tags
+                    FROM range({build.plan.creators}) t(i)))
+        ORDER BY 1, 2
+    """)
+    return {"creator_tags": _count(cur, "SELECT count(*) FROM creator_tags") - before}
+
+
+def _plan_collaborations(cur: Cursor, build: _Build) -> dict[str, int]:
+    """Stage every collaboration with its whole timeline: created at t0, then each lifecycle
+    step at t1, t2, t3 (as far as its status got), cancelled at tc, and notes in between."""
+    plan = build.plan
+    base = build.base["collaborations"] = _reserve_ids(cur, "collaborations", plan.collaborations)
+    big = (plan.campaigns + 3) // 4
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE demo_collab AS
+        WITH a AS (
+            -- 40% go to every fourth campaign, so campaign sizes vary (~0.6x to ~2.2x)
+            SELECT i,
+                   CASE WHEN demo_u(i, 'co.big') < 0.4 THEN 4 * demo_n(i, 'co.bigcamp', {big})
+                        ELSE demo_n(i, 'co.camp', {plan.campaigns}) END AS c,
+                   CASE WHEN demo_u(i, 'co.status') < 0.15 THEN 'pending'
+                        WHEN demo_u(i, 'co.status') < 0.30 THEN 'negotiating'
+                        WHEN demo_u(i, 'co.status') < 0.60 THEN 'fulfilling'
+                        WHEN demo_u(i, 'co.status') < 0.90 THEN 'completed'
+                        ELSE 'cancelled' END AS status
+            FROM range({plan.collaborations}) t(i)
+        ), b AS (
+            SELECT a.*, row_number() OVER (PARTITION BY c ORDER BY i) - 1 AS j,
+                   CASE status WHEN 'pending' THEN 0 WHEN 'negotiating' THEN 1
+                        WHEN 'fulfilling' THEN 2 WHEN 'completed' THEN 3
+                        ELSE demo_n(i, 'co.reached', 3) END AS steps
+            FROM a
+        ), c AS (
+            SELECT b.i, {base} + b.i AS id, ca.id AS campaign_id, ca.owner, ca.currency,
+                   ca.start_date AS campaign_start, b.status, b.steps,
+                   {build.base['creators']}
+                       + (demo_n(b.c, 'co.creator', {plan.creators}) + b.j * {plan.stride})
+                       % {plan.creators} AS creator_id,
+                   -- added within four weeks of the campaign being set up
+                   ca.created_at + demo_secs(b.i, 'co.added', 3600, 28 * 86400) AS t0,
+                   demo_secs(b.i, 'co.g1', 6 * 3600, 10 * 86400) AS g1,
+                   demo_secs(b.i, 'co.g2', 86400, 14 * 86400) AS g2,
+                   demo_secs(b.i, 'co.g3', 7 * 86400, 45 * 86400) AS g3,
+                   demo_secs(b.i, 'co.gc', 3600, 20 * 86400) AS gc
+            FROM b JOIN demo_campaign ca ON ca.c = b.c
+        ), d AS (
+            SELECT c.* EXCLUDE (g1, g2, g3, gc),
+                   t0 + g1 AS t1, t0 + g1 + g2 AS t2, t0 + g1 + g2 + g3 AS t3,
+                   CASE WHEN status = 'cancelled'
+                        THEN [t0, t0 + g1, t0 + g1 + g2][steps + 1] + gc END AS tc,
+                   cr.platform, list_position({_list(PLATFORMS)}, cr.platform) AS p,
+                   cr.handle, cr.followers
+            FROM c JOIN creators cr ON cr.id = c.creator_id
+        ), e AS (
+            SELECT d.*,
+                   coalesce(tc, [t0, t1, t2, t3][steps + 1]) AS last_status_at,
+                   CASE WHEN demo_u(i, 'co.notes') < 0.2 THEN 1
+                        WHEN demo_u(i, 'co.notes') < 0.3 THEN 2 ELSE 0 END AS notes
+            FROM d
+        )
+        SELECT e.*,
+               -- notes fall between creation and the last status change (or within 3 days)
+               [t0 + demo_secs(i, 'co.note1', 3600, greatest(3 * 86400,
+                                 date_diff('second', t0, last_status_at))),
+                t0 + demo_secs(i, 'co.note2', 3600, greatest(3 * 86400,
+                                 date_diff('second', t0, last_status_at)))][1:notes] AS note_at,
+               CASE WHEN demo_u(i, 'co.gifted') < 0.05 THEN 0
+                    ELSE round(least(60000, 150 + followers
+                               * (0.004 + 0.012 * demo_u(i, 'co.pay'))), 2)
+               END::DECIMAL(12, 2) AS compensation,
+               demo_pick({_nested(DELIVERABLES)}[p], i, 'co.deliv') AS deliverables,
+               campaign_start + demo_days(i, 'co.start', 15) AS start_date,
+               demo_pick({_list(CONDITIONS)}, i, 'co.cond') AS conditions,
+               CASE WHEN status = 'cancelled'
+                    THEN demo_pick({_list(CANCEL_REASONS)}, i, 'co.reason') END AS cancel_reason
+        FROM e
+    """)
+    return {}
+
+
+def _plan_payments(cur: Cursor, build: _Build) -> dict[str, int]:
+    """Paid collaborations: fulfilling ones half the time an advance (30-50%); completed ones
+    either one full payment after completion or 40% upfront plus the rest afterwards."""
+    cur.execute("""
+        CREATE OR REPLACE TEMP TABLE demo_pay AS
+        WITH p AS (
+            SELECT id AS collab_id, i, status, compensation, currency, owner, t2, t3,
+                   CASE WHEN compensation = 0 THEN 0
+                        WHEN status = 'completed' AND demo_u(i, 'pa.split') < 0.4 THEN 2
+                        WHEN status = 'completed' THEN 1
+                        WHEN demo_u(i, 'pa.advance') < 0.5 THEN 1 ELSE 0 END AS payments
+            FROM demo_collab WHERE status IN ('fulfilling', 'completed')
+        ), r AS (SELECT *, unnest(range(payments)) AS k FROM p)
+        SELECT collab_id, k, currency, owner,
+               CASE WHEN status = 'fulfilling'
+                        THEN round(compensation * (0.3 + 0.2 * demo_u(i, 'pa.share')), 2)
+                    WHEN payments = 1 THEN compensation
+                    WHEN k = 0 THEN round(compensation * 0.4, 2)
+                    ELSE compensation - round(compensation * 0.4, 2)
+               END::DECIMAL(12, 2) AS amount,
+               CASE WHEN status = 'completed' AND k = payments - 1
+                    THEN t3 + demo_secs(i, 'pa.final', 2 * 86400, 20 * 86400)
+                    ELSE t2 + demo_secs(i, 'pa.first', 86400, 10 * 86400) END AS paid_at,
+               CASE WHEN demo_u(i * 2 + k, 'pa.noref') < 0.1 THEN ''
+                    ELSE 'INV-' || strftime(paid_at, '%y%m') || '-'
+                         || lpad(demo_n(i * 2 + k, 'pa.ref', 100000)::VARCHAR, 5, '0') END
+                   AS reference
+        FROM r
+    """)
+    return {}
+
+
+def _content_url() -> str:
+    """SQL: a plausible link for content item k of the collaboration in row i."""
+    code = "substr(md5(i::VARCHAR || '/' || k), 1, 11)"
+    digits = "lpad(demo_n(i * 4 + k, 'ct.id', 1000000000000000000)::VARCHAR, 18, '0')"
+    return f"""CASE platform
+        WHEN 'instagram' THEN 'https://instagram.com/' || CASE kind WHEN 'reel' THEN 'reel/'
+                              WHEN 'story' THEN 'stories/' || handle || '/' ELSE 'p/' END || {code}
+        WHEN 'tiktok' THEN 'https://tiktok.com/@' || handle || '/video/7' || {digits}
+        WHEN 'youtube' THEN CASE kind WHEN 'short' THEN 'https://youtube.com/shorts/'
+                            ELSE 'https://youtube.com/watch?v=' END || {code}
+        WHEN 'twitch' THEN 'https://twitch.tv/videos/2' || substr({digits}, 1, 9)
+        ELSE 'https://pinterest.com/pin/1' || substr({digits}, 1, 17) END"""
+
+
+def _plan_content(cur: Cursor, build: _Build) -> dict[str, int]:
+    """Content: 0-2 items while fulfilling, 1-3 for completed ones, spread between the start
+    of fulfilment (t2) and completion (t3)."""
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE demo_content AS
+        WITH p AS (
+            SELECT id AS collab_id, i, status, owner, platform, p, handle, t2, t3,
+                   CASE status WHEN 'completed' THEN 1 + demo_n(i, 'ct.count', 3)
+                        ELSE demo_n(i, 'ct.count', 3) END AS items
+            FROM demo_collab WHERE status IN ('fulfilling', 'completed')
+        ), r AS (
+            SELECT *, unnest(range(items)) AS k FROM p
+        ), s AS (
+            SELECT *,
+                   demo_pick({_nested(CONTENT_KINDS)}[p], i * 4 + k, 'ct.kind') AS kind,
+                   CASE status
+                       WHEN 'completed' THEN t2 + to_seconds(
+                           date_diff('second', t2, t3) * (k + 1) // (items + 1))
+                       ELSE t2 + to_seconds((k + 1) * (2 * 86400 + demo_n(i, 'ct.gap', 4 * 86400)))
+                   END AS delivered_at
+            FROM r
+        )
+        SELECT collab_id, k, owner, kind, delivered_at, {_content_url()} AS url FROM s
+    """)
+    return {}
+
+
+def _plan_shipments(cur: Cursor, build: _Build) -> dict[str, int]:
+    """Product shipments for ~40% of the collaborations that got past pending, sent after
+    negotiation started; where they stand depends on how far the collaboration got."""
+    n_carriers = len(CARRIERS)
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE demo_ship AS
+        WITH s AS (
+            SELECT c.id AS collab_id, c.i, c.owner, coalesce(cr.address, '') AS address,
+                   demo_u(c.i, 'sh.status') AS u,
+                   CASE c.status
+                       WHEN 'negotiating' THEN CASE WHEN u < 0.70 THEN 'pending'
+                           WHEN u < 0.95 THEN 'in_transit' ELSE 'exception' END
+                       WHEN 'fulfilling' THEN CASE WHEN u < 0.10 THEN 'pending'
+                           WHEN u < 0.35 THEN 'in_transit' WHEN u < 0.93 THEN 'delivered'
+                           ELSE 'exception' END
+                       WHEN 'completed' THEN CASE WHEN u < 0.92 THEN 'delivered'
+                           ELSE 'exception' END
+                       ELSE CASE WHEN u < 0.4 THEN 'pending' WHEN u < 0.7 THEN 'delivered'
+                           ELSE 'exception' END
+                   END AS status,
+                   1 + demo_n(c.i, 'sh.carrier', {n_carriers}) AS carrier,
+                   c.t1 + demo_secs(c.i, 'sh.created', 2 * 3600, 48 * 3600) AS created_at
+            FROM demo_collab c JOIN creators cr ON cr.id = c.creator_id
+            WHERE c.steps >= 1 AND demo_u(c.i, 'sh.has') < 0.4
+        ), t AS (
+            SELECT *,
+                   created_at + demo_secs(i, 'sh.ship', 86400, 4 * 86400) AS shipped_at,
+                   created_at + demo_secs(i, 'sh.ship', 86400, 4 * 86400)
+                       + demo_secs(i, 'sh.final', 86400, 8 * 86400) AS final_at
+            FROM s
+        )
+        SELECT collab_id, owner, address, status, created_at, shipped_at, final_at,
+               demo_pick({_list(ITEMS)}, i, 'sh.item') AS item,
+               {_list(CARRIERS)}[carrier] AS carrier,
+               {_list(TRACKING_PREFIXES)}[carrier]
+                   || lpad(demo_n(i, 'sh.track', 100000000000000)::VARCHAR, 14, '0')
+                   AS tracking_number,
+               CASE WHEN status = 'exception'
+                    THEN demo_pick({_list(EXCEPTION_REASONS)}, i, 'sh.reason') END
+                   AS exception_reason,
+               CASE status WHEN 'pending' THEN created_at WHEN 'in_transit' THEN shipped_at
+                    ELSE final_at END AS status_changed_at
+        FROM t
+    """)
+    return {}
+
+
+def _collaborations(cur: Cursor, build: _Build) -> dict[str, int]:
+    """Insert the collaborations; updated_at is the time of each one's last event, which is
+    why payments, content and shipments are planned before this step."""
+    cur.execute("""
+        INSERT INTO collaborations (id, campaign_id, creator_id, status, deliverables,
+            compensation, currency, start_date, due_date, conditions, cancel_reason, version,
+            created_at, updated_at)
+        SELECT c.id, c.campaign_id, c.creator_id, c.status, c.deliverables, c.compensation,
+               c.currency, c.start_date, c.start_date + 7 + demo_days(c.i, 'co.due', 39),
+               c.conditions, c.cancel_reason,
+               1 + c.steps + (c.status = 'cancelled')::INTEGER,
+               c.t0,
+               greatest(c.last_status_at, list_max(c.note_at), pay.at, content.at, ship.at)
+        FROM demo_collab c
+        LEFT JOIN (SELECT collab_id, max(paid_at) AS at FROM demo_pay GROUP BY ALL) pay
+            ON pay.collab_id = c.id
+        LEFT JOIN (SELECT collab_id, max(delivered_at) AS at FROM demo_content GROUP BY ALL)
+            content ON content.collab_id = c.id
+        LEFT JOIN (SELECT collab_id, CASE WHEN status = 'pending' THEN NULL
+                                          ELSE status_changed_at END AS at FROM demo_ship) ship
+            ON ship.collab_id = c.id
+        ORDER BY c.id
+    """)
+    return {"collaborations": build.plan.collaborations}
+
+
+def _children(cur: Cursor, build: _Build) -> dict[str, int]:
+    """Payments, content items and shipments, each numbered by (collaboration, position)."""
+    pay = _count(cur, "SELECT count(*) FROM demo_pay")
+    base = _reserve_ids(cur, "payments", pay)
+    cur.execute(f"""
+        INSERT INTO payments (id, collab_id, amount, currency, paid_on, reference, created_at,
+                              created_by)
+        SELECT {base} + row_number() OVER (ORDER BY collab_id, k) - 1, collab_id, amount,
+               currency, paid_at::DATE, reference, paid_at, owner
+        FROM demo_pay ORDER BY 1
+    """)
+    content = _count(cur, "SELECT count(*) FROM demo_content")
+    base = _reserve_ids(cur, "content_items", content)
+    cur.execute(f"""
+        INSERT INTO content_items (id, collab_id, url, kind, delivered_on, created_at, created_by)
+        SELECT {base} + row_number() OVER (ORDER BY collab_id, k) - 1, collab_id, url, kind,
+               delivered_at::DATE, delivered_at, owner
+        FROM demo_content ORDER BY 1
+    """)
+    ships = _count(cur, "SELECT count(*) FROM demo_ship")
+    base = _reserve_ids(cur, "shipments", ships)
+    cur.execute(f"""
+        INSERT INTO shipments (id, collab_id, item, carrier, tracking_number, address, status,
+                               exception_reason, shipped_on, delivered_on, status_changed_at,
+                               created_at)
+        SELECT {base} + row_number() OVER (ORDER BY collab_id) - 1, collab_id, item, carrier,
+               tracking_number, address, status, exception_reason,
+               CASE WHEN status <> 'pending' THEN shipped_at::DATE END,
+               CASE WHEN status = 'delivered' THEN final_at::DATE END,
+               status_changed_at, created_at
+        FROM demo_ship ORDER BY 1
+    """)
+    return {"payments": pay, "content_items": content, "shipments": ships}
+
+
+_EVENTS_VIEW = f"""
+CREATE OR REPLACE TEMP VIEW demo_event AS
+-- ord breaks ties between events of one collaboration at the same moment
+SELECT id AS collab_id, t0 AS occurred_at, 0 AS ord, owner AS actor, 'created' AS kind,
+       NULL::VARCHAR AS from_status, NULL::VARCHAR AS to_status,
+       NULL::DECIMAL(12, 2) AS amount, NULL::VARCHAR AS currency, NULL::VARCHAR AS text
+FROM demo_collab
+UNION ALL
+SELECT id, [t1, t2, t3][k], k, owner, 'status_changed',
+       {_list(LIFECYCLE)}[k], {_list(LIFECYCLE)}[k + 1], NULL, NULL, NULL
+FROM (SELECT *, unnest(range(1, steps + 1)) AS k FROM demo_collab)
+UNION ALL
+SELECT id, tc, 4, owner, 'status_changed', {_list(LIFECYCLE)}[steps + 1], 'cancelled',
+       NULL, NULL, cancel_reason
+FROM demo_collab WHERE status = 'cancelled'
+UNION ALL
+SELECT id, note_at[k], 10 + k, demo_pick((SELECT list(username ORDER BY k) FROM demo_manager),
+                                         i * 2 + k, 'ev.noter'),
+       'note', NULL, NULL, NULL, NULL, demo_pick({_list(NOTES)}, i * 2 + k, 'ev.note')
+FROM (SELECT *, unnest(range(1, notes + 1)) AS k FROM demo_collab)
+UNION ALL
+SELECT collab_id, paid_at, 20 + k, owner, 'payment', NULL, NULL, amount, currency,
+       'Paid ' || amount || ' ' || currency || ' on ' || paid_at::DATE
+       || CASE WHEN reference = '' THEN '' ELSE ' (ref ' || reference || ')' END
+FROM demo_pay
+UNION ALL
+SELECT collab_id, delivered_at, 30 + k, owner, 'content_delivered', NULL, NULL, NULL, NULL,
+       kind || ': ' || url
+FROM demo_content
+UNION ALL
+SELECT collab_id, shipped_at, 40, owner, 'delivery_changed', 'pending', 'in_transit',
+       NULL, NULL, 'Shipped ' || item || ' with ' || carrier || ', tracking ' || tracking_number
+FROM demo_ship WHERE status <> 'pending'
+UNION ALL
+SELECT collab_id, final_at, 41, owner, 'delivery_changed', 'in_transit', status, NULL, NULL,
+       coalesce(exception_reason, item || ' delivered')
+FROM demo_ship WHERE status IN ('delivered', 'exception')
+"""
+
+
+def _events(cur: Cursor, build: _Build) -> dict[str, int]:
+    """The activity history, numbered per collaboration in time order.
+
+    One row_number() over all events would sort millions of wide rows on one thread, so each
+    collaboration's events are numbered on their own (in parallel) and offset by how many
+    events the collaborations before it have.
+    """
+    cur.execute(_EVENTS_VIEW)
+    cur.execute("""
+        CREATE OR REPLACE TEMP TABLE demo_event_first AS
+        SELECT collab_id, (sum(events) OVER (ORDER BY collab_id) - events)::BIGINT AS first
+        FROM (SELECT collab_id, count(*) AS events FROM demo_event GROUP BY collab_id)
+    """)
+    count = _count(cur, "SELECT count(*) FROM demo_event")
+    base = _reserve_ids(cur, "activity_events", count)
+    cur.execute(f"""
+        INSERT INTO activity_events (id, collab_id, occurred_at, actor, kind, from_status,
+                                     to_status, amount, currency, text)
+        SELECT {base} + f.first
+                   + row_number() OVER (PARTITION BY e.collab_id ORDER BY e.occurred_at, e.ord)
+                   - 1,
+               e.collab_id, e.occurred_at, e.actor, e.kind, e.from_status, e.to_status,
+               e.amount, e.currency, e.text
+        FROM demo_event e JOIN demo_event_first f USING (collab_id)
+    """)
+    return {"activity_events": count}
+
+
+def _clean_up(cur: Cursor, build: _Build) -> dict[str, int]:
+    _drop_temporaries(cur)
+    return {}
+
+
+# (label for the progress bar, step, rough share of the running time). The commit that
+# follows the last step writes everything to disk and takes about a sixth of the time.
+_COMMIT_WEIGHT = 18
+_STEPS: tuple[tuple[str, Callable[[Cursor, _Build], dict[str, int]], int], ...] = (
+    ("Demo users", _users, 1),
+    ("Clients", _clients, 1),
+    ("Campaigns", _campaigns, 1),
+    ("Creators", _creators, 3),
+    ("Creator tags", _creator_tags, 1),
+    ("Planning collaborations", _plan_collaborations, 5),
+    ("Planning payments", _plan_payments, 1),
+    ("Planning content", _plan_content, 2),
+    ("Planning shipments", _plan_shipments, 1),
+    ("Collaborations", _collaborations, 13),
+    ("Payments, content and shipments", _children, 12),
+    ("Activity history", _events, 45),
+    ("Cleaning up", _clean_up, 1),
+)
