@@ -79,6 +79,8 @@ class CollabFilter:
         return " AND ".join(clauses), params
 
     def check(self) -> None:
+        for status in self.statuses:
+            rules.parse_collab_status(status)
         if self.created_from and self.created_to and self.created_to < self.created_from:
             raise rules.RuleViolation(
                 f"The date range ends ({self.created_to}) before it starts ({self.created_from})."
@@ -114,7 +116,13 @@ def list_collaborations(
     """One page of collaborations matching `filt`, plus the total count."""
     filt.check()
     if sort not in SORTS:
-        raise rules.RuleViolation(f"Unknown sort {sort!r}; use one of {', '.join(SORTS)}.")
+        raise rules.RuleViolation(
+            f"Unknown sort {rules.shown(sort)}; use one of {', '.join(SORTS)}."
+        )
+    if not isinstance(page_size, int) or not 1 <= page_size <= max(PAGE_SIZES):
+        raise rules.RuleViolation(
+            f"A page has 1 to {max(PAGE_SIZES)} rows, not {rules.shown(page_size)}."
+        )
     where, params = filt.where()
     total = db.value(f"SELECT count(*){_FROM} WHERE {where}", params)
     page = max(1, min(page, max(1, -(-total // page_size))))
@@ -190,6 +198,7 @@ class BatchResult:
 
 
 def _load_for_change(cur: Cursor, ids: list[int]) -> dict[int, tuple[str, int, str, str]]:
+    ids = [i for i in ids if -(2**63) <= i < 2**63]  # beyond BIGINT no id exists (or casts)
     rows = cur.execute(
         "SELECT c.id, c.status, c.version, cr.name, ca.name FROM collaborations c"
         " JOIN creators cr ON cr.id = c.creator_id JOIN campaigns ca ON ca.id = c.campaign_id"
@@ -236,7 +245,7 @@ def preview_status_change(
 ) -> BatchPreview:
     """What moving `ids` to `target` would do, row by row; writes nothing."""
     rules.require_role(user, Role.STAFF, "change collaboration statuses")
-    target = CollabStatus(target)
+    target = rules.parse_collab_status(target)
     ids = list(dict.fromkeys(int(i) for i in ids))
     _check_batch_size(ids)
     with db.cursor() as cur:
@@ -257,7 +266,7 @@ def apply_status_change(
     change in one transaction, each with its own status_changed event.
     """
     rules.require_role(user, Role.STAFF, "change collaboration statuses")
-    target = CollabStatus(target)
+    target = rules.parse_collab_status(target)
     ids = list(expected)
     _check_batch_size(ids)
     reason = reason.strip() if reason and reason.strip() else None
@@ -459,7 +468,7 @@ def record_content(
     try:
         kind = ContentType(kind)
     except ValueError:
-        raise rules.RuleViolation(f"Unknown content type {kind!r}.") from None
+        raise rules.RuleViolation(f"Unknown content type {rules.shown(kind)}.") from None
     if delivered_on > dt.date.today() + dt.timedelta(days=1):
         raise rules.RuleViolation(f"The delivery date {delivered_on} is in the future.")
 

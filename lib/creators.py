@@ -80,7 +80,13 @@ def set_validation_override(
 ) -> None:
     """Pin a creator's badge by hand, or hand it back to the rule with None."""
     rules.require_role(user, Role.STAFF, "override a creator's validation")
-    value = ValidationStatus(status).value if status else None
+    try:
+        value = ValidationStatus(status).value if status else None
+    except ValueError:
+        known = ", ".join(s.value for s in ValidationStatus)
+        raise rules.RuleViolation(
+            f"Unknown validation status {rules.shown(status)}; use one of {known}."
+        ) from None
 
     def write(cur: Cursor) -> None:
         _require_creator(cur, creator_id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from lib.models import (
     COLLAB_FINAL,
@@ -26,6 +26,12 @@ from lib.models import (
 
 class RuleViolation(ValueError):
     """A change the rules refuse; the message says what to do instead."""
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """`value` quoted for a message: its repr, cut short so that hostile input is not echoed."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(str(value)):,} characters)"
 
 
 # --- roles -----------------------------------------------------------------
@@ -50,7 +56,7 @@ def _as_collab(value: CollabStatus | str) -> CollabStatus:
     except ValueError:
         known = ", ".join(s.value for s in CollabStatus)
         raise RuleViolation(
-            f"Unknown collaboration status {value!r}; use one of {known}."
+            f"Unknown collaboration status {shown(value)}; use one of {known}."
         ) from None
 
 
@@ -79,11 +85,16 @@ def check_collab_transition(
         raise RuleViolation(
             f"The collaboration is {current.label}, which is final; it cannot change any more."
         )
-    if collab_reason_required(current, target):
-        if _is_blank(reason):
-            what = "cancelling" if target is CollabStatus.CANCELLED else "moving back a stage"
-            raise RuleViolation(f"Give a reason for {what} ({current.label} to {target.label}).")
-        check_reason(reason)
+    if collab_reason_required(current, target) and _is_blank(reason):
+        what = "cancelling" if target is CollabStatus.CANCELLED else "moving back a stage"
+        raise RuleViolation(f"Give a reason for {what} ({current.label} to {target.label}).")
+    if not _is_blank(reason):
+        check_reason(reason)  # an optional reason is stored too, so it has the same limit
+
+
+def parse_collab_status(value: CollabStatus | str) -> CollabStatus:
+    """The status `value` names; RuleViolation listing the known ones when it names none."""
+    return _as_collab(value)
 
 
 def allowed_collab_targets(current: CollabStatus | str) -> list[CollabStatus]:
@@ -116,7 +127,9 @@ def _as_delivery(value: DeliveryStatus | str) -> DeliveryStatus:
         return DeliveryStatus(value)
     except ValueError:
         known = ", ".join(s.value for s in DeliveryStatus)
-        raise RuleViolation(f"Unknown delivery status {value!r}; use one of {known}.") from None
+        raise RuleViolation(
+            f"Unknown delivery status {shown(value)}; use one of {known}."
+        ) from None
 
 
 def check_delivery_transition(
@@ -132,9 +145,9 @@ def check_delivery_transition(
             f"A shipment cannot go from {current.label} back to {target.label}; "
             "record an exception first if something went wrong."
         )
-    if allowed == "reason":
-        if _is_blank(reason):
-            raise RuleViolation("Give a reason for the exception (for example: returned, damaged).")
+    if allowed == "reason" and _is_blank(reason):
+        raise RuleViolation("Give a reason for the exception (for example: returned, damaged).")
+    if not _is_blank(reason):
         check_reason(reason)
 
 
@@ -175,6 +188,7 @@ MAX_AMOUNT = Decimal("10000000")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 MIN_PASSWORD_CHARS = 10
+MAX_PASSWORD_BYTES = 72  # bcrypt refuses longer passwords (bcrypt >= 5 raises ValueError)
 
 
 def check_text(value: str | None, field: str, max_chars: int, required: bool = True) -> str:
@@ -193,13 +207,19 @@ def check_reason(reason: str | None) -> str:
     return check_text(reason, "The reason", MAX_REASON_CHARS)
 
 
+_AMOUNT = re.compile(r"^-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")  # 1250.50 or 1,250.50
+_DECIMAL_COMMA = re.compile(r"^-?\d+,\d{1,2}$")  # 12,50: ambiguous, refused
+
+
 def check_amount(value: object, field: str = "The amount") -> Decimal:
-    """A positive money amount with at most two decimals."""
-    try:
-        amount = Decimal(str(value).strip().replace(",", ""))
-    except (InvalidOperation, ValueError):
-        raise RuleViolation(f"{field} must be a number, like 250 or 99.50.") from None
-    if not amount.is_finite() or amount <= 0:
+    """A positive money amount with at most two decimals, written 1250.50 or 1,250.50."""
+    text = str(value).strip()
+    if _DECIMAL_COMMA.match(text):
+        raise RuleViolation(f"{field}: use a dot for decimals, like 12.50 (not 12,50).")
+    if not _AMOUNT.match(text):
+        raise RuleViolation(f"{field} must be a number, like 250 or 99.50.")
+    amount = Decimal(text.replace(",", ""))
+    if amount <= 0:
         raise RuleViolation(f"{field} must be more than zero.")
     if amount > MAX_AMOUNT:
         raise RuleViolation(f"{field} is implausibly large (over {MAX_AMOUNT:,}).")
@@ -217,7 +237,9 @@ def check_compensation(value: object) -> Decimal:
 
 def check_currency(currency: str) -> str:
     if currency not in CURRENCIES:
-        raise RuleViolation(f"Unknown currency {currency!r}; use one of {', '.join(CURRENCIES)}.")
+        raise RuleViolation(
+            f"Unknown currency {shown(currency)}; use one of {', '.join(CURRENCIES)}."
+        )
     return currency
 
 
@@ -236,7 +258,7 @@ def check_url(url: str | None) -> str:
 def check_email(email: str | None, required: bool = True) -> str:
     text = check_text(email, "The e-mail address", 254, required)
     if text and not _EMAIL.match(text):
-        raise RuleViolation(f"{text!r} is not an e-mail address.")
+        raise RuleViolation(f"{shown(text)} is not an e-mail address.")
     return text
 
 
@@ -252,6 +274,10 @@ def check_username(username: str) -> str:
 def check_password(password: str) -> str:
     if len(password or "") < MIN_PASSWORD_CHARS:
         raise RuleViolation(f"A password needs at least {MIN_PASSWORD_CHARS} characters.")
+    if len(password.encode()) > MAX_PASSWORD_BYTES:
+        raise RuleViolation(
+            f"A password can be at most {MAX_PASSWORD_BYTES} bytes long (bcrypt's limit)."
+        )
     return password
 
 
@@ -260,5 +286,5 @@ def check_role(role: Role | str) -> Role:
         return Role(role)
     except ValueError:
         raise RuleViolation(
-            f"Unknown role {role!r}; use one of {', '.join(r.value for r in Role)}."
+            f"Unknown role {shown(role)}; use one of {', '.join(r.value for r in Role)}."
         ) from None

@@ -160,7 +160,7 @@ def add_user(
 def _update_user(db: Database, username: str, sql_set: str, params: list) -> None:
     def update(cur: Cursor) -> None:
         if not cur.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
-            raise NotFound(f"There is no user {username!r}.")
+            raise NotFound(f"There is no user {rules.shown(username)}.")
         cur.execute(f"UPDATE users SET {sql_set} WHERE username = ?", [*params, username])
 
     db.write(update)

@@ -117,17 +117,26 @@ def test_creator_validation(changes: dict, badge: ValidationStatus) -> None:
 
 
 def test_manual_override_wins() -> None:
-    assert rules.creator_validation(facts(handle_shared=True), "verified") is ValidationStatus.VERIFIED
+    pinned = rules.creator_validation(facts(handle_shared=True), "verified")
+    assert pinned is ValidationStatus.VERIFIED
 
 
-@pytest.mark.parametrize("value", ["abc", "-5", "0", "1e400", "12.345", "NaN", "99999999999"])
+@pytest.mark.parametrize(
+    "value", ["abc", "-5", "0", "1e400", "12.345", "NaN", "99999999999", "12,50", "1_000", "1,25,0"]
+)
 def test_bad_amounts_are_refused(value: str) -> None:
     with pytest.raises(RuleViolation):
         rules.check_amount(value)
 
 
-def test_good_amount() -> None:
+def test_good_amounts() -> None:
     assert rules.check_amount("1,250.50") == Decimal("1250.50")
+    assert rules.check_amount(" 99.5 ") == Decimal("99.5")
+
+
+def test_a_decimal_comma_gets_a_hint() -> None:
+    with pytest.raises(RuleViolation, match="use a dot"):
+        rules.check_amount("12,50")
 
 
 def test_roles() -> None:
