@@ -143,6 +143,10 @@ def _migrations() -> list[tuple[int, str, str]]:
     found = []
     for file in sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9]_*.sql")):
         found.append((int(file.name[:3]), file.stem, file.read_text()))
+    numbers = [number for number, _, _ in found]
+    if len(set(numbers)) != len(numbers):
+        # Two files with one number: the second would be skipped silently on some databases.
+        raise RuntimeError(f"Duplicate migration numbers in {MIGRATIONS_DIR}: {numbers}")
     return found
 
 

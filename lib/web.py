@@ -64,6 +64,9 @@ def login_gate(db: Database) -> User:
     model = authenticator.authentication_controller.authentication_model
     model.check_credentials = lambda username, password: users.attempt_login(db, username, password)
     st.session_state["authenticator"] = authenticator
+    if st.session_state.pop("_logged_out", False):
+        # Forget the login cookie in the run that shows the form again (see logout_button).
+        authenticator.cookie_controller.delete_cookie()
     showing_form = not st.session_state.get("authentication_status")
     if showing_form:
         st.title("Collabdesk")
@@ -89,9 +92,21 @@ def login_gate(db: Database) -> User:
 
 
 def logout_button() -> None:
+    """The sidebar's "Log out": the next run shows the login form and deletes the cookie.
+
+    The library's own logout button cannot be used here: it ends the session in the middle of
+    a run, so the page goes on drawing for a user who is gone, and its flag in session state
+    is named "logout" too, so a button with that key makes it fail.
+    """
+    st.sidebar.button("Log out", key="logout_button", on_click=_log_out)
+
+
+def _log_out() -> None:
     authenticator = st.session_state.get("authenticator")
     if authenticator is not None:
-        authenticator.logout("Log out", location="sidebar", key="logout")
+        authenticator.authentication_controller.logout()
+    st.session_state.pop("user", None)
+    st.session_state["_logged_out"] = True
 
 
 def current_user() -> User:

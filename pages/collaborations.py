@@ -69,6 +69,16 @@ def show_page(filt: CollabFilter) -> pd.DataFrame:
     right.number_input(
         "Page", min_value=1, max_value=page.pages, key="page_number", label_visibility="collapsed"
     )
+    view = (filt, sort, descending, page.page, page_size)
+    if st.session_state.get("list_view") != view:
+        # Selected rows are positions on the page: on another page they name other rows.
+        # Setting (not deleting) the state clears the ticks in the browser too.
+        st.session_state["list_view"] = view
+        table = st.session_state.get("collab_table")
+        if table and table["selection"]["rows"]:
+            st.session_state["collab_table"] = {
+                "selection": {"rows": [], "columns": [], "cells": []}
+            }
     shown = page.rows.assign(
         status=page.rows["status"].map(web.STATUS_BADGES),
         validation=page.rows["validation"].map(web.VALIDATION_BADGES),
@@ -99,11 +109,12 @@ def show_page(filt: CollabFilter) -> pd.DataFrame:
             "updated_at": st.column_config.DatetimeColumn("Updated", format="YYYY-MM-DD HH:mm"),
         },
     )
-    return page.rows.iloc[event.selection.rows]
+    # Rows that changed underneath can leave a selection pointing past the end of the page.
+    return page.rows.iloc[[r for r in event.selection.rows if r < len(page.rows)]]
 
 
 def open_buttons(selected: pd.DataFrame) -> None:
-    left, right = st.columns([1, 3])
+    left = st.columns([1, 3])[0]
     if len(selected) == 1:
         collab_id = int(selected["id"].iloc[0])
         if left.button(f"Open #{collab_id}", type="primary"):
@@ -114,16 +125,22 @@ def open_buttons(selected: pd.DataFrame) -> None:
 
 def batch_editor(filt: CollabFilter, selected: pd.DataFrame) -> None:
     st.subheader("Change status")
+    total = st.session_state["list_total"]
+    scopes = ["selected", "filter"]
+    # The radio's value is its label, and the labels hold counts that change with the selection
+    # and the filter; so the choice is kept here and handed back as the index.
     scope = st.radio(
         "Apply to",
-        ["selected", "filter"],
+        scopes,
+        index=scopes.index(st.session_state.get("batch_scope", "selected")),
         horizontal=True,
         format_func=lambda s: (
             f"Selected rows ({len(selected)})"
             if s == "selected"
-            else f"Every row matching the filter ({st.session_state['list_total']:,})"
+            else f"Every row matching the filter ({total:,})"
         ),
     )
+    st.session_state["batch_scope"] = scope
     cols = st.columns([2, 4])
     target = cols[0].selectbox(
         "New status",
@@ -175,7 +192,7 @@ def show_preview(preview: collabs.BatchPreview) -> None:
         if result is not None:
             icon = "✅" if not result.refused else "⚠️"
             web.flash(result.summary(preview.target), icon)
-            st.session_state.pop("collab_table", None)
+            st.session_state.pop("list_view", None)  # the next run clears the selection
         st.rerun()
     if cancel.button("Cancel"):
         del st.session_state["batch_preview"]
