@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+import pandas as pd
 import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities.exceptions import LoginError
@@ -19,13 +20,6 @@ from lib.rules import RuleViolation
 
 T = TypeVar("T")
 
-STATUS_BADGES: dict[str, str] = {
-    CollabStatus.PENDING: "⚪ Pending",
-    CollabStatus.NEGOTIATING: "🟡 Negotiating",
-    CollabStatus.FULFILLING: "🔵 Fulfilling",
-    CollabStatus.COMPLETED: "🟢 Completed",
-    CollabStatus.CANCELLED: "🔴 Cancelled",
-}
 STATUS_COLORS: dict[str, str] = {
     CollabStatus.PENDING: "gray",
     CollabStatus.NEGOTIATING: "orange",
@@ -33,11 +27,34 @@ STATUS_COLORS: dict[str, str] = {
     CollabStatus.COMPLETED: "green",
     CollabStatus.CANCELLED: "red",
 }
-VALIDATION_BADGES: dict[str, str] = {
-    ValidationStatus.VERIFIED: "✅ Verified",
-    ValidationStatus.NEEDS_REVIEW: "🟠 Needs review",
-    ValidationStatus.FLAGGED: "🚩 Flagged",
+VALIDATION_COLORS: dict[str, str] = {
+    ValidationStatus.VERIFIED: "green",
+    ValidationStatus.NEEDS_REVIEW: "orange",
+    ValidationStatus.FLAGGED: "red",
 }
+
+
+def status_label(value: str) -> str:
+    return CollabStatus(value).label
+
+
+def validation_label(value: str) -> str:
+    return ValidationStatus(value).label
+
+
+def badge_column(title: str, colors: dict[str, str], label: Callable[[str], str]) -> object:
+    """A read-only table column that shows each value as a colored pill.
+
+    The column's cells must hold one-element lists (a multiselect cell is how st.dataframe
+    draws colored labels); see as_badges().
+    """
+    return st.column_config.MultiselectColumn(
+        title, options=list(colors), color=list(colors.values()), format_func=label
+    )
+
+
+def as_badges(values: pd.Series) -> pd.Series:
+    return values.map(lambda v: [v])
 
 
 @st.cache_resource(show_spinner=False)

@@ -37,10 +37,7 @@ def header(c: dict[str, Any]) -> None:
     with cols[0]:
         st.badge(CollabStatus(c["status"]).label, color=web.STATUS_COLORS[c["status"]])
     with cols[1]:
-        st.badge(
-            badge.label,
-            color={"verified": "green", "needs_review": "orange", "flagged": "red"}[badge.value],
-        )
+        st.badge(badge.label, color=web.VALIDATION_COLORS[badge.value])
     cols[2].caption(
         f"#{c['id']} · {c['client']} · created {c['created_at']:%Y-%m-%d}"
         f" · updated {c['updated_at']:%Y-%m-%d %H:%M} UTC · version {c['version']}"
@@ -111,7 +108,7 @@ def status_panel(c: dict[str, Any]) -> None:
     if not targets:
         st.caption(f"{CollabStatus(c['status']).label} is final.")
         return
-    target = st.selectbox("Move to", [t.value for t in targets], format_func=web.STATUS_BADGES.get)
+    target = st.selectbox("Move to", [t.value for t in targets], format_func=web.status_label)
     needs_reason = rules.collab_reason_required(c["status"], target)
     reason = st.text_input(
         "Reason" + (" (required)" if needs_reason else " (optional)"),

@@ -19,7 +19,7 @@ def filter_widgets() -> CollabFilter:
     top = st.columns([3, 3, 2, 2])
     search = top[0].text_input("Search creator", placeholder="Name or @handle", max_chars=100)
     statuses = top[1].multiselect(
-        "Status", [s.value for s in CollabStatus], format_func=web.STATUS_BADGES.get
+        "Status", [s.value for s in CollabStatus], format_func=web.status_label
     )
     clients = dict(collabs.clients_for_filter(db))
     client_id = top[2].selectbox(
@@ -80,8 +80,8 @@ def show_page(filt: CollabFilter) -> pd.DataFrame:
                 "selection": {"rows": [], "columns": [], "cells": []}
             }
     shown = page.rows.assign(
-        status=page.rows["status"].map(web.STATUS_BADGES),
-        validation=page.rows["validation"].map(web.VALIDATION_BADGES),
+        status=web.as_badges(page.rows["status"]),
+        validation=web.as_badges(page.rows["validation"]),
     )
     event = st.dataframe(
         shown,
@@ -104,6 +104,8 @@ def show_page(filt: CollabFilter) -> pd.DataFrame:
         ],
         column_config={
             "id": st.column_config.NumberColumn("#", format="%d"),
+            "status": web.badge_column("Status", web.STATUS_COLORS, web.status_label),
+            "validation": web.badge_column("Creator", web.VALIDATION_COLORS, web.validation_label),
             "compensation": st.column_config.NumberColumn("Compensation", format="%.2f"),
             "due_date": st.column_config.DateColumn("Due"),
             "updated_at": st.column_config.DatetimeColumn("Updated", format="YYYY-MM-DD HH:mm"),
@@ -145,7 +147,7 @@ def batch_editor(filt: CollabFilter, selected: pd.DataFrame) -> None:
     target = cols[0].selectbox(
         "New status",
         [s.value for s in CollabStatus],
-        format_func=web.STATUS_BADGES.get,
+        format_func=web.status_label,
         key="batch_target",
     )
     reason = cols[1].text_input(
@@ -174,12 +176,17 @@ def show_preview(preview: collabs.BatchPreview) -> None:
     valid, refused = len(preview.valid), len(preview.refused)
     st.info(f"**{valid:,}** will move to {preview.target.label}; **{refused:,}** refused.")
     table = pd.DataFrame([vars(r) for r in preview.rows])
-    table["outcome"] = table["ok"].map({True: "✅ will change", False: "⛔ refused"})
+    table["outcome"] = web.as_badges(table["ok"].map({True: "will change", False: "refused"}))
     st.dataframe(
         table,
         hide_index=True,
         key="preview_table",
         column_order=["id", "creator", "campaign", "current", "outcome", "message"],
+        column_config={
+            "outcome": web.badge_column(
+                "Outcome", {"will change": "green", "refused": "red"}, str.capitalize
+            )
+        },
     )
     confirm, cancel = st.columns([1, 5])
     if confirm.button(f"Confirm {valid:,} changes", type="primary", disabled=valid == 0):

@@ -243,10 +243,10 @@ def test_batch_change_previews_then_applies(app: AppTest, db: Database, world: W
     [info] = texts(app.info)
     assert info == "**2** will move to Fulfilling; **1** refused."
     table = preview_table(app).set_index("id")
-    assert table.loc[chosen["mary_spring"], "outcome"] == "⛔ refused"
+    assert table.loc[chosen["mary_spring"], "outcome"] == ["refused"]
     assert "final" in table.loc[chosen["mary_spring"], "message"].lower()
     for key in ("ada_spring", "grace_spring"):
-        assert table.loc[chosen[key], "outcome"] == "✅ will change"
+        assert table.loc[chosen[key], "outcome"] == ["will change"]
     assert status_of(db, chosen["ada_spring"])[0] == "pending"  # a preview writes nothing
     assert event_count(db) == 0
 
@@ -271,7 +271,7 @@ def test_batch_cancel_without_reason_is_refused(app: AppTest, db: Database, worl
     assert_ok(app)
     assert texts(app.info) == ["**0** will move to Cancelled; **2** refused."]
     table = preview_table(app)
-    assert set(table["outcome"]) == {"⛔ refused"}
+    assert {tuple(o) for o in table["outcome"]} == {("refused",)}
     assert all("reason" in m.lower() for m in table["message"])
     confirm = labelled(app.button, "Confirm 0 changes")
     assert confirm.disabled
@@ -424,7 +424,7 @@ def test_change_status_on_the_detail_page(app: AppTest, db: Database, world: Wor
     login(app, "staff")
     open_detail(app, collab_id)
     assert labelled(app.selectbox, "Move to").options == [
-        "⚪ Pending", "🔵 Fulfilling", "🟢 Completed", "🔴 Cancelled"
+        "Pending", "Fulfilling", "Completed", "Cancelled"
     ]
     labelled(app.selectbox, "Move to").set_value("fulfilling").run()
     labelled(app.button, "Change status").click().run()
