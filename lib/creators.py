@@ -6,6 +6,39 @@ from lib import rules
 from lib.db import Cursor, Database, NotFound
 from lib.models import MAX_TAG_CHARS, CreatorFacts, Role, User, ValidationStatus
 
+# The facts lib.rules.creator_validation looks at, for the creators whose ids `{ids}` (a
+# subquery) selects. The shared-handle check is the costly part: it compares with every
+# creator, so it is made for one page of creators at a time.
+FACTS_SQL = """
+    WITH chosen AS (SELECT * FROM creators WHERE id IN ({ids})),
+    shared AS (
+        SELECT lower(c.handle) AS handle, c.platform FROM creators c
+        WHERE (lower(c.handle), c.platform) IN (SELECT (lower(handle), platform) FROM chosen)
+        GROUP BY ALL HAVING count(*) > 1
+    )
+    SELECT p.id, p.email, p.phone, p.address, p.followers, p.engagement_rate,
+           p.validation_override, s.handle IS NOT NULL AS handle_shared
+    FROM chosen p LEFT JOIN shared s ON s.handle = lower(p.handle) AND s.platform = p.platform
+"""
+FACT_COLUMNS = (
+    "email", "phone", "address", "followers", "engagement_rate", "validation_override",
+    "handle_shared",
+)
+
+
+def badge_from_facts(
+    email: str | None,
+    phone: str | None,
+    address: str | None,
+    followers: int,
+    engagement_rate: float,
+    validation_override: str | None,
+    handle_shared: bool,
+) -> ValidationStatus:
+    """The badge for one row of FACTS_SQL (in FACT_COLUMNS order)."""
+    facts = CreatorFacts(email, phone, address, followers, engagement_rate, handle_shared)
+    return rules.creator_validation(facts, validation_override)
+
 
 def validation_badges(db: Database, creator_ids: list[int]) -> dict[int, ValidationStatus]:
     """The badge of each creator, from its facts and lib.rules.creator_validation.
@@ -14,20 +47,8 @@ def validation_badges(db: Database, creator_ids: list[int]) -> dict[int, Validat
     """
     if not creator_ids:
         return {}
-    rows = db.rows(
-        "WITH page AS (SELECT * FROM creators WHERE id IN (SELECT unnest(?::BIGINT[]))),"
-        " shared AS (SELECT lower(c.handle) AS handle, c.platform FROM creators c"
-        "   WHERE (lower(c.handle), c.platform) IN (SELECT (lower(handle), platform) FROM page)"
-        "   GROUP BY ALL HAVING count(*) > 1)"
-        " SELECT p.id, p.email, p.phone, p.address, p.followers, p.engagement_rate,"
-        "  p.validation_override, s.handle IS NOT NULL"
-        " FROM page p LEFT JOIN shared s ON s.handle = lower(p.handle) AND s.platform = p.platform",
-        [creator_ids],
-    )
-    return {
-        r[0]: rules.creator_validation(CreatorFacts(r[1], r[2], r[3], r[4], r[5], r[7]), r[6])
-        for r in rows
-    }
+    rows = db.rows(FACTS_SQL.format(ids="SELECT unnest(?::BIGINT[])"), [creator_ids])
+    return {r[0]: badge_from_facts(*r[1:]) for r in rows}
 
 
 def tags_of(db: Database, creator_id: int) -> list[str]:

@@ -1,0 +1,139 @@
+"""`python -m bench` (or `make bench`): the issue-3 benchmark at a million collaborations.
+
+Builds (once) or reuses the database, then measures the list query, the batch status change,
+the progress aggregation, the page render and the app's peak memory, each against a reference
+timed in the same run; prints a table and writes bench/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+from bench import batch, dataset, listing, progress, render
+from bench.report import RESULTS, Row, ms, print_table, timing_text, write_results
+from lib import users
+from lib.db import Database
+from lib.models import Role
+
+GB = 1_000_000_000
+ITEMS = ("list", "progress", "batch", "render")
+
+
+def list_rows(outcomes: list[listing.ListOutcome]) -> list[Row]:
+    rows = []
+    for o in outcomes:
+        service, sql, pandas = (o.stats[k] for k in ("service", "sql", "pandas"))
+        name = f"list: {o.scenario.name} ({o.total:,} rows)"
+        extra = {"total": o.total, "agree": o.agree, "notes": o.notes,
+                 "sql": sql.as_dict(), "pandas": pandas.as_dict()}
+        vs_sql = service.median / sql.median
+        rows.append(Row(name, service, timing_text(service), f"hand SQL {ms(sql.median)}",
+                        vs_sql, f"{vs_sql:.2f}x", "<= 1.5x SQL",
+                        o.agree and vs_sql <= 1.5, extra))
+        speedup = pandas.median / service.median
+        rows.append(Row(f"{name} vs pandas", service, timing_text(service),
+                        f"pandas {ms(pandas.median)}", speedup, f"{speedup:.0f}x faster",
+                        ">= 20x faster", o.agree and speedup >= 20))
+    return rows
+
+
+def batch_rows(o: batch.BatchOutcome) -> list[Row]:
+    service, sql = o.stats["service"], o.stats["sql"]
+    ratio = service.median / sql.median
+    extra = {"correct": o.correct, "notes": o.notes, "sql": sql.as_dict()}
+    return [
+        Row("batch: 10,000 rows, preview + apply", service, timing_text(service),
+            f"UPDATE + INSERT {ms(sql.median)}", ratio, f"{ratio:.2f}x", "<= 5x SQL",
+            o.correct and ratio <= 5, extra),
+        Row("batch: 10,000 rows, absolute", service, timing_text(service), "", None, "",
+            "< 1 s", o.correct and service.median < 1),
+    ]
+
+
+def progress_rows(outcomes: list[progress.ProgressOutcome]) -> list[Row]:
+    rows = []
+    for o in outcomes:
+        service, sql = o.stats["service"], o.stats["sql"]
+        ratio = service.median / sql.median
+        rows.append(Row(f"progress: {o.scenario.name} ({o.rows:,} rows)", service,
+                        timing_text(service), f"hand SQL {ms(sql.median)}", ratio,
+                        f"{ratio:.2f}x", "(none)" if o.agree else "same result",
+                        None if o.agree else False,
+                        {"agree": o.agree, "rows": o.rows, "sql": sql.as_dict()}))
+    return rows
+
+
+def render_rows(o: render.RenderOutcome) -> list[Row]:
+    extra = {"login_s": round(o.login_s, 3), "first_form_s": round(o.first_s, 3),
+             "problems": o.problems}
+    # VmHWM is the child's own peak since its exec. ru_maxrss of RUSAGE_CHILDREN is kept for
+    # the record only: Linux also counts the pages the child shared with this (big) parent
+    # between fork and exec, so it reports the parent's size, not the app's.
+    peak = o.peak_rss_bytes
+    memory = {"vmhwm_bytes": o.peak_rss_bytes, "ru_maxrss_children_bytes": o.child_maxrss_bytes,
+              "rss_after_bytes": o.rss_after_bytes}
+    return [
+        Row("page render: collaborations (AppTest)", o.stats, timing_text(o.stats), "", None,
+            "", "< 1 s", not o.problems and o.stats.median < 1, extra),
+        Row("app peak memory (RSS)", None, f"{peak / 2**20:,.0f} MiB", "", None, "", "< 1 GB",
+            peak < GB, memory),
+    ]
+
+
+def bench_admin(db: Database) -> tuple[str, str]:
+    """An admin to log in with, made the way the command line makes users."""
+    username, password = "bench.admin", users.random_password()
+    if users.get_user(db, username) is None:
+        users.add_user(db, users.CLI_ADMIN, username, "Bench Admin", Role.ADMIN, password)
+    else:
+        users.reset_password(db, users.CLI_ADMIN, username, password)
+    return username, password
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs per item (5)")
+    parser.add_argument("--list-repeat", type=int, default=15,
+                        help="timed runs of each list query and its SQL reference (15: they "
+                        "take milliseconds, and more runs steady the ratio on a busy machine)")
+    parser.add_argument("--pandas-repeat", type=int, default=3,
+                        help="timed runs of the slow pandas reference (3)")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the cached database")
+    parser.add_argument("--only", default=",".join(ITEMS),
+                        help=f"comma-separated items to run (default: {','.join(ITEMS)})")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    data = dataset.prepare(args.rebuild)
+    only = set(args.only.split(","))
+    rows: list[Row] = []
+    db = Database(data.work)
+    try:
+        if "list" in only:
+            rows += list_rows(listing.run(db, args.list_repeat, args.pandas_repeat))
+        if "progress" in only:
+            rows += progress_rows(progress.run(db, args.repeat))
+        if "batch" in only:
+            rows += batch_rows(batch.run(db, args.repeat))
+        username, password = bench_admin(db)
+    finally:
+        db.close()
+    if "render" in only:
+        rows += render_rows(render.run(data.work, username, password, args.repeat))
+    print()
+    print_table(rows)
+    context: dict[str, Any] = {
+        "dataset": {"counts": data.counts, "built_in_s": data.built_in_s,
+                    "seed": dataset.SEED},
+        "settings": {"repeat": args.repeat, "list_repeat": args.list_repeat, "warmup": 1,
+                     "pandas_repeat": args.pandas_repeat,
+                     "items": sorted(only)},
+        "run_s": round(time.perf_counter() - started, 1),
+    }
+    write_results(rows, context)
+    print(f"Wrote {RESULTS} ({context['run_s']:.0f} s in all)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""Item 2: a batch status change of 10,000 collaborations, the service against plain SQL.
+
+Both sides move `pending` or `negotiating` rows to `fulfilling` and write one status_changed
+event per row, each round on its own 10,000 rows (disjoint, picked the same way from the whole
+table), so neither side finds work already done by the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from bench.timing import Stats, compare
+from lib import users
+from lib.collaborations import apply_status_change, preview_status_change
+from lib.db import Database, utcnow
+from lib.models import Role, User
+
+BATCH = 10_000
+FROM, TO = ("pending", "negotiating"), "fulfilling"
+
+
+@dataclass
+class BatchOutcome:
+    stats: dict[str, Stats]
+    correct: bool
+    notes: list[str]
+
+
+def _chunks(db: Database, count: int) -> Iterator[list[int]]:
+    ids = [
+        r[0]
+        for r in db.rows(
+            "SELECT id FROM collaborations WHERE list_contains(?, status)"
+            " ORDER BY hash(id), id LIMIT ?",
+            [list(FROM), count * BATCH],
+        )
+    ]
+    if len(ids) < count * BATCH:
+        raise RuntimeError(f"only {len(ids):,} rows to move; the runs need {count * BATCH:,}")
+    for start in range(0, len(ids), BATCH):
+        yield ids[start : start + BATCH]
+
+
+def staff_user(db: Database) -> User:
+    name = "bench.staff"
+    return users.get_user(db, name) or users.add_user(
+        db, users.CLI_ADMIN, name, "Bench Staff", Role.STAFF, users.random_password()
+    )
+
+
+def service(db: Database, user: User, ids: list[int]) -> int:
+    """As the page does it: preview (rules per row), then apply the previewed versions."""
+    preview = preview_status_change(db, user, ids, TO)
+    return len(apply_status_change(db, user, preview.valid, TO).applied)
+
+
+def hand_sql(db: Database, user: User, ids: list[int]) -> int:
+    """One INSERT of the events and one UPDATE, in one transaction."""
+    now = utcnow()
+    with db.transaction() as cur:
+        cur.execute(
+            "INSERT INTO activity_events"
+            " (collab_id, occurred_at, actor, kind, from_status, to_status)"
+            " SELECT id, ?, ?, 'status_changed', status, ? FROM collaborations"
+            " WHERE id IN (SELECT unnest(?::BIGINT[])) AND status IN ('pending', 'negotiating')",
+            [now, user.username, TO, ids],
+        )
+        changed = cur.execute(
+            "UPDATE collaborations SET status = ?, version = version + 1, updated_at = ?"
+            " WHERE id IN (SELECT unnest(?::BIGINT[])) AND status IN ('pending', 'negotiating')",
+            [TO, now, ids],
+        ).fetchone()
+    return int(changed[0]) if changed else 0
+
+
+def run(db: Database, repeat: int) -> BatchOutcome:
+    print("  batch status change", flush=True)
+    user = staff_user(db)
+    chunks = _chunks(db, 2 * (repeat + 1))
+    done: dict[str, list[list[int]]] = {"service": [], "sql": []}
+
+    def step(name: str, work: Callable[[Database, User, list[int]], int]) -> Callable[[], int]:
+        def action() -> int:
+            ids = next(chunks)
+            done[name].append(ids)
+            return work(db, user, ids)
+
+        return action
+
+    stats, results = compare({"service": step("service", service), "sql": step("sql", hand_sql)},
+                             repeat)
+    notes = [f"{name}: last batch changed {n:,} rows" for name, n in results.items()]
+    return BatchOutcome(stats, _check(db, done) and set(results.values()) == {BATCH}, notes)
+
+
+def _check(db: Database, done: dict[str, list[list[int]]]) -> bool:
+    """Every chosen row moved, with exactly one new event each."""
+    ids = [i for batches in done.values() for chunk in batches for i in chunk]
+    moved, events = db.one(
+        "SELECT count(*) FILTER (WHERE status = ?),"
+        " (SELECT count(*) FROM activity_events WHERE kind = 'status_changed' AND to_status = ?"
+        "  AND list_contains(?, from_status) AND collab_id IN (SELECT unnest(?::BIGINT[])))"
+        " FROM collaborations WHERE id IN (SELECT unnest(?::BIGINT[]))",
+        [TO, TO, list(FROM), ids, ids],
+    ) or (0, 0)
+    return moved == len(ids) and events == len(ids)

@@ -1,0 +1,133 @@
+"""Items 4 and 5: a full render of the collaborations page (AppTest) and the process's peak RSS.
+
+The parent (`run`) starts this module as a child process, so the peak memory it reads is the
+app's alone: the child logs in through the form, renders the page several times and reports
+its timings and /proc/self/status; the parent also reads the child's ru_maxrss.
+
+Run by hand: `python -m bench.render DB_FILE USERNAME REPEAT` with BENCH_PASSWORD set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import secrets
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.timing import Stats, timed
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+TIMEOUT = 300
+
+
+@dataclass
+class RenderOutcome:
+    stats: Stats
+    login_s: float
+    first_s: float
+    peak_rss_bytes: int
+    child_maxrss_bytes: int
+    rss_after_bytes: int
+    problems: list[str]
+
+
+def run(db_path: Path, username: str, password: str, repeat: int) -> RenderOutcome:
+    """Render in a child process (the database file must not be open in this one)."""
+    print("  page render (child process)", flush=True)
+    env = {**os.environ, "BENCH_PASSWORD": password}
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.render", str(db_path), username, str(repeat)],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"the render child failed:\n{done.stdout}\n{done.stderr}")
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    maxrss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # KiB on Linux
+    return RenderOutcome(
+        stats=Stats(tuple(report["runs_s"])),
+        login_s=report["login_s"],
+        first_s=report["first_s"],
+        peak_rss_bytes=report["vmhwm_bytes"],
+        child_maxrss_bytes=maxrss,
+        rss_after_bytes=report["vmrss_bytes"],
+        problems=report["problems"],
+    )
+
+
+# --- the child ------------------------------------------------------------------
+
+
+def _proc_status(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def _only_app_pages() -> None:
+    """Keep Streamlit's pages/ directory mode off, as a server does once st.navigation ran
+    (the same patch as tests/test_pages.py): otherwise a rerun runs the page without app.py."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original_init = PagesManager.__init__
+
+    def init(self: PagesManager, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    PagesManager.__init__ = init  # type: ignore[method-assign]
+
+
+def _problems(at: Any) -> list[str]:
+    found = [f"exception: {e.message}" for e in at.exception]
+    found += [f"error: {e.value}" for e in at.error]
+    if "Collaborations" not in [t.value for t in at.title]:
+        found.append("the collaborations page was not shown")
+    if len(at.dataframe(key="collab_table").value) == 0:
+        found.append("the list is empty")
+    return found
+
+
+def _login(at: Any, username: str, password: str) -> None:
+    [user_box] = [t for t in at.text_input if t.label == "Username"]
+    [password_box] = [t for t in at.text_input if t.label == "Password"]
+    user_box.input(username)
+    password_box.input(password)
+    [login] = [b for b in at.button if b.label == "Login"]
+    login.click()
+    at.run()
+
+
+def child(db_path: str, username: str, repeat: int) -> dict[str, Any]:
+    os.environ["COLLABDESK_DB"] = db_path
+    os.environ.setdefault("COLLABDESK_COOKIE_KEY", secrets.token_urlsafe(32))
+    from streamlit.testing.v1 import AppTest
+    from streamlit_authenticator import params as authenticator_params
+
+    _only_app_pages()
+    authenticator_params.PRE_LOGIN_SLEEP_TIME = 0.0  # the form's delay is not server work
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    first_s, _ = timed(at.run)
+    login_s, _ = timed(lambda: _login(at, username, os.environ["BENCH_PASSWORD"]))
+    problems = _problems(at)
+    at.run()  # warm-up
+    runs = [timed(at.run)[0] for _ in range(repeat)]
+    problems += _problems(at)
+    return {
+        "first_s": first_s,
+        "login_s": login_s,
+        "runs_s": runs,
+        "vmhwm_bytes": _proc_status("VmHWM"),
+        "vmrss_bytes": _proc_status("VmRSS"),
+        "problems": sorted(set(problems)),
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(child(sys.argv[1], sys.argv[2], int(sys.argv[3]))))
