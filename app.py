@@ -17,6 +17,8 @@ PAGES: list[tuple[str, str, str, Role, bool]] = [
     # file, title, icon, lowest role, shown in the menu
     ("pages/collaborations.py", "Collaborations", ":material/handshake:", Role.VIEWER, True),
     ("pages/collaboration.py", "Collaboration", ":material/description:", Role.VIEWER, False),
+    # Everyone reads campaigns; the page offers changes to managers, and the services check.
+    ("pages/campaigns.py", "Campaigns", ":material/campaign:", Role.VIEWER, True),
     ("pages/users.py", "Users", ":material/manage_accounts:", Role.ADMIN, True),
 ]
 pages = [

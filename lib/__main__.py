@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import sys
 from collections.abc import Callable
@@ -10,7 +11,7 @@ from collections.abc import Callable
 import duckdb
 
 from lib import config, users
-from lib.db import Database, NotFound
+from lib.db import Database, NotFound, utcnow
 from lib.models import Role
 from lib.rules import RuleViolation
 
@@ -60,7 +61,10 @@ def cmd_setup(args: argparse.Namespace) -> None:
     print(f"Database: {db.path} (schema version {db.schema_version()})")
     if demo.is_empty(db) and not args.no_demo:
         print("Empty database: adding demo data.")
-        demo.build_demo(db, collaborations=1000, seed=42, progress=progress_bar())
+        # The campaigns in the workflow sit around today, so their agreements are still open.
+        demo.build_demo(
+            db, collaborations=1000, seed=42, progress=progress_bar(), today=utcnow().date()
+        )
     password = users.ensure_first_admin(db)
     if password:
         print("\n" + "=" * 64)
@@ -75,7 +79,9 @@ def cmd_demo(args: argparse.Namespace) -> None:
     from lib import demo
 
     db = open_database()
-    summary = demo.build_demo(db, args.collaborations, args.seed, progress=progress_bar())
+    summary = demo.build_demo(
+        db, args.collaborations, args.seed, progress=progress_bar(), today=args.today
+    )
     print(summary)
     db.close()
 
@@ -147,6 +153,13 @@ def parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="fill an empty database with deterministic demo data")
     demo.add_argument("--collaborations", type=int, default=1000, metavar="N")
     demo.add_argument("--seed", type=int, default=42, metavar="S")
+    demo.add_argument(
+        "--today",
+        type=dt.date.fromisoformat,
+        default=utcnow().date(),
+        metavar="YYYY-MM-DD",
+        help="the day the campaigns in the workflow sit around (default: today, UTC)",
+    )
     demo.set_defaults(run=cmd_demo)
 
     user = sub.add_parser("user", help="manage staff accounts")

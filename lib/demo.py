@@ -8,6 +8,13 @@ come from a fixed anchor date, never from now(), for the same reason.
 
 Ids are taken from each table's sequence up front (see _reserve_ids) and written explicitly,
 so they are deterministic and the app's later inserts never collide with them.
+
+Campaign statuses are read off the fixed day DEMO_TODAY: campaigns with collaborations are
+running, or finished when they ended before it. The last four campaigns are in the middle of
+the campaign workflow instead (open with applications; closed with agreements accepted,
+declined, expired and one about to expire; past its start with nobody signed; a draft). They
+sit around `today` (DEMO_TODAY unless build_demo is given another day: the command line gives
+the real date, so that their agreements are still open to sign when someone looks).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ Progress = Callable[[str, float], None]
 ANCHOR = dt.date(2025, 1, 1)  # the first campaign may start on this day
 LAST_DAY = dt.date(2026, 9, 1)  # last campaign end; its tail of events stays before mid-Nov 2026
 SPAN_DAYS = (LAST_DAY - ANCHOR).days
+DEMO_TODAY = dt.date(2026, 4, 1)  # the day the history is seen from (running vs finished)
 
 # --- vocabulary ---------------------------------------------------------------
 
@@ -128,6 +136,49 @@ EXCEPTION_REASONS = (
 )
 LIFECYCLE = ("pending", "negotiating", "fulfilling", "completed")
 STRIDE_PRIMES = (7919, 7927, 7933, 7937, 7949)
+PITCHES = (
+    "Love the brand, I use it daily.", "My audience asks about skincare every week.",
+    "I can do a reel and stories within a week.", "Happy to share my media kit.",
+    "Long-time fan; my followers trust my reviews.", "",
+)
+
+H = 3600  # seconds in an hour, for the workflow timings below
+# The campaigns in the workflow, the last ones of the plan: (status, start in days from
+# `today`, length in days, created how many days before `today`, closed at: seconds from
+# `today` 00:00, or "start" for the start date itself, or None).
+WORKFLOW: tuple[tuple[str, int, int, int, int | str | None], ...] = (
+    ("open", 4, 30, 6, None),  # open for applications, one agreement out
+    ("closed", 1, 42, 9, -32 * H),  # closed early yesterday 16:00, ready to start
+    ("closed", -2, 28, 14, "start"),  # closed on its start date; nobody signed
+    ("draft", 14, 45, 2, None),
+)
+# Their applicants: (campaign k, stage, source, agreement: None or (outcome or None, sent at,
+# answered at), in seconds from `today` 00:00). Outcome None: unanswered, so pending until
+# three days after sending and expired after that, computed when read.
+_SENT_5D = -110 * H
+WORKFLOW_APPLICATIONS: tuple[tuple[int, str, str, tuple | None], ...] = (
+    (0, "selected", "applied", (None, -13 * H, None)),  # pending, 59 hours left
+    (0, "selected", "applied", None), (0, "selected", "invited", None),
+    (0, "selected", "applied", None), (0, "declined", "applied", None),
+    (0, "declined", "invited", None), (0, "applied", "applied", None),
+    (0, "applied", "applied", None), (0, "applied", "invited", None),
+    (0, "applied", "applied", None),
+    (1, "selected", "applied", ("accepted", _SENT_5D, _SENT_5D + 6 * H)),
+    (1, "selected", "invited", ("accepted", _SENT_5D, _SENT_5D + 11 * H)),
+    (1, "selected", "applied", ("accepted", _SENT_5D, _SENT_5D + 27 * H)),
+    (1, "selected", "applied", ("accepted", _SENT_5D, _SENT_5D + 50 * H)),
+    (1, "selected", "applied", ("declined", _SENT_5D, _SENT_5D + 24 * H)),
+    (1, "selected", "invited", (None, -106 * H, None)),  # expired yesterday 14:00
+    (1, "selected", "applied", (None, -48 * H - 1, None)),  # expires today 23:59:59
+    (1, "declined", "applied", None), (1, "declined", "applied", None),
+    (1, "applied", "applied", None), (1, "applied", "invited", None),
+    (1, "applied", "applied", None),
+    (2, "selected", "applied", ("declined", -170 * H, -150 * H)),
+    (2, "selected", "applied", (None, -166 * H, None)),  # expired four days ago
+    (2, "selected", "invited", (None, -165 * H, None)),
+    (2, "applied", "applied", None), (2, "applied", "applied", None),
+    (2, "applied", "invited", None),
+)
 
 
 # --- public API ---------------------------------------------------------------
@@ -163,17 +214,20 @@ def build_demo(
     collaborations: int = 1000,
     seed: int = 42,
     progress: Progress | None = None,
+    today: dt.date | None = None,
 ) -> DemoSummary:
     """Fill an empty database with deterministic demo data, all in one transaction.
 
     Raises ValueError when the database already has campaigns or collaborations. Demo users
     and clients that already exist by name are reused; existing creators are left alone.
+    `today` places the campaigns in the workflow (default DEMO_TODAY); the same size, seed
+    and day always give the same tables.
     """
     if isinstance(collaborations, bool) or not isinstance(collaborations, int):
         raise ValueError(f"collaborations must be a whole number, not {collaborations!r}.")
     if collaborations < 1:
         raise ValueError(f"collaborations must be at least 1, not {collaborations}.")
-    plan = _Plan.for_size(collaborations, int(seed))
+    plan = _Plan.for_size(collaborations, int(seed), today or DEMO_TODAY)
     _refuse_unless_empty(db.one(_EXISTING_SQL))
     summary = db.write(lambda cur: _build(cur, plan, progress))
     if progress is not None:
@@ -191,9 +245,10 @@ class _Plan:
     creators: int
     campaigns: int
     clients: int
+    today: dt.date
 
     @classmethod
-    def for_size(cls, collaborations: int, seed: int) -> _Plan:
+    def for_size(cls, collaborations: int, seed: int, today: dt.date) -> _Plan:
         campaigns = max(20, collaborations // 200)
         return cls(
             collaborations=collaborations,
@@ -201,7 +256,13 @@ class _Plan:
             creators=max(300, collaborations // 4),
             campaigns=campaigns,
             clients=max(6, campaigns // 25),
+            today=today,
         )
+
+    @property
+    def history(self) -> int:
+        """Campaigns 0 .. history-1 have collaborations; the rest are in the workflow."""
+        return self.campaigns - len(WORKFLOW)
 
     @property
     def stride(self) -> int:
@@ -265,12 +326,12 @@ def _create_macros(cur: Cursor, seed: int) -> None:
 
 
 _TEMP_TABLES = ("demo_user", "demo_manager", "demo_client", "demo_campaign", "demo_collab",
-                "demo_pay", "demo_content", "demo_ship", "demo_event_first")
+                "demo_pay", "demo_content", "demo_ship", "demo_event_first", "demo_wf_app")
 _TEMP_MACROS = ("demo_u", "demo_n", "demo_pick", "demo_secs", "demo_days")
 
 
 def _drop_temporaries(cur: Cursor) -> None:
-    for view in ("demo_event",):
+    for view in ("demo_event", "demo_wf_event"):
         cur.execute(f"DROP VIEW IF EXISTS temp.{view}")
     for table in _TEMP_TABLES:
         cur.execute(f"DROP TABLE IF EXISTS temp.{table}")
@@ -405,6 +466,7 @@ def _campaigns(cur: Cursor, build: _Build) -> dict[str, int]:
                    + demo_secs(b.c, 'ca.time', 8 * 3600, 18 * 3600) AS created_at
         FROM b JOIN demo_client cl ON cl.k = b.client_k JOIN demo_manager m ON m.k = b.owner_k
     """)
+    _place_workflow_campaigns(cur, plan)
     # A client's repeated theme in the same year gets a number, so names stay distinguishable.
     cur.execute("""
         INSERT INTO campaigns (id, client_id, name, owner_id, start_date, end_date, budget,
@@ -417,6 +479,26 @@ def _campaigns(cur: Cursor, build: _Build) -> dict[str, int]:
         ORDER BY id
     """)
     return {"campaigns": plan.campaigns}
+
+
+def _place_workflow_campaigns(cur: Cursor, plan: _Plan) -> None:
+    """Move the campaigns in the workflow (the plan's last ones) around `today`."""
+    rows = ", ".join(
+        f"({k}, {start}, {days}, {created})"
+        for k, (_, start, days, created, _) in enumerate(WORKFLOW)
+    )
+    today = f"DATE '{plan.today}'"
+    cur.execute(f"""
+        UPDATE demo_campaign SET
+            start_date = {today} + w.start_in,
+            end_date = {today} + w.start_in + w.days,
+            created_at = CAST({today} AS TIMESTAMP) - to_days(w.created_before)
+                         + INTERVAL 9 HOUR,
+            base_name = regexp_replace(base_name, '[0-9]{{4}}$',
+                                       year({today} + w.start_in)::VARCHAR)
+        FROM (VALUES {rows}) w(k, start_in, days, created_before)
+        WHERE demo_campaign.c = {plan.history} + w.k
+    """)
 
 
 def _slug(expr: str) -> str:
@@ -513,14 +595,14 @@ def _plan_collaborations(cur: Cursor, build: _Build) -> dict[str, int]:
     step at t1, t2, t3 (as far as its status got), cancelled at tc, and notes in between."""
     plan = build.plan
     base = build.base["collaborations"] = _reserve_ids(cur, "collaborations", plan.collaborations)
-    big = (plan.campaigns + 3) // 4
+    big = (plan.history + 3) // 4  # campaigns in the workflow have no collaborations yet
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE demo_collab AS
         WITH a AS (
             -- 40% go to every fourth campaign, so campaign sizes vary (~0.6x to ~2.2x)
             SELECT i,
                    CASE WHEN demo_u(i, 'co.big') < 0.4 THEN 4 * demo_n(i, 'co.bigcamp', {big})
-                        ELSE demo_n(i, 'co.camp', {plan.campaigns}) END AS c,
+                        ELSE demo_n(i, 'co.camp', {plan.history}) END AS c,
                    CASE WHEN demo_u(i, 'co.status') < 0.15 THEN 'pending'
                         WHEN demo_u(i, 'co.status') < 0.30 THEN 'negotiating'
                         WHEN demo_u(i, 'co.status') < 0.60 THEN 'fulfilling'
@@ -830,6 +912,192 @@ def _events(cur: Cursor, build: _Build) -> dict[str, int]:
     return {"activity_events": count}
 
 
+# --- campaign workflow ----------------------------------------------------------
+
+
+def _campaign_states(cur: Cursor, build: _Build) -> dict[str, int]:
+    """Statuses as lib/rules.py allows them: a campaign with collaborations was started (when
+    its first one was added) and is running, or finished when it ended before DEMO_TODAY; one
+    that got none stays a draft; the campaigns in the workflow are as WORKFLOW says."""
+    plan = build.plan
+    statuses = _list(w[0] for w in WORKFLOW)
+    closes = " ".join(
+        f"WHEN {k} THEN {_closed_at(closed, plan.today)}"
+        for k, (*_, closed) in enumerate(WORKFLOW)
+    )
+    cur.execute(f"""
+        UPDATE campaigns SET status = s.status, started_at = s.started, closed_at = s.closed,
+                             version = s.version
+        FROM (
+            SELECT ca.id, f.started,
+                   CASE WHEN ca.c >= {plan.history} THEN {statuses}[ca.c - {plan.history} + 1]
+                        WHEN f.started IS NULL THEN 'draft'
+                        WHEN ca.end_date < DATE '{DEMO_TODAY}' THEN 'finished'
+                        ELSE 'running' END AS status,
+                   CASE WHEN ca.c >= {plan.history} THEN CASE ca.c - {plan.history} {closes} END
+                        ELSE f.started END AS closed,
+                   -- 1 + the status changes a manager made (draft -> open -> closed)
+                   CASE WHEN ca.c < {plan.history} THEN 1
+                        ELSE list_position(['draft', 'open', 'closed'], status) END AS version
+            FROM demo_campaign ca
+            LEFT JOIN (SELECT campaign_id, min(t0) AS started FROM demo_collab GROUP BY ALL) f
+                ON f.campaign_id = ca.id
+        ) s
+        WHERE campaigns.id = s.id
+    """)
+    return {}
+
+
+def _closed_at(closed: int | str | None, today: dt.date) -> str:
+    """SQL for when a campaign in the workflow closed (see WORKFLOW)."""
+    if closed is None:
+        return "NULL::TIMESTAMP"
+    if closed == "start":
+        return "CAST(ca.start_date AS TIMESTAMP)"
+    return f"CAST(DATE '{today}' AS TIMESTAMP) + to_seconds({closed})"
+
+
+def _sql_or_null(value: object) -> str:
+    if value is None:
+        return "NULL"
+    return _lit(value) if isinstance(value, str) else str(value)
+
+
+def _workflow_values() -> str:
+    """WORKFLOW_APPLICATIONS as SQL VALUES rows: (n, k, stage, source, outcome, sent, answered)."""
+    rows = []
+    for n, (k, stage, source, agreement) in enumerate(WORKFLOW_APPLICATIONS):
+        outcome, sent, answered = agreement or (None, None, None)
+        values = (n, k, stage, source, outcome, sent, answered)
+        rows.append("(" + ", ".join(_sql_or_null(v) for v in values) + ")")
+    return ", ".join(rows)
+
+
+def _workflow(cur: Cursor, build: _Build) -> dict[str, int]:
+    """The applications, agreements, agreement messages and campaign events of the campaigns
+    in the workflow, timed around `today` as WORKFLOW_APPLICATIONS says."""
+    plan = build.plan
+    apps = _reserve_ids(cur, "applications", len(WORKFLOW_APPLICATIONS))
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE demo_wf_app AS
+        WITH v AS (
+            SELECT n, k, stage, source, outcome, sent::BIGINT AS sent,
+                   answered::BIGINT AS answered,
+                   row_number() OVER (PARTITION BY k ORDER BY n) - 1 AS j
+            FROM (VALUES {_workflow_values()}) v(n, k, stage, source, outcome, sent, answered)
+        )
+        SELECT v.*, {apps} + v.n AS app_id, ca.id AS campaign_id, ca.owner, ca.currency,
+               ca.start_date,
+               {build.base['creators']}
+                   + (demo_n(ca.c, 'wf.creator', {plan.creators}) + v.j * {plan.stride})
+                   % {plan.creators} AS creator_id,
+               ca.created_at + to_seconds((2 + 5 * v.j) * 3600) AS applied_at,
+               ca.created_at + to_seconds((14 + 5 * v.j) * 3600) AS staged_at,
+               CAST(DATE '{plan.today}' AS TIMESTAMP) + to_seconds(v.sent) AS sent_at,
+               CAST(DATE '{plan.today}' AS TIMESTAMP) + to_seconds(v.answered) AS answered_at,
+               CASE WHEN v.source = 'applied'
+                    THEN demo_pick({_list(PITCHES)}, v.n, 'wf.pitch') ELSE '' END AS pitch
+        FROM v JOIN demo_campaign ca ON ca.c = {plan.history} + v.k
+    """)
+    cur.execute("""
+        INSERT INTO applications (id, campaign_id, creator_id, source, stage, pitch, version,
+                                  created_at, updated_at)
+        SELECT app_id, campaign_id, creator_id, source, stage, pitch,
+               CASE WHEN stage = 'applied' THEN 1 ELSE 2 END, applied_at,
+               CASE WHEN stage = 'applied' THEN applied_at ELSE staged_at END
+        FROM demo_wf_app ORDER BY app_id
+    """)
+    _workflow_agreements(cur)
+    _workflow_events(cur, build)
+    return {}
+
+
+def _workflow_agreements(cur: Cursor) -> None:
+    """Agreements with terms like a collaboration's, and the message that sent each."""
+    sent = "FROM demo_wf_app WHERE sent_at IS NOT NULL"
+    base = _reserve_ids(cur, "agreements", _count(cur, f"SELECT count(*) {sent}"))
+    cur.execute(f"""
+        INSERT INTO agreements (id, application_id, deliverables, compensation, currency,
+                                start_date, due_date, conditions, sent_at, deadline, sent_by,
+                                outcome, responded_at)
+        SELECT {base} + row_number() OVER (ORDER BY a.n) - 1, a.app_id,
+               demo_pick({_nested(DELIVERABLES)}[list_position({_list(PLATFORMS)}, cr.platform)],
+                         a.n, 'wf.deliv'),
+               round(least(60000, 150 + cr.followers * (0.004 + 0.012 * demo_u(a.n, 'wf.pay'))),
+                     2),
+               a.currency, a.start_date, a.start_date + 21,
+               demo_pick({_list(CONDITIONS)}, a.n, 'wf.cond'),
+               a.sent_at, a.sent_at + INTERVAL 3 DAY, a.owner, a.outcome, a.answered_at
+        FROM demo_wf_app a JOIN creators cr ON cr.id = a.creator_id
+        WHERE a.sent_at IS NOT NULL ORDER BY a.n
+    """)
+    base = _reserve_ids(cur, "messages", _count(cur, f"SELECT count(*) {sent}"))
+    cur.execute(f"""
+        INSERT INTO messages (id, creator_id, campaign_id, direction, kind, subject, body, state,
+                              created_at, created_by)
+        SELECT {base} + row_number() OVER (ORDER BY a.n) - 1, a.creator_id, a.campaign_id,
+               'out', 'agreement_sent', 'Your agreement for ' || ca.name,
+               'Deliverables: ' || g.deliverables || chr(10) || 'Compensation: '
+               || g.compensation || ' ' || g.currency || chr(10) || 'Dates: ' || g.start_date
+               || ' to ' || g.due_date || chr(10)
+               || CASE WHEN g.conditions = '' THEN ''
+                       ELSE 'Conditions: ' || g.conditions || chr(10) END
+               || 'Please sign by ' || strftime(g.deadline, '%Y-%m-%d %H:%M') || ' UTC.',
+               'recorded', a.sent_at, a.owner
+        FROM demo_wf_app a JOIN agreements g ON g.application_id = a.app_id
+        JOIN campaigns ca ON ca.id = a.campaign_id
+        ORDER BY a.n
+    """)
+
+
+_WORKFLOW_EVENTS_VIEW = """
+CREATE OR REPLACE TEMP VIEW demo_wf_event AS
+-- ord keeps a campaign's events in their natural order when two share a moment
+SELECT ca.id AS campaign_id, NULL::BIGINT AS application_id, ca.created_at AS occurred_at,
+       0 AS ord, m.username AS actor, 'campaign_created' AS kind, NULL::VARCHAR AS from_value,
+       'draft' AS to_value, ca.name AS text
+FROM campaigns ca JOIN users m ON m.id = ca.owner_id WHERE ca.id >= {first}
+UNION ALL
+SELECT ca.id, NULL, ca.created_at + INTERVAL 1 HOUR, 1, m.username, 'campaign_status', 'draft',
+       'open', NULL
+FROM campaigns ca JOIN users m ON m.id = ca.owner_id
+WHERE ca.id >= {first} AND ca.status <> 'draft'
+UNION ALL
+SELECT campaign_id, app_id, applied_at, 2, owner, source, NULL, 'applied', NULL FROM demo_wf_app
+UNION ALL
+SELECT campaign_id, app_id, staged_at, 3, owner, 'stage_changed', 'applied', stage, NULL
+FROM demo_wf_app WHERE stage <> 'applied'
+UNION ALL
+SELECT campaign_id, app_id, sent_at, 4, owner, 'agreement_sent', NULL, 'pending',
+       'Sign by ' || strftime(sent_at + INTERVAL 3 DAY, '%Y-%m-%d %H:%M') || ' UTC'
+FROM demo_wf_app WHERE sent_at IS NOT NULL
+UNION ALL
+SELECT campaign_id, app_id, answered_at, 5, owner, 'agreement_' || outcome, 'pending', outcome,
+       NULL
+FROM demo_wf_app WHERE outcome IS NOT NULL
+UNION ALL
+SELECT ca.id, NULL, ca.closed_at, 6, m.username, 'campaign_status', 'open', 'closed',
+       CASE WHEN ca.closed_at < ca.start_date
+            THEN 'Closed early, before the start date ' || ca.start_date END
+FROM campaigns ca JOIN users m ON m.id = ca.owner_id
+WHERE ca.id >= {first} AND ca.status = 'closed'
+"""
+
+
+def _workflow_events(cur: Cursor, build: _Build) -> None:
+    first = build.base["campaigns"] + build.plan.history
+    cur.execute(_WORKFLOW_EVENTS_VIEW.format(first=first))
+    base = _reserve_ids(cur, "campaign_events", _count(cur, "SELECT count(*) FROM demo_wf_event"))
+    cur.execute(f"""
+        INSERT INTO campaign_events (id, campaign_id, application_id, occurred_at, actor, kind,
+                                     from_value, to_value, text)
+        SELECT {base} + row_number() OVER (ORDER BY campaign_id, occurred_at, ord,
+                                                    application_id) - 1,
+               campaign_id, application_id, occurred_at, actor, kind, from_value, to_value, text
+        FROM demo_wf_event
+    """)
+
+
 def _clean_up(cur: Cursor, build: _Build) -> dict[str, int]:
     _drop_temporaries(cur)
     return {}
@@ -845,6 +1113,8 @@ _STEPS: tuple[tuple[str, Callable[[Cursor, _Build], dict[str, int]], int], ...] 
     ("Creators", _creators, 3),
     ("Creator tags", _creator_tags, 1),
     ("Planning collaborations", _plan_collaborations, 5),
+    ("Campaign statuses", _campaign_states, 1),
+    ("Campaigns in the workflow", _workflow, 1),
     ("Planning payments", _plan_payments, 1),
     ("Planning content", _plan_content, 2),
     ("Planning shipments", _plan_shipments, 1),

@@ -89,6 +89,57 @@ class ContentType(StrEnum):
     OTHER = "other"
 
 
+
+# --- campaign workflow -------------------------------------------------------
+
+
+class CampaignStatus(StrEnum):
+    """Where a campaign stands: draft, open for applications, closed, running, finished."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    RUNNING = "running"
+    FINISHED = "finished"
+
+    @property
+    def label(self) -> str:
+        return "Open for applications" if self is CampaignStatus.OPEN else self.value.capitalize()
+
+
+class ApplicationStage(StrEnum):
+    """A creator's place in a campaign's pre-selection; nobody is told about it."""
+
+    APPLIED = "applied"
+    SELECTED = "selected"
+    DECLINED = "declined"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class ApplicationSource(StrEnum):
+    APPLIED = "applied"  # the creator applied
+    INVITED = "invited"  # the agency invited them from its own creator base
+
+
+class AgreementState(StrEnum):
+    """An agreement's state; `expired` is computed from the deadline, never stored."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+SIGNING_WINDOW = dt.timedelta(days=3)  # an agreement's deadline is this long after it is sent
+EXPIRING_SOON = dt.timedelta(hours=24)  # "needs attention" warns this long before a deadline
+
 CURRENCIES: tuple[str, ...] = ("EUR", "USD", "GBP", "CHF", "SEK")
 PLATFORMS: tuple[str, ...] = ("instagram", "tiktok", "youtube", "twitch", "pinterest")
 
@@ -98,6 +149,7 @@ MAX_REASON_CHARS = 1_000
 MAX_SHORT_TEXT_CHARS = 200
 MAX_TAG_CHARS = 40
 MAX_URL_CHARS = 2_000
+MAX_SEARCH_CHARS = 100
 
 
 @dataclass(frozen=True)
@@ -133,3 +185,17 @@ class CreatorFacts:
     followers: int
     engagement_rate: float
     handle_shared: bool
+
+
+@dataclass(frozen=True)
+class CampaignFields:
+    """What a person fills in for a campaign (its status moves separately, by the rules)."""
+
+    name: str
+    client_id: int | None  # None until a person chooses one; the rules refuse that
+    owner_id: int | None
+    brief: str
+    start_date: dt.date
+    end_date: dt.date
+    budget: Decimal | str
+    currency: str

@@ -37,8 +37,14 @@ def people(db: Database, password_hash: str) -> dict[Role, User]:
         db.value(
             "INSERT INTO users (username, name, email, role, password_hash, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-            [role.value, role.value.title(), f"{role.value}@agency.test", role.value,
-             password_hash, T0],
+            [
+                role.value,
+                role.value.title(),
+                f"{role.value}@agency.test",
+                role.value,
+                password_hash,
+                T0,
+            ],
         )
     return {role: users.get_user(db, role.value) for role in Role}  # type: ignore[misc]
 
@@ -54,16 +60,29 @@ class World:
 
 
 def add_collab(
-    db: Database, campaign_id: int, creator_id: int, status: str = "pending",
-    created: dt.datetime = T0, compensation: float = 500.0,
+    db: Database,
+    campaign_id: int,
+    creator_id: int,
+    status: str = "pending",
+    created: dt.datetime = T0,
+    compensation: float = 500.0,
 ) -> int:
     reason = "test set-up" if status == "cancelled" else None
     return db.value(
         "INSERT INTO collaborations (campaign_id, creator_id, status, deliverables, compensation,"
         " currency, start_date, due_date, cancel_reason, created_at, updated_at)"
         " VALUES (?, ?, ?, '1 post', ?, 'EUR', ?, ?, ?, ?, ?) RETURNING id",
-        [campaign_id, creator_id, status, compensation, created.date(),
-         created.date() + dt.timedelta(days=30), reason, created, created],
+        [
+            campaign_id,
+            creator_id,
+            status,
+            compensation,
+            created.date(),
+            created.date() + dt.timedelta(days=30),
+            reason,
+            created,
+            created,
+        ],
     )
 
 
@@ -95,7 +114,9 @@ def world(db: Database, people: dict[Role, User]) -> World:
             " 'Main St 1, Berlin', 12000, 3.5, ?)",
             [name, handle, email, T0],
         )
-    db.value("INSERT INTO creator_tags VALUES (?, 'Top Performer') RETURNING 1", [creators["Grace"]])
+    db.value(
+        "INSERT INTO creator_tags VALUES (?, 'Top Performer') RETURNING 1", [creators["Grace"]]
+    )
     plan = [
         ("ada_spring", "Spring", "Ada", "pending", 0),
         ("grace_spring", "Spring", "Grace", "negotiating", 1),
@@ -107,8 +128,14 @@ def world(db: Database, people: dict[Role, User]) -> World:
         ("grace_launch", "Launch", "Grace", "fulfilling", 7),
     ]
     collabs = {
-        key: add_collab(db, campaigns[camp], creators[who], status,
-                        T0 + dt.timedelta(days=day), 100.0 * (day + 1))
+        key: add_collab(
+            db,
+            campaigns[camp],
+            creators[who],
+            status,
+            T0 + dt.timedelta(days=day),
+            100.0 * (day + 1),
+        )
         for key, camp, who, status, day in plan
     }
     return World(clients, campaigns, creators, collabs)

@@ -36,13 +36,18 @@ def test_filters(db: Database, world: World) -> None:
     by = lambda **kw: ids_of(collabs.list_collaborations(db, CollabFilter(**kw)))  # noqa: E731
     assert by(search="grace") == {w["grace_spring"], w["grace_summer"], w["grace_launch"]}
     assert by(search="@ADA") == {w["ada_spring"], w["ada_summer"], w["mary_spring"]}  # handle
-    assert by(statuses=("pending", "cancelled")) == {w["ada_spring"], w["ada_summer"],
-                                                     w["grace_summer"]}
+    assert by(statuses=("pending", "cancelled")) == {
+        w["ada_spring"],
+        w["ada_summer"],
+        w["grace_summer"],
+    }
     assert by(client_id=world.clients["Globex"]) == {w["linus_launch"], w["grace_launch"]}
     assert by(campaign_id=world.campaigns["Summer"]) == {w["ada_summer"], w["grace_summer"]}
     assert by(tag="Top Performer") == {w["grace_spring"], w["grace_summer"], w["grace_launch"]}
     assert by(created_from=dt.date(2026, 3, 8), created_to=dt.date(2026, 3, 9)) == {
-        w["linus_launch"], w["grace_launch"]}
+        w["linus_launch"],
+        w["grace_launch"],
+    }
     assert by(search="'; DROP TABLE collaborations; --") == set()
     assert by(search="100%_") == set()
 
@@ -50,7 +55,8 @@ def test_filters(db: Database, world: World) -> None:
 def test_dates_out_of_order_are_refused(db: Database, world: World) -> None:
     with pytest.raises(RuleViolation, match="before it starts"):
         collabs.list_collaborations(
-            db, CollabFilter(created_from=dt.date(2026, 5, 1), created_to=dt.date(2026, 4, 1)))
+            db, CollabFilter(created_from=dt.date(2026, 5, 1), created_to=dt.date(2026, 4, 1))
+        )
 
 
 def test_sorts(db: Database, world: World) -> None:
@@ -90,8 +96,10 @@ def test_batch_with_valid_and_invalid_rows(db: Database, world: World, people: d
     assert status_of(db, w["ada_spring"]) == ("fulfilling", 2)
     assert event_count(db, w["ada_spring"]) == 1
     assert event_count(db) == 2
-    event = db.one("SELECT actor, from_status, to_status FROM activity_events"
-                   " WHERE collab_id = ?", [w["grace_spring"]])
+    event = db.one(
+        "SELECT actor, from_status, to_status FROM activity_events WHERE collab_id = ?",
+        [w["grace_spring"]],
+    )
     assert event == ("staff", "negotiating", "fulfilling")
 
 
@@ -111,7 +119,8 @@ def test_reason_needed_to_go_back_or_cancel(db: Database, world: World, people: 
     assert status_of(db, cid) == ("fulfilling", 1) and event_count(db, cid) == 0
     collabs.change_status(db, staff, cid, 1, "cancelled", "Creator went quiet")
     assert db.value("SELECT cancel_reason FROM collaborations WHERE id = ?", [cid]) == (
-        "Creator went quiet")
+        "Creator went quiet"
+    )
 
 
 def test_viewer_is_refused_by_the_service(db: Database, world: World, people: dict) -> None:
@@ -144,15 +153,25 @@ def test_ten_thousand_rows_in_one_batch(db: Database, world: World, people: dict
     db.value(
         "INSERT INTO collaborations (campaign_id, creator_id, status, created_at, updated_at)"
         " SELECT ?, ?, 'pending', TIMESTAMP '2026-04-01', TIMESTAMP '2026-04-01'"
-        " FROM range(10000) RETURNING 1", [campaign, creator])
-    versions = collabs.matching_versions(db, CollabFilter(campaign_id=campaign, statuses=("pending",)))
+        " FROM range(10000) RETURNING 1",
+        [campaign, creator],
+    )
+    versions = collabs.matching_versions(
+        db, CollabFilter(campaign_id=campaign, statuses=("pending",))
+    )
     assert len(versions) == 10_000
     preview = collabs.preview_status_change(db, people[Role.STAFF], list(versions), "fulfilling")
     result = collabs.apply_status_change(db, people[Role.STAFF], preview.valid, "fulfilling")
     assert len(result.applied) == 10_000
     assert event_count(db) == 10_000
-    assert db.value("SELECT count(*) FROM collaborations WHERE campaign_id = ?"
-                    " AND status = 'fulfilling' AND version = 2", [campaign]) == 10_000
+    assert (
+        db.value(
+            "SELECT count(*) FROM collaborations WHERE campaign_id = ?"
+            " AND status = 'fulfilling' AND version = 2",
+            [campaign],
+        )
+        == 10_000
+    )
 
 
 def test_two_threads_on_the_same_collaboration(db: Database, world: World, people: dict) -> None:
@@ -164,21 +183,24 @@ def test_two_threads_on_the_same_collaboration(db: Database, world: World, peopl
 
     def worker(user: User) -> None:
         for target in ("negotiating", "fulfilling", "completed"):
-            status, version = status_of(db, cid)
+            _, version = status_of(db, cid)
             result = collabs.apply_status_change(db, user, {cid: version}, target)
             if result.applied:
                 with lock:
                     applied.append(target)
 
-    threads = [threading.Thread(target=worker, args=(people[r],)) for r in (Role.STAFF, Role.MANAGER)]
+    threads = [
+        threading.Thread(target=worker, args=(people[r],)) for r in (Role.STAFF, Role.MANAGER)
+    ]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     status, version = status_of(db, cid)
     assert event_count(db, cid) == len(applied) == version - 1
-    last = db.value("SELECT to_status FROM activity_events WHERE collab_id = ?"
-                    " ORDER BY id DESC LIMIT 1", [cid])
+    last = db.value(
+        "SELECT to_status FROM activity_events WHERE collab_id = ? ORDER BY id DESC LIMIT 1", [cid]
+    )
     assert status == last == "completed"
 
 
@@ -189,7 +211,9 @@ def test_note_payment_content(db: Database, world: World, people: dict) -> None:
     cid, staff = world.collabs["linus_spring"], people[Role.STAFF]
     collabs.add_note(db, staff, cid, "<b>Call</b> on **Monday**")
     collabs.record_payment(db, staff, cid, "250.00", "EUR", dt.date(2026, 3, 10), "INV-7")
-    collabs.record_content(db, staff, cid, "https://instagram.com/p/abc", "reel", dt.date(2026, 3, 9))
+    collabs.record_content(
+        db, staff, cid, "https://instagram.com/p/abc", "reel", dt.date(2026, 3, 9)
+    )
     kinds = list(collabs.timeline(db, cid)["kind"])
     assert kinds == ["content_delivered", "payment", "note"]
     assert collabs.timeline(db, cid)["text"].iloc[2] == "<b>Call</b> on **Monday**"
@@ -202,19 +226,33 @@ def test_note_payment_content(db: Database, world: World, people: dict) -> None:
     [
         (lambda db, u, c: collabs.add_note(db, u, c, "   "), "required"),
         (lambda db, u, c: collabs.add_note(db, u, c, "x" * 6000), "too long"),
-        (lambda db, u, c: collabs.record_payment(db, u, c, "-5", "EUR", dt.date(2026, 3, 1)),
-         "more than zero"),
-        (lambda db, u, c: collabs.record_payment(db, u, c, "ten", "EUR", dt.date(2026, 3, 1)),
-         "must be a number"),
-        (lambda db, u, c: collabs.record_payment(db, u, c, "10", "XXX", dt.date(2026, 3, 1)),
-         "Unknown currency"),
-        (lambda db, u, c: collabs.record_payment(db, u, c, "10", "EUR", dt.date(2999, 1, 1)),
-         "future"),
-        (lambda db, u, c: collabs.record_content(db, u, c, "javascript:alert(1)", "post",
-                                                 dt.date(2026, 3, 1)), "http"),
+        (
+            lambda db, u, c: collabs.record_payment(db, u, c, "-5", "EUR", dt.date(2026, 3, 1)),
+            "more than zero",
+        ),
+        (
+            lambda db, u, c: collabs.record_payment(db, u, c, "ten", "EUR", dt.date(2026, 3, 1)),
+            "must be a number",
+        ),
+        (
+            lambda db, u, c: collabs.record_payment(db, u, c, "10", "XXX", dt.date(2026, 3, 1)),
+            "Unknown currency",
+        ),
+        (
+            lambda db, u, c: collabs.record_payment(db, u, c, "10", "EUR", dt.date(2999, 1, 1)),
+            "future",
+        ),
+        (
+            lambda db, u, c: collabs.record_content(
+                db, u, c, "javascript:alert(1)", "post", dt.date(2026, 3, 1)
+            ),
+            "http",
+        ),
     ],
 )
-def test_bad_input_writes_nothing(db: Database, world: World, people: dict, action, message) -> None:
+def test_bad_input_writes_nothing(
+    db: Database, world: World, people: dict, action, message
+) -> None:
     cid = world.collabs["linus_spring"]
     with pytest.raises(RuleViolation, match=message):
         action(db, people[Role.STAFF], cid)

@@ -22,8 +22,10 @@ def test_login_counts_failures_and_locks(db: Database, people: dict) -> None:
     # Locked: even the right password is refused until the lock runs out.
     with pytest.raises(users.LoginRefused, match="locked"):
         users.attempt_login(db, "staff", PASSWORD)
-    db.value("UPDATE users SET locked_until = ? WHERE username = 'staff' RETURNING 1",
-             [dt.datetime(2000, 1, 1)])
+    db.value(
+        "UPDATE users SET locked_until = ? WHERE username = 'staff' RETURNING 1",
+        [dt.datetime(2000, 1, 1)],
+    )
     assert users.attempt_login(db, "staff", PASSWORD) is True
     assert db.value("SELECT failed_logins FROM users WHERE username = 'staff'") == 0
 
@@ -79,7 +81,7 @@ def test_only_admins_manage_users(db: Database, people: dict, role: Role) -> Non
 
 def test_the_last_admin_stays(db: Database, people: dict) -> None:
     admin = people[Role.ADMIN]
-    with pytest.raises(RuleViolation, match="yourself|own account"):
+    with pytest.raises(RuleViolation, match=r"yourself|own account"):
         users.set_disabled(db, admin, "admin", True)
     with pytest.raises(RuleViolation, match="last active admin"):
         users.set_role(db, admin, "admin", Role.STAFF)
