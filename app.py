@@ -19,6 +19,7 @@ PAGES: list[tuple[str, str, str, Role, bool]] = [
     ("pages/collaboration.py", "Collaboration", ":material/description:", Role.VIEWER, False),
     # Everyone reads campaigns; the page offers changes to managers, and the services check.
     ("pages/campaigns.py", "Campaigns", ":material/campaign:", Role.VIEWER, True),
+    ("pages/progress.py", "Progress", ":material/monitoring:", Role.VIEWER, True),
     ("pages/users.py", "Users", ":material/manage_accounts:", Role.ADMIN, True),
 ]
 pages = [

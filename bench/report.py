@@ -108,15 +108,30 @@ def _mem_total() -> int | None:
     return None
 
 
-def write_results(rows: list[Row], context: dict[str, Any], path: Path = RESULTS) -> None:
+def previous_items(path: Path = RESULTS) -> list[dict[str, Any]]:
+    """The items of the last results, each marked with the run that measured it, so that a run
+    of some items (--only) can keep the others' figures."""
+    try:
+        document = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return []
+    return [{**item, "measured_at": item.get("measured_at", document.get("timestamp"))}
+            for item in document.get("items", [])]
+
+
+def write_results(
+    rows: list[Row | dict[str, Any]], context: dict[str, Any], path: Path = RESULTS
+) -> None:
+    """This run's rows (and items carried over from an earlier run, as dicts) as results.json."""
+    items = [r.as_dict() if isinstance(r, Row) else r for r in rows]
     document = {
         "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         **context,
-        "items": [r.as_dict() for r in rows],
+        "items": items,
         "summary": {
-            "pass": sum(r.passed is True for r in rows),
-            "miss": [r.item for r in rows if r.passed is False],
+            "pass": sum(i["result"] == "PASS" for i in items),
+            "miss": [i["item"] for i in items if i["result"] == "MISS"],
         },
     }
     partial = path.with_name(path.name + ".tmp")
@@ -131,8 +146,10 @@ def markdown(path: Path = RESULTS) -> str:
         "| item | median (min–max) | reference (median) | ratio | target | result |",
         "|---|---|---|---|---|---|",
     ]
+    earlier = sorted({i["measured_at"] for i in document["items"] if i.get("measured_at")})
     for item in document["items"]:
-        cells = (item["item"], item["value"], item["reference"] or "—",
+        name = item["item"] + (" †" if item.get("measured_at") else "")
+        cells = (name, item["value"], item["reference"] or "—",
                  _ratio_text(item), item["target"], item["result"] or "—")
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     machine = document["machine"]
@@ -143,6 +160,10 @@ def markdown(path: Path = RESULTS) -> str:
         f"{machine['load_average_1_5_15'][0]}; Python {machine['python']}, "
         + ", ".join(f"{k} {v}" for k, v in machine["packages"].items()) + "."
     )
+    if earlier:
+        lines.append("")
+        lines.append(f"† Not measured in this run (`--only`): carried over from the run of "
+                     f"{', '.join(earlier)}.")
     return "\n".join(lines)
 
 

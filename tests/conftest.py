@@ -1,18 +1,33 @@
-"""Shared fixtures: a fresh database file per test, users of every role, a small fixed world."""
+"""Shared fixtures: a fresh database file per test, users of every role, a small fixed world,
+and the real app.py under Streamlit's AppTest with helpers to drive it.
+
+The `app` fixture keeps Streamlit's "pages/ directory" mode (MPA v1) off, as a running server
+does once app.py has called st.navigation. AppTest turns it back on before every run, since
+the project has a pages/ folder, and then a rerun on a page executes pages/<page>.py alone,
+without app.py: no login gate, no flash toasts, no sidebar. The tests would then check a
+different app from the one people use.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+from streamlit_authenticator import params as authenticator_params
 
-from lib import users
+from lib import users, web
 from lib.db import Database
 from lib.models import Role, User
 
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP_TIMEOUT = 60  # seconds per script run; the first run of a process imports a lot
 PASSWORD = "correct-horse-battery"  # test accounts only; created fresh in each temp database
 T0 = dt.datetime(2026, 3, 2, 9, 0)
 
@@ -151,3 +166,54 @@ def event_count(db: Database, collab_id: int | None = None, kind: str = "status_
     return db.value(
         "SELECT count(*) FROM activity_events WHERE collab_id = ? AND kind = ?", [collab_id, kind]
     )
+
+
+# --- the app under AppTest -------------------------------------------------
+
+
+@pytest.fixture
+def app(db: Database, world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    """The app, on its login form, over the `world` data set in the test's database."""
+    monkeypatch.setenv("COLLABDESK_DB", str(db.path))
+    monkeypatch.setenv("COLLABDESK_COOKIE_KEY", secrets.token_urlsafe(32))
+    original_init = PagesManager.__init__
+
+    def init_without_pages_directory(self: PagesManager, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False  # what st.navigation sets in a server
+
+    monkeypatch.setattr(PagesManager, "__init__", init_without_pages_directory)
+    # The login widget sleeps 0.7 s on every run before a login; lock-out is counted in the
+    # database, so the tests need not wait.
+    monkeypatch.setattr(authenticator_params, "PRE_LOGIN_SLEEP_TIME", 0.0)
+    at = AppTest.from_file(APP, default_timeout=APP_TIMEOUT)
+    at.run()
+    yield at
+    web._open.clear()  # drop the app's cached connection to this test's database file
+
+
+def labelled(elements: Any, label: str) -> Any:
+    """The one element of `elements` (an AppTest element list) with this label."""
+    found = [e for e in elements if e.label == label]
+    assert len(found) == 1, f"{len(found)} elements labelled {label!r} in {elements}"
+    return found[0]
+
+
+def labels(elements: Any) -> list[str]:
+    return [e.label for e in elements]
+
+
+def texts(elements: Any) -> list[str]:
+    return [e.value for e in elements]
+
+
+def login(at: AppTest, username: str, password: str = PASSWORD) -> AppTest:
+    labelled(at.text_input, "Username").input(username)
+    labelled(at.text_input, "Password").input(password)
+    labelled(at.button, "Login").click()
+    return at.run()
+
+
+def assert_ok(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, texts(at.error)

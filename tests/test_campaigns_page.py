@@ -9,45 +9,19 @@ depend on each other): it keeps AppTest out of the "pages/ directory" mode a ser
 from __future__ import annotations
 
 import datetime as dt
-import secrets
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
-from streamlit_authenticator import params as authenticator_params
 
 from lib import campaigns as camps
-from lib import web
 from lib.db import Database, utcnow
 from lib.models import CampaignFields, Role, Terms, User
-from tests.conftest import PASSWORD, World
+from tests.conftest import PASSWORD, World, assert_ok, labelled, texts
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-TIMEOUT = 60
 TODAY = dt.date.today()
 TERMS = Terms("2 posts", Decimal("300.00"), "EUR", TODAY, TODAY + dt.timedelta(days=20), "")
-
-
-@pytest.fixture
-def app(db: Database, world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    monkeypatch.setenv("COLLABDESK_DB", str(db.path))
-    monkeypatch.setenv("COLLABDESK_COOKIE_KEY", secrets.token_urlsafe(32))
-    original_init = PagesManager.__init__
-
-    def init_without_pages_directory(self: PagesManager, *args: Any, **kwargs: Any) -> None:
-        original_init(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init_without_pages_directory)
-    monkeypatch.setattr(authenticator_params, "PRE_LOGIN_SLEEP_TIME", 0.0)
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    yield at
-    web._open.clear()
 
 
 @pytest.fixture
@@ -64,21 +38,6 @@ def autumn(db: Database, world: World, people: dict[Role, User]) -> int:
 
 
 # --- helpers ----------------------------------------------------------------------------
-
-
-def labelled(elements: Any, label: str) -> Any:
-    found = [e for e in elements if e.label == label]
-    assert len(found) == 1, f"{len(found)} elements labelled {label!r}"
-    return found[0]
-
-
-def texts(elements: Any) -> list[str]:
-    return [e.value for e in elements]
-
-
-def assert_ok(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, texts(at.error)
 
 
 def open_campaigns(at: AppTest, username: str, campaign_id: int | None = None) -> AppTest:

@@ -1,85 +1,32 @@
 """Page tests: the real app.py, driven through Streamlit's AppTest against a temporary database.
 
 Every test logs in through the login form, the way a person does (AppTest cannot run the
-cookie component), then checks what the page shows and what reached the database.
-
-The `app` fixture keeps Streamlit's "pages/ directory" mode (MPA v1) off, as a running server
-does once app.py has called st.navigation. AppTest turns it back on before every run, since
-the project has a pages/ folder, and then a rerun on a page executes pages/<page>.py alone,
-without app.py: no login gate, no flash toasts, no sidebar. The tests would then check a
-different app from the one people use.
+cookie component), then checks what the page shows and what reached the database. The `app`
+fixture and the helpers are in conftest.py.
 """
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
-from streamlit_authenticator import params as authenticator_params
 
-from lib import collaborations, users, web
+from lib import collaborations, users
 from lib.db import Database
-from tests.conftest import PASSWORD, World, event_count, status_of
-
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
-TIMEOUT = 60  # seconds per script run; the first run of a process imports a lot
-
-
-@pytest.fixture
-def app(db: Database, world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    """The app, on its login form, over the `world` data set in the test's database."""
-    monkeypatch.setenv("COLLABDESK_DB", str(db.path))
-    monkeypatch.setenv("COLLABDESK_COOKIE_KEY", secrets.token_urlsafe(32))
-    original_init = PagesManager.__init__
-
-    def init_without_pages_directory(self: PagesManager, *args: Any, **kwargs: Any) -> None:
-        original_init(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False  # what st.navigation sets in a server
-
-    monkeypatch.setattr(PagesManager, "__init__", init_without_pages_directory)
-    # The login widget sleeps 0.7 s on every run before a login; lock-out is counted in the
-    # database, so the tests need not wait.
-    monkeypatch.setattr(authenticator_params, "PRE_LOGIN_SLEEP_TIME", 0.0)
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    yield at
-    web._open.clear()  # drop the app's cached connection to this test's database file
-
-
-# --- helpers ---------------------------------------------------------------
-
-
-def labelled(elements: Any, label: str) -> Any:
-    """The one element of `elements` (an AppTest element list) with this label."""
-    found = [e for e in elements if e.label == label]
-    assert len(found) == 1, f"{len(found)} elements labelled {label!r} in {elements}"
-    return found[0]
-
-
-def labels(elements: Any) -> list[str]:
-    return [e.label for e in elements]
-
-
-def texts(elements: Any) -> list[str]:
-    return [e.value for e in elements]
-
-
-def login(at: AppTest, username: str, password: str = PASSWORD) -> AppTest:
-    labelled(at.text_input, "Username").input(username)
-    labelled(at.text_input, "Password").input(password)
-    labelled(at.button, "Login").click()
-    return at.run()
-
-
-def assert_ok(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, texts(at.error)
+from tests.conftest import (
+    APP,
+    PASSWORD,
+    World,
+    assert_ok,
+    event_count,
+    labelled,
+    labels,
+    login,
+    status_of,
+    texts,
+)
 
 
 def total_caption(at: AppTest) -> str:
@@ -542,7 +489,7 @@ def test_a_manager_cannot_reach_the_users_page(app: AppTest) -> None:
 
 def test_the_users_page_checks_the_role_itself(app: AppTest, people: dict) -> None:
     """Hidden from the navigation is not enough: the page refuses a manager on its own."""
-    page = AppTest.from_file(str(ROOT / "pages" / "users.py"), default_timeout=TIMEOUT)
+    page = AppTest.from_file(str(Path(APP).parent / "pages" / "users.py"), default_timeout=60)
     page.run()
     assert texts(page.error) == ["Please log in."]
     page.session_state["user"] = people["manager"]
