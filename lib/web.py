@@ -84,27 +84,39 @@ def login_gate(db: Database) -> User:
     if st.session_state.pop("_logged_out", False):
         # Forget the login cookie in the run that shows the form again (see logout_button).
         authenticator.cookie_controller.delete_cookie()
-    showing_form = not st.session_state.get("authentication_status")
-    if showing_form:
+    if st.session_state.get("authentication_status"):
+        return _session_user(db, authenticator)
+    # The form goes in a placeholder so that a successful login can clear it in the same run.
+    # The library would write the login cookie inside the form's run; that write is held back
+    # and made after the form is cleared (a st.rerun() there would drop it unsent).
+    store_cookie = authenticator.cookie_controller.set_cookie
+    authenticator.cookie_controller.set_cookie = lambda: None
+    form = st.empty()
+    with form.container():
         st.title("Collabdesk")
         st.caption("Creator collaborations across every client campaign.")
-    try:
-        authenticator.login(location="main", key="login")
-    except (users.LoginRefused, LoginError) as refusal:
-        st.error(str(refusal))
-        st.stop()
-    if st.session_state.get("authentication_status") is False:
-        st.error("Wrong username or password.")
+        try:
+            authenticator.login(location="main", key="login")
+        except (users.LoginRefused, LoginError) as refusal:
+            st.error(str(refusal))
+            st.stop()
+        if st.session_state.get("authentication_status") is False:
+            st.error("Wrong username or password.")
     if not st.session_state.get("authentication_status"):
         st.stop()
+    form.empty()
+    store_cookie()
+    return _session_user(db, authenticator)
+
+
+def _session_user(db: Database, authenticator: stauth.Authenticate) -> User:
+    """The logged-in user, re-read on every run so a disabled account is thrown out at once."""
     user = users.get_user(db, st.session_state["username"])
     if user is None or user.disabled:
         authenticator.logout(location="unrendered")
         st.error("This account is disabled. Ask an admin to enable it.")
         st.stop()
     st.session_state["user"] = user
-    if showing_form:
-        st.rerun()  # the form was drawn before the login went through; start clean
     return user
 
 
@@ -127,11 +139,15 @@ def _log_out() -> None:
 
 
 def current_user() -> User:
-    """The logged-in user, set by app.py's login gate before any page runs."""
+    """The logged-in user, set by app.py's login gate before any page runs.
+
+    A page can also run without app.py: until some session of a freshly started server has
+    called st.navigation, Streamlit treats pages/ as a plain multipage folder, so a deep link
+    runs the page file alone. The page then asks for a login itself.
+    """
     user = st.session_state.get("user")
     if user is None:
-        st.error("Please log in.")
-        st.stop()
+        return login_gate(database())
     return user
 
 

@@ -1,0 +1,58 @@
+"""Who sees which page: the Users page is for admins, by menu and by URL."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser import ui
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def users_page_content(page: Page):
+    return page.get_by_role("heading", name="Users", exact=True).or_(
+        page.get_by_role("tab", name="Add a user")
+    )
+
+
+def test_an_admin_manages_users_from_the_menu(page: Page, login) -> None:
+    login(page, "admin")
+    nav = page.get_by_test_id("stSidebarNav")
+    expect(nav.get_by_role("link", name="Collaborations")).to_be_visible()
+
+    ui.click(page, nav.get_by_role("link", name="Users"))
+
+    expect(page.get_by_role("heading", name="Users", exact=True)).to_be_visible()
+    users = ui.grid_rows(page)
+    expect(users).to_have_count(4)
+    for row, username in zip(users.all(), ("admin", "manager", "staff", "viewer"), strict=True):
+        expect(row.locator("td").first).to_have_text(username)
+    for tab in ("Add a user", "Change a role", "Reset a password", "Disable or enable"):
+        expect(page.get_by_role("tab", name=tab)).to_be_visible()
+    ui.screenshot(page, "06-users-admin")
+
+
+def test_staff_cannot_open_the_users_page_by_its_url(page: Page, app, login) -> None:
+    login(page, "staff")
+    expect(page.get_by_test_id("stSidebarNav").get_by_role("link", name="Users")).to_have_count(0)
+
+    # A fresh session at /users (the login cookie is not what is tested here; see below).
+    page.context.clear_cookies()
+    ui.fill_login_form(page, f"{app.url}/users", "staff", PASSWORD)
+
+    expect(page.get_by_role("heading", name="Collaborations", exact=True)).to_be_visible()
+    ui.wait_for_run(page)
+    expect(users_page_content(page)).to_have_count(0)
+    expect(page).not_to_have_url(f"{app.url}/users")
+
+
+def test_a_deep_link_on_a_fresh_server_asks_for_a_login(page: Page, private_app) -> None:
+    """Until a session of a freshly started server reaches app.py's st.navigation, Streamlit
+    runs a deep-linked page file on its own; the page must then ask for a login itself, and
+    still refuse a role it is not for."""
+    ui.fill_login_form(page, f"{private_app.url}/users", "staff", PASSWORD)
+
+    expect(page.get_by_text("This page needs the admin role.")).to_be_visible()
+    expect(page.get_by_role("tab", name="Add a user")).to_have_count(0)
