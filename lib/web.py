@@ -20,6 +20,10 @@ from lib.rules import RuleViolation
 
 T = TypeVar("T")
 
+# Material icons, not emoji: they need no emoji font on the machine showing the page.
+OK_ICON = ":material/check_circle:"
+WARN_ICON = ":material/warning:"
+
 STATUS_COLORS: dict[str, str] = {
     CollabStatus.PENDING: "gray",
     CollabStatus.NEGOTIATING: "orange",
@@ -179,7 +183,7 @@ def ok(action: Callable[[], object]) -> bool:
     return True
 
 
-def flash(message: str, icon: str = "✅") -> None:
+def flash(message: str, icon: str = OK_ICON) -> None:
     """A toast that survives the rerun that follows an action."""
     st.session_state.setdefault("_flash", []).append((message, icon))
 

@@ -78,7 +78,7 @@ def plain(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", text)
 
 
-def done(message: str, icon: str = "✅") -> None:
+def done(message: str, icon: str = web.OK_ICON) -> None:
     """After a write: a toast on the next run, and every table's ticks cleared (the rows
     under them may have moved)."""
     st.session_state["_generation"] = st.session_state.get("_generation", 0) + 1
@@ -87,7 +87,7 @@ def done(message: str, icon: str = "✅") -> None:
 
 
 def batch_done(result: camps.BatchResult, verb: str) -> None:
-    icon = "⚠️" if result.refused else "✅"
+    icon = web.WARN_ICON if result.refused else web.OK_ICON
     text = result.summary(verb)
     if result.refused:
         text += " " + " ".join(sorted(set(result.refused.values()))[:2])

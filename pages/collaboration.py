@@ -43,7 +43,7 @@ def header(c: dict[str, Any]) -> None:
         f" · updated {c['updated_at']:%Y-%m-%d %H:%M} UTC · version {c['version']}"
     )
     if c["cancel_reason"]:
-        st.warning(f"Cancelled: {c['cancel_reason']}", icon="⛔")
+        st.warning(f"Cancelled: {c['cancel_reason']}", icon=":material/block:")
 
 
 def creator_panel(c: dict[str, Any]) -> None:

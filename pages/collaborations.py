@@ -10,6 +10,9 @@ from lib import creators, web
 from lib.collaborations import CollabFilter
 from lib.models import CollabStatus, Role
 
+ROW_PX = 35  # st.dataframe's row height
+VISIBLE_ROWS = 20
+
 db = web.database()
 user = web.current_user()
 st.title("Collaborations")
@@ -87,6 +90,8 @@ def show_page(filt: CollabFilter) -> pd.DataFrame:
         shown,
         key="collab_table",
         hide_index=True,
+        # Tall enough for 20 rows, so a batch of 20 can be ticked without scrolling the grid.
+        height=ROW_PX * (min(len(shown), VISIBLE_ROWS) + 1) + 3,
         on_select="rerun",
         selection_mode="multi-row",
         column_order=[
@@ -197,7 +202,7 @@ def show_preview(preview: collabs.BatchPreview) -> None:
         )
         del st.session_state["batch_preview"]
         if result is not None:
-            icon = "✅" if not result.refused else "⚠️"
+            icon = web.OK_ICON if not result.refused else web.WARN_ICON
             web.flash(result.summary(preview.target), icon)
             st.session_state.pop("list_view", None)  # the next run clears the selection
         st.rerun()

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import collaborations, users
+from lib import collaborations, users, web
 from lib.db import Database
 from tests.conftest import (
     APP,
@@ -283,7 +283,7 @@ def test_rows_changed_since_the_preview_are_refused(
     assert status_of(db, ids[0]) == ("negotiating", 2)
     assert status_of(db, ids[1]) == ("fulfilling", 2)
     assert texts(app.toast) == ["1 moved to Negotiating; 1 refused."]
-    assert app.toast[0].icon == "⚠️"
+    assert app.toast[0].icon == web.WARN_ICON
 
 
 def test_the_scope_survives_a_filter_change(app: AppTest, world: World) -> None:
