@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser import ui
@@ -47,9 +48,18 @@ def tick(page: Page, table: Locator, *rows: int) -> None:
 def pick_in_form(page: Page, label: str, option: str) -> None:
     """Choose in a selectbox inside a form: unlike ui.choose, no script run follows."""
     combobox = page.get_by_role("combobox", name=label, exact=True)
-    ui.scroll_into_view(page, combobox)
-    combobox.click()
-    page.get_by_role("option", name=option).click()
+    item = page.get_by_role("option", name=option)
+    for attempt in range(1, ui.ATTEMPTS + 1):
+        # The list closes when the page scrolls or redraws under it: open it again (ui.choose).
+        ui.scroll_into_view(page, combobox, center=True)
+        combobox.click()
+        try:
+            item.click(timeout=ui.RETRY_MS)
+            break
+        except PlaywrightError:
+            if attempt == ui.ATTEMPTS:
+                raise
+            page.keyboard.press("Escape")
     expect(combobox).to_have_value(option)
 
 

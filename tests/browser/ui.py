@@ -10,6 +10,8 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from lib.config import COOKIE_NAME
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
 
@@ -64,10 +66,13 @@ RUN_TRACKER_JS = """
   };
 })();
 """
-# The app counts as idle once its last run has finished and no message came for this long
-# (time for the browser to draw what came; far shorter than a script run).
+# The app counts as idle once its last run has finished and no message came for QUIET_MS (time
+# for the browser to draw what came; far shorter than a script run). Where the app may go on
+# running by itself (a page load, a login: its cookie component answers after the page is
+# drawn, and each answer makes the app run again), it must be quiet for SETTLE_MS instead.
 QUIET_MS = 150
-IDLE_JS = f"""since => {{
+SETTLE_MS = 700
+IDLE_JS = """([since, quietMs]) => {
   const runs = window.__runs, app = document.querySelector('[data-testid="stApp"]');
   const started = runs.starts.filter(t => t > since);
   return app !== null
@@ -76,8 +81,8 @@ IDLE_JS = f"""since => {{
     && started.length > 0
     && runs.ends.some(t => t > started[started.length - 1])
     && runs.starts[runs.starts.length - 1] === started[started.length - 1]
-    && performance.now() - runs.lastMessage > {QUIET_MS};
-}}"""
+    && performance.now() - runs.lastMessage > quietMs;
+}"""
 STATE_JS = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   const round = (times) => times.map(Math.round);
@@ -97,11 +102,11 @@ ROW_HEIGHT = 35  # st.dataframe's header and row height, in CSS pixels
 ROW_MARKER_X = 18  # the middle of the selection checkbox column, from the grid's left edge
 
 
-def wait_for_run(page: Page, since: float = -1) -> None:
+def wait_for_run(page: Page, since: float = -1, quiet_ms: int = QUIET_MS) -> None:
     """Wait until a script run that started after `since` (page time, ms) has finished and the
-    app is idle: connected, not running, quiet for QUIET_MS, nothing left loading."""
+    app is idle: connected, not running, no message for `quiet_ms`, nothing left loading."""
     try:
-        page.wait_for_function(IDLE_JS, arg=since, polling=50)
+        page.wait_for_function(IDLE_JS, arg=[since, quiet_ms], polling=50)
     except PlaywrightTimeoutError:
         state = page.evaluate(STATE_JS)
         raise AssertionError(f"no script run since t={since:.0f} ms finished: {state}") from None
@@ -131,9 +136,9 @@ def scroll_into_view(page: Page, element: Locator, center: bool = False) -> None
 
 
 def goto(page: Page, url: str) -> None:
-    """Load `url` (a new Streamlit session) and wait for its first run to finish."""
+    """Load `url` (a new Streamlit session) and wait for its runs to finish."""
     page.goto(url)
-    wait_for_run(page)
+    wait_for_run(page, quiet_ms=SETTLE_MS)
 
 
 def run_started(page: Page, since: float, timeout: float = RETRY_MS) -> bool:
@@ -267,10 +272,13 @@ def fill_login_form(page: Page, url: str, username: str, password: str) -> None:
 
 
 def log_in(page: Page, url: str, username: str, password: str) -> None:
-    """Open the app at `url`, log in through the form and wait for the Collaborations page."""
+    """Open the app at `url`, log in through the form and wait for the Collaborations page and
+    for the login cookie (the runs that storing it makes follow the page)."""
     fill_login_form(page, url, username, password)
-    sidebar = page.get_by_test_id("stSidebar")
-    expect(sidebar.get_by_text(f"{username.title()} Person")).to_be_visible()
-    expect(page.get_by_role("heading", name="Collaborations", exact=True)).to_be_visible()
+    heading = page.get_by_role("heading", name="Collaborations", exact=True)
+    expect(heading).to_have_count(1)  # not strict: a redrawn page may hold a stale copy a moment
+    expect(page.get_by_test_id("stSidebar")).to_contain_text(f"{username.title()} Person")
+    page.wait_for_function(f"document.cookie.includes('{COOKIE_NAME}=')")
+    wait_for_run(page, quiet_ms=SETTLE_MS)
+    expect(heading).to_be_visible()
     expect(total_caption(page)).to_be_visible()
-    wait_for_run(page)
