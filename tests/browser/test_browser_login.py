@@ -10,8 +10,6 @@ from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
-SETTLED_MS = 5_000  # for a page that already finished its run (used where a bug is expected)
-
 
 def login_button(page: Page):
     return page.get_by_test_id("stForm").get_by_role("button", name="Login")
@@ -63,7 +61,5 @@ def test_a_reload_after_logging_in_keeps_the_user_logged_in(page: Page, app, log
 
     ui.goto(page, app.url)
 
-    expect(page.get_by_role("heading", name="Collaborations", exact=True)).to_be_visible(
-        timeout=SETTLED_MS
-    )
+    expect(page.get_by_role("heading", name="Collaborations", exact=True)).to_be_visible()
     expect(page.get_by_test_id("stSidebar")).to_contain_text("Manager Person")

@@ -70,7 +70,7 @@ RUN_TRACKER_JS = """
 # for the browser to draw what came; far shorter than a script run). Where the app may go on
 # running by itself (a page load, a login: its cookie component answers after the page is
 # drawn, and each answer makes the app run again), it must be quiet for SETTLE_MS instead.
-QUIET_MS = 150
+QUIET_MS = 100
 SETTLE_MS = 700
 IDLE_JS = """([since, quietMs]) => {
   const runs = window.__runs, app = document.querySelector('[data-testid="stApp"]');
@@ -135,10 +135,11 @@ def scroll_into_view(page: Page, element: Locator, center: bool = False) -> None
     next_frames(page)
 
 
-def goto(page: Page, url: str) -> None:
-    """Load `url` (a new Streamlit session) and wait for its runs to finish."""
+def goto(page: Page, url: str, quiet_ms: int = SETTLE_MS) -> None:
+    """Load `url` (a new Streamlit session) and wait for its runs to finish, including the one
+    the cookie component's answer makes (a login from the cookie, say)."""
     page.goto(url)
-    wait_for_run(page, quiet_ms=SETTLE_MS)
+    wait_for_run(page, quiet_ms=quiet_ms)
 
 
 def run_started(page: Page, since: float, timeout: float = RETRY_MS) -> bool:
@@ -254,17 +255,30 @@ def toast(page: Page, text: str) -> Locator:
 
 
 def screenshot(page: Page, name: str) -> Path:
-    """Save a full-page screenshot as test-artifacts/screenshots/<name>.png."""
+    """Save the whole page as test-artifacts/screenshots/<name>.png.
+
+    Streamlit scrolls its main area inside the window, so a full-page screenshot alone stops
+    at the window's bottom: the window is made as tall as the content for the picture.
+    """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     wait_for_run(page)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=path, full_page=True)
+    window = page.viewport_size
+    assert window is not None
+    content = page.evaluate(
+        "() => (document.querySelector('[data-testid=\"stMain\"]') || document.body).scrollHeight"
+    )
+    page.set_viewport_size({"width": window["width"], "height": max(window["height"], content)})
+    next_frames(page)
+    page.screenshot(path=path, full_page=True, animations="disabled")
+    page.set_viewport_size(window)
+    next_frames(page)
     return path
 
 
 def fill_login_form(page: Page, url: str, username: str, password: str) -> None:
     """Open `url` (logged out) and submit the login form."""
-    goto(page, url)
+    goto(page, url, quiet_ms=QUIET_MS)  # a run still to come cannot spoil a form
     form = page.get_by_test_id("stForm")
     form.get_by_role("textbox", name="Username").fill(username)
     form.get_by_role("textbox", name="Password").fill(password)
