@@ -78,6 +78,10 @@ class EventKind(StrEnum):
     NOTE = "note"
     DELIVERY_CHANGED = "delivery_changed"
     TERMS_CHANGED = "terms_changed"
+    CONTENT_SUBMITTED = "content_submitted"  # a content item sent in for approval (issue 5)
+    CONTENT_REVIEWED = "content_reviewed"  # approved or changes requested (issue 5)
+    SHIPMENT_CREATED = "shipment_created"  # issue 6
+    ASSET_SENT = "asset_sent"  # a tracking link or coupon code sent from the inbox (issue 7)
 
 
 class ContentType(StrEnum):
