@@ -217,3 +217,66 @@ def login(at: AppTest, username: str, password: str = PASSWORD) -> AppTest:
 def assert_ok(at: AppTest) -> None:
     assert not at.exception, [e.message for e in at.exception]
     assert not at.error, texts(at.error)
+
+
+# --- mail -------------------------------------------------------------------------------------
+
+
+class LocalSMTP:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what it receives.
+
+    Addresses in `refuse` are answered "550 No such user", as a real server would.
+    """
+
+    def __init__(self) -> None:
+        import email
+        import email.policy
+
+        self.messages: list[email.message.EmailMessage] = []
+        self.refuse: set[str] = set()
+        self._parse = lambda raw: email.message_from_bytes(raw, policy=email.policy.default)
+        self.port = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.refuse:
+            return "550 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        raw = envelope.original_content or envelope.content
+        self.messages.append(self._parse(raw.replace(b"\r\n", b"\n")))  # wire CRLF to text
+        return "250 Message accepted for delivery"
+
+    def env(self, sender: str = "team@agency.test") -> dict[str, str]:
+        """The environment that points lib.mail at this server."""
+        return {
+            "COLLABDESK_SMTP_HOST": "127.0.0.1",
+            "COLLABDESK_SMTP_PORT": str(self.port),
+            "COLLABDESK_SMTP_TLS": "none",
+            "COLLABDESK_MAIL_FROM": sender,
+        }
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if address.lower() in str(m["To"]).lower()]
+
+
+@pytest.fixture
+def smtp_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalSMTP]:
+    """A local SMTP server, with COLLABDESK_SMTP_* pointing lib.mail at it for the test."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    handler = LocalSMTP()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        handler.port = probe.getsockname()[1]
+    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
+    controller.start()
+    for name, value in handler.env().items():
+        monkeypatch.setenv(name, value)
+    try:
+        yield handler
+    finally:
+        controller.stop()
