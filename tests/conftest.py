@@ -32,6 +32,15 @@ PASSWORD = "correct-horse-battery"  # test accounts only; created fresh in each 
 T0 = dt.datetime(2026, 3, 2, 9, 0)
 
 
+def own_campaigns(db: Database) -> None:
+    """Give campaigns inserted by hand their current client and owner (campaign_ownership),
+    as lib.campaigns.create_campaign and the demo do."""
+    db.write(lambda cur: cur.execute(
+        "INSERT INTO campaign_ownership SELECT id, client_id, owner_id FROM campaigns"
+        " WHERE id NOT IN (SELECT campaign_id FROM campaign_ownership)"
+    ))
+
+
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Database]:
     database = Database(tmp_path / "test.duckdb")
@@ -116,6 +125,7 @@ def world(db: Database, people: dict[Role, User]) -> World:
             " created_at) VALUES (?, ?, ?, '2026-03-01', '2026-06-30', 10000, ?)",
             [clients[client], name, people[Role.MANAGER].id, T0],
         )
+    own_campaigns(db)
     creators = {}
     for name, handle, email in (
         ("Ada Lovelace", "ada", "ada@example.com"),
