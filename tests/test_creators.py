@@ -26,7 +26,7 @@ def test_tags_are_added_filtered_and_removed(db: Database, world: World, people:
     assert tagged(db, "Gaming") == {world.collabs["linus_spring"], world.collabs["linus_launch"]}
     creators.remove_tag(db, staff, linus, "Gaming")
     assert creators.tags_of(db, linus) == [] and tagged(db, "Gaming") == set()
-    with pytest.raises(RuleViolation, match="has no tag Gaming"):
+    with pytest.raises(RuleViolation, match="has no tag 'Gaming'"):
         creators.remove_tag(db, staff, linus, "Gaming")  # twice: the second is told
 
 
