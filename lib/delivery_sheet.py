@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -66,6 +67,7 @@ def address_list(rows: Iterable[Sequence[object]], title: str) -> bytes:
 
     Text cells are never read as formulas: openpyxl would store "=HYPERLINK(…)" in a creator's
     name or address as a formula that Excel runs when the warehouse opens the file.
+    Control characters, which a worksheet cannot hold, are left out.
     """
     book = Workbook()
     sheet = book.active
@@ -80,7 +82,8 @@ def address_list(rows: Iterable[Sequence[object]], title: str) -> bytes:
             if isinstance(value, int):
                 cell.value = value
             else:
-                cell.value = "" if value is None else str(value)
+                # Control characters cannot be stored in a worksheet at all: left out.
+                cell.value = ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
                 cell.data_type = "s"
     sheet.freeze_panes = "A2"
     widths = (11, 24, 18, 24, 24, 44, 12, 22, 13, 30)
