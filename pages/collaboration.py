@@ -214,10 +214,10 @@ def update_shipment_form(found: Any) -> None:
         format_func=lambda i: f"#{i} {rows[i]['item']} ({web.delivery_label(rows[i]['status'])})",
     )  # fmt: skip
     ship = rows[sid]
-    targets = [None, *rules.allowed_delivery_targets(ship["status"])]
+    targets = [None, *(t.value for t in rules.allowed_delivery_targets(ship["status"]))]
     target = cols[1].selectbox(
         "Move to", targets, key=f"shipment_target_{sid}",
-        format_func=lambda t: "Keep the status" if t is None else t.label,
+        format_func=lambda t: "Keep the status" if t is None else web.delivery_label(t),
     )  # fmt: skip
     reason = cols[2].text_input(
         "Reason (required for an exception)", max_chars=1000, key=f"shipment_reason_{sid}"

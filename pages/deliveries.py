@@ -63,8 +63,10 @@ def campaign_picker(label: str, key: str, default: int | None) -> int | None:
 
 def outcome_table(preview: ChangePreview, with_row: bool = False) -> None:
     table = pd.DataFrame([vars(r) for r in preview.rows]).drop(columns=["change"])
-    table["outcome"] = web.as_badges(table["outcome"].map(lambda o: o.value))
-    table["current"] = table["current"].map(lambda s: web.delivery_label(s) if s else "")
+    table["outcome"] = web.as_badges(table["outcome"].map(str))
+    table["current"] = table["current"].map(
+        lambda s: web.delivery_label(s) if isinstance(s, str) and s else ""  # NaN: not found
+    )
     st.dataframe(
         table,
         hide_index=True,
@@ -86,32 +88,35 @@ def outcome_table(preview: ChangePreview, with_row: bool = False) -> None:
 def filter_widgets() -> DeliveryFilter:
     top = st.columns([3, 2, 3, 2])
     statuses = top[0].multiselect(
-        "Status", [s.value for s in DeliveryStatus], format_func=web.delivery_label
-    )
+        "Status", [s.value for s in DeliveryStatus], format_func=web.delivery_label,
+        key="dlv_status",
+    )  # fmt: skip
     clients = dict(deliveries.clients_for_filter(db))
     client_id = top[1].selectbox(
-        "Client", [None, *clients], format_func=lambda i: "All clients" if i is None else clients[i]
-    )
+        "Client", [None, *clients], key="dlv_client",
+        format_func=lambda i: "All clients" if i is None else clients[i],
+    )  # fmt: skip
     campaigns = dict(deliveries.campaigns_for_filter(db, client_id))
     campaign_id = top[2].selectbox(
-        "Campaign", [None, *campaigns],
+        "Campaign", [None, *campaigns], key="dlv_campaign",
         format_func=lambda i: "All campaigns" if i is None else campaigns[i],
     )  # fmt: skip
     carrier = top[3].selectbox(
-        "Carrier", [None, *deliveries.carriers(db)],
+        "Carrier", [None, *deliveries.carriers(db)], key="dlv_carrier",
         format_func=lambda c: "All carriers" if c is None else c,
     )  # fmt: skip
     more = st.columns([3, 2, 2, 2, 2, 1])
     search = more[0].text_input(
-        "Search", placeholder="Creator, @handle, item or tracking number", max_chars=100
-    )
+        "Search", placeholder="Creator, @handle, item or tracking number", max_chars=100,
+        key="dlv_search",
+    )  # fmt: skip
     days = more[1].number_input(
         "In transit longer than (days)", min_value=0, max_value=deliveries.MAX_IN_TRANSIT_DAYS,
-        value=None, step=1, placeholder="any time",
+        value=None, step=1, placeholder="any time", key="dlv_days",
     )  # fmt: skip
     with more[2]:
         st.write("")  # lines the toggle up with the inputs beside it
-        exceptions_open = st.toggle("Exceptions open")
+        exceptions_open = st.toggle("Exceptions open", key="dlv_exceptions")
     sort = more[3].selectbox(
         "Sort by", list(deliveries.SORTS), format_func=deliveries.SORT_LABELS.__getitem__
     )
@@ -332,7 +337,8 @@ def show_change_preview(preview: ChangePreview) -> None:
 def new_shipments_panel(filt: DeliveryFilter) -> None:
     cols = st.columns([3, 3])
     with cols[0]:
-        campaign_id = campaign_picker("Campaign", "dlv_new_campaign", filt.campaign_id)
+        campaign_id = campaign_picker("Campaign to ship for", "dlv_new_campaign",
+                                      filt.campaign_id)  # fmt: skip
     statuses = cols[1].multiselect(
         "Collaborations in status", [s.value for s in CollabStatus if s != "cancelled"],
         default=[CollabStatus.FULFILLING.value], format_func=web.status_label,
@@ -424,7 +430,7 @@ def show_new_preview(preview: NewShipmentsPreview) -> None:
 
 
 def spreadsheet_panel(filt: DeliveryFilter) -> None:
-    campaign_id = campaign_picker("Campaign", "dlv_sheet_campaign", filt.campaign_id)
+    campaign_id = campaign_picker("Campaign of the sheet", "dlv_sheet_campaign", filt.campaign_id)
     if campaign_id is None:
         st.caption("Choose a campaign to export its address list or import a filled-in sheet.")
         return
