@@ -706,5 +706,6 @@ def judge_shipment_change(
     if tracking is not None and tracking != tracking_number:
         changes.append(f"tracking {tracking}" if tracking else "tracking number cleared")
     if not changes:
-        return ChangeOutcome.UNCHANGED, f"Already {current.label.lower()}; nothing to change."
+        state = "an exception" if current is _D.EXCEPTION else current.label.lower()
+        return ChangeOutcome.UNCHANGED, f"Already {state}; nothing to change."
     return ChangeOutcome.UPDATED, "; ".join(changes)

@@ -4,6 +4,7 @@ spreadsheet round trip; viewers read and export. The services check the role aga
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -40,7 +41,8 @@ st.title("Deliveries")
 def done(message: str, icon: str = web.OK_ICON) -> None:
     """After a write: a toast on the next run; previews and ticks are dropped (the rows under
     them changed)."""
-    for key in ("dlv_change_preview", "dlv_new_preview", "dlv_import_preview", "dlv_view"):
+    for key in ("dlv_change_preview", "dlv_new_preview", "dlv_import_preview", "dlv_view",
+                "dlv_reason"):  # fmt: skip
         st.session_state.pop(key, None)
     st.session_state["dlv_generation"] = st.session_state.get("dlv_generation", 0) + 1
     web.flash(message, icon)
@@ -49,6 +51,21 @@ def done(message: str, icon: str = web.OK_ICON) -> None:
 
 def generation() -> int:
     return int(st.session_state.get("dlv_generation", 0))
+
+
+def remembered_radio(
+    label: str, options: list[str], memory: str, format_func: Callable[[str], str]
+) -> str:
+    """A horizontal radio whose labels hold counts. A radio's identity includes its labels, so
+    when a count changes Streamlit would make it a new widget and forget the choice: the
+    choice is kept in session state under `memory` and handed back as the index."""
+    chosen = st.session_state.get(memory, options[0])
+    choice = st.radio(
+        label, options, index=options.index(chosen) if chosen in options else 0,
+        horizontal=True, format_func=format_func,
+    )  # fmt: skip
+    st.session_state[memory] = choice or options[0]
+    return st.session_state[memory]
 
 
 def campaign_picker(label: str, key: str, default: int | None) -> int | None:
@@ -122,7 +139,10 @@ def filter_widgets() -> DeliveryFilter:
     )
     with more[4]:
         st.write("")
-        descending = st.toggle("Longest / newest first", value=True)
+        descending = st.toggle(
+            "Descending", value=True, key="dlv_descending",
+            help="Longest in status, newest, Z to A first",
+        )  # fmt: skip
     page_size = more[5].selectbox("Rows", deliveries.PAGE_SIZES, index=1)
     st.session_state["dlv_sort"] = (sort, descending, page_size)
     filt = DeliveryFilter(
@@ -251,9 +271,9 @@ def show_list(filt: DeliveryFilter) -> pd.DataFrame:
 def change_panel(filt: DeliveryFilter, selected: pd.DataFrame) -> None:
     total = st.session_state["dlv_total"]
     scopes = ["selected", "filter"]
-    scope = st.radio(
-        "Apply to", scopes, horizontal=True, key="dlv_scope",
-        format_func=lambda s: f"Selected shipments ({len(selected)})" if s == "selected"
+    scope = remembered_radio(
+        "Apply to", scopes, "dlv_scope",
+        lambda s: f"Selected shipments ({len(selected)})" if s == "selected"
         else f"Every shipment matching the filter ({total:,})",
     )  # fmt: skip
     single = scope == "selected" and len(selected) == 1
@@ -369,9 +389,9 @@ def new_shipments_panel(filt: DeliveryFilter) -> None:
         },
     )  # fmt: skip
     ticked = [int(found["id"].iloc[r]) for r in event.selection.rows if r < len(found)]
-    who = st.radio(
-        "Ship to", ["ticked", "all"], horizontal=True, key="dlv_new_scope",
-        format_func=lambda s: f"Ticked collaborations ({len(ticked)})" if s == "ticked"
+    who = remembered_radio(
+        "Ship to", ["ticked", "all"], "dlv_new_scope",
+        lambda s: f"Ticked collaborations ({len(ticked)})" if s == "ticked"
         else f"Every collaboration listed ({len(found):,})",
     )  # fmt: skip
     cols = st.columns([3, 2])

@@ -176,7 +176,7 @@ def test_new_shipments_for_a_campaign(
     assert tiles(at)["Pending"] == "5"
 
     # The same item again: refused, with the reason, and nothing to confirm.
-    at.radio(key="dlv_new_scope").set_value("all").run()
+    labelled(at.radio, "Ship to").set_value("all").run()
     at.text_input(key="dlv_new_item").input("Serum kit")
     labelled(at.button, "Preview shipments").click().run()
     messages = dict(zip(table_with(at, "collab_id", "ok")["creator"],
