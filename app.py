@@ -20,6 +20,8 @@ PAGES: list[tuple[str, str, str, Role, bool]] = [
     # Everyone reads campaigns; the page offers changes to managers, and the services check.
     ("pages/campaigns.py", "Campaigns", ":material/campaign:", Role.VIEWER, True),
     ("pages/progress.py", "Progress", ":material/monitoring:", Role.VIEWER, True),
+    # Everyone reads and exports deliveries; the page offers changes to staff, the services check.
+    ("pages/deliveries.py", "Deliveries", ":material/local_shipping:", Role.VIEWER, True),
     ("pages/users.py", "Users", ":material/manage_accounts:", Role.ADMIN, True),
 ]
 pages = [

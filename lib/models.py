@@ -203,3 +203,37 @@ class CampaignFields:
     end_date: dt.date
     budget: Decimal | str
     currency: str
+
+
+# --- deliveries (issue 6) ------------------------------------------------------
+
+MAX_TRACKING_CHARS = 60
+MAX_CARRIER_CHARS = 60
+MAX_SHEET_BYTES = 5_000_000  # an imported spreadsheet (CSV or .xlsx)
+MAX_SHEET_ROWS = 5_000  # data rows in one imported sheet
+
+
+class ChangeOutcome(StrEnum):
+    """What a requested shipment change does: written, nothing to write, or refused."""
+
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    REFUSED = "refused"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+@dataclass(frozen=True)
+class ShipmentChange:
+    """What a person (or one row of an imported sheet) asks for one shipment.
+
+    None leaves a field as it is; `reason` is read only on a move into exception.
+    """
+
+    shipment_id: int
+    status: DeliveryStatus | None = None
+    reason: str | None = None
+    tracking_number: str | None = None
+    carrier: str | None = None

@@ -15,19 +15,23 @@ from lib.models import (
     COLLAB_FINAL,
     COLLAB_LIFECYCLE,
     CURRENCIES,
+    MAX_CARRIER_CHARS,
     MAX_NOTE_CHARS,
     MAX_REASON_CHARS,
     MAX_SHORT_TEXT_CHARS,
+    MAX_TRACKING_CHARS,
     SIGNING_WINDOW,
     AgreementState,
     ApplicationSource,
     ApplicationStage,
     CampaignFields,
     CampaignStatus,
+    ChangeOutcome,
     CollabStatus,
     CreatorFacts,
     DeliveryStatus,
     Role,
+    ShipmentChange,
     Terms,
     User,
     ValidationStatus,
@@ -584,3 +588,124 @@ def start_verdict(
         AgreementState.EXPIRED: "Selected, agreement expired unsigned",
         AgreementState.DECLINED: "Selected, but declined the agreement",
     }[state]
+
+
+# --- deliveries: shipments (issue 6) -------------------------------------------------
+
+# Letters and digits, with the separators carriers print (spaces, dots, slashes, dashes).
+# Refusing the rest also keeps spreadsheet formulas ("=…") out of a cell the warehouse opens.
+_TRACKING = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./_-]*$")
+
+
+def parse_delivery_status(value: DeliveryStatus | str) -> DeliveryStatus:
+    """The delivery status `value` names, written as a person writes it in a sheet too:
+    "In transit", "in-transit" and "IN_TRANSIT" all name in_transit."""
+    if isinstance(value, DeliveryStatus):
+        return value
+    try:
+        return DeliveryStatus(re.sub(r"[\s-]+", "_", str(value).strip().lower()))
+    except ValueError:
+        known = ", ".join(s.label.lower() for s in DeliveryStatus)
+        raise RuleViolation(
+            f"Unknown delivery status {shown(value)}; use one of {known}."
+        ) from None
+
+
+def delivery_reason_required(current: DeliveryStatus | str, target: DeliveryStatus | str) -> bool:
+    """True when moving a shipment from `current` to `target` needs a reason (an exception)."""
+    return _DELIVERY_ALLOWED.get((_as_delivery(current), _as_delivery(target))) == "reason"
+
+
+def check_item(value: str | None) -> str:
+    return check_text(value, "The item", MAX_SHORT_TEXT_CHARS)
+
+
+def check_carrier(value: str | None) -> str:
+    return check_text(value, "The carrier", MAX_CARRIER_CHARS, required=False)
+
+
+def check_tracking_number(value: str | None) -> str:
+    """A tracking number as stored (blank allowed: tracking is optional)."""
+    text = check_text(value, "The tracking number", MAX_TRACKING_CHARS, required=False)
+    if text and not _TRACKING.match(text):
+        raise RuleViolation(
+            f"The tracking number {shown(text)} may hold only letters, digits, spaces and "
+            "the signs . / _ - (and must start with a letter or digit)."
+        )
+    return text
+
+
+def check_new_shipment(
+    collab_status: CollabStatus | str,
+    address: str | None,
+    same_item: DeliveryStatus | str | None = None,
+) -> None:
+    """A collaboration may get a new shipment unless it is cancelled, its creator has no
+    shipping address to copy, or it already has this item on its way (`same_item`: the
+    status of such a shipment that is not an exception)."""
+    if _as_collab(collab_status) is CollabStatus.CANCELLED:
+        raise RuleViolation("The collaboration is cancelled; it gets no new shipment.")
+    if _is_blank(address):
+        raise RuleViolation(
+            "The creator has no shipping address on file; add it to the creator first."
+        )
+    if same_item is not None:
+        state = _as_delivery(same_item)
+        raise RuleViolation(
+            f"This collaboration already has a shipment of this item ({state.label.lower()}). "
+            "To send it again, record an exception on that one and move it back to pending."
+        )
+
+
+def shipment_dates(
+    target: DeliveryStatus | str,
+    shipped_on: dt.date | None,
+    delivered_on: dt.date | None,
+    today: dt.date,
+) -> tuple[dt.date | None, dt.date | None]:
+    """The shipped and delivered dates after a move to `target` on `today`.
+
+    In transit or delivered means it was shipped (the first such day is kept); only a
+    delivered shipment has a delivery day; back to pending (a re-ship) forgets both.
+    """
+    target = _as_delivery(target)
+    if target is _D.PENDING:
+        return None, None
+    if target is _D.IN_TRANSIT:
+        return shipped_on or today, None
+    if target is _D.DELIVERED:
+        return shipped_on or today, today
+    return shipped_on, None  # an exception: returned, damaged or lost, so not delivered now
+
+
+def judge_shipment_change(
+    current: DeliveryStatus | str, tracking_number: str, carrier: str, change: ShipmentChange
+) -> tuple[ChangeOutcome, str]:
+    """What `change` does to a shipment in `current` with this tracking number and carrier:
+    (UPDATED, what changes), (UNCHANGED, why nothing) or (REFUSED, why). Never raises for a
+    rule: a batch shows every row's outcome."""
+    current = _as_delivery(current)
+    changes: list[str] = []
+    try:
+        tracking = (
+            None if change.tracking_number is None
+            else check_tracking_number(change.tracking_number)
+        )
+        new_carrier = None if change.carrier is None else check_carrier(change.carrier)
+        target = None if change.status is None else parse_delivery_status(change.status)
+        if target is not None and target is not current:
+            check_delivery_transition(current, target, change.reason)
+            move = f"{current.label} → {target.label}"
+            if target is _D.EXCEPTION:
+                move += f" ({(change.reason or '').strip()})"
+            changes.append(move)
+    except RuleViolation as refusal:
+        return ChangeOutcome.REFUSED, str(refusal)
+    if new_carrier is not None and new_carrier != carrier:
+        changes.append(f"carrier {new_carrier}" if new_carrier else "carrier cleared")
+    if tracking is not None and tracking != tracking_number:
+        changes.append(f"tracking {tracking}" if tracking else "tracking number cleared")
+    if not changes:
+        state = "an exception" if current is _D.EXCEPTION else current.label.lower()
+        return ChangeOutcome.UNCHANGED, f"Already {state}; nothing to change."
+    return ChangeOutcome.UPDATED, "; ".join(changes)

@@ -16,7 +16,7 @@ from streamlit_authenticator.utilities.exceptions import LoginError
 
 from lib import config, users
 from lib.db import ConcurrentEditError, Database, NotFound
-from lib.models import CollabStatus, Role, User, ValidationStatus
+from lib.models import CollabStatus, DeliveryStatus, Role, User, ValidationStatus
 from lib.rules import RuleViolation
 
 T = TypeVar("T")
@@ -37,6 +37,17 @@ VALIDATION_COLORS: dict[str, str] = {
     ValidationStatus.NEEDS_REVIEW: "orange",
     ValidationStatus.FLAGGED: "red",
 }
+
+DELIVERY_COLORS: dict[str, str] = {
+    DeliveryStatus.PENDING: "gray",
+    DeliveryStatus.IN_TRANSIT: "blue",
+    DeliveryStatus.DELIVERED: "green",
+    DeliveryStatus.EXCEPTION: "red",
+}
+
+
+def delivery_label(value: str) -> str:
+    return DeliveryStatus(value).label
 
 
 def status_label(value: str) -> str:
