@@ -110,8 +110,8 @@ def answer_form(piece: Piece) -> None:
                             key=f"answer_text_{piece.id}",
                             placeholder="A reply the reviewer sees, or an internal note")
         cols = st.columns([1, 1, 3])
-        reply = cols[0].form_submit_button("Reply to reviewer")
-        note = cols[1].form_submit_button("Add internal note")
+        reply = cols[0].form_submit_button("Reply to reviewer", key=f"reply_{piece.id}")
+        note = cols[1].form_submit_button("Add internal note", key=f"note_{piece.id}")
     for pressed, kind, message in ((reply, ReplyKind.REPLY, "Reply sent to the reviewer."),
                                    (note, ReplyKind.INTERNAL_NOTE, "Internal note added.")):
         if pressed and web.ok(lambda k=kind: feedback.answer(db, user, piece.id, text, k)):
@@ -173,10 +173,11 @@ def approval_form(item_id: int, current: ContentApproval) -> None:
         note = st.text_input("Changes needed, or a note", max_chars=MAX_REASON_CHARS,
                              key=f"approval_note_{item_id}")
         cols = st.columns([1, 1, 3])
-        approve = cols[0].form_submit_button("Approve", disabled=current
-                                             is ContentApproval.APPROVED)
+        approve = cols[0].form_submit_button(
+            "Approve", key=f"approve_{item_id}", disabled=current is ContentApproval.APPROVED)
         changes = cols[1].form_submit_button(
-            "Request changes", disabled=current is ContentApproval.CHANGES_REQUESTED)
+            "Request changes", key=f"changes_{item_id}",
+            disabled=current is ContentApproval.CHANGES_REQUESTED)
     for pressed, target in ((approve, ContentApproval.APPROVED),
                             (changes, ContentApproval.CHANGES_REQUESTED)):
         if pressed and web.ok(
