@@ -43,6 +43,11 @@ def done(message: str) -> None:
     st.rerun()
 
 
+def count(number: int, one: str, many: str | None = None) -> str:
+    """"1 piece of feedback", "2 pieces of feedback"."""
+    return f"{number:,} {one if number == 1 else (many or one + 's')}"
+
+
 def when(value: Any) -> str:
     return "—" if value is None or pd.isna(value) else f"{value:%Y-%m-%d %H:%M} UTC"
 
@@ -55,13 +60,10 @@ def choose_campaign() -> int | None:
     wanted = st.query_params.get("campaign", "")
     if wanted.isdigit() and int(wanted) in choices and "feedback_campaign" not in st.session_state:
         st.session_state["feedback_campaign"] = int(wanted)  # from a notification's link
-    chosen = st.selectbox(
-        "Campaign", list(choices), index=None, key="feedback_campaign",
-        format_func=lambda i: web.as_text(choices[i]), placeholder="Choose a campaign",
+    return st.selectbox(
+        "Campaign", [None, *choices], key="feedback_campaign",
+        format_func=lambda i: "Choose a campaign" if i is None else web.as_text(choices[i]),
     )
-    if chosen is not None and wanted != str(chosen):
-        st.query_params["campaign"] = str(chosen)
-    return chosen
 
 
 def summary(campaign_id: int) -> dict | None:
@@ -69,9 +71,10 @@ def summary(campaign_id: int) -> dict | None:
     if found is not None:
         st.caption(
             f"{web.as_text(found['client'])} · owner {web.as_text(found['owner'] or '—')} · "
-            f"{found['reviewers']} reviewers · {found['pieces']} pieces of feedback, "
-            f"{found['unanswered']} unanswered · {found['content_pending']} content items "
-            "waiting for approval"
+            f"{count(found['reviewers'], 'reviewer')} · "
+            f"{count(found['pieces'], 'piece', 'pieces')} of feedback, "
+            f"{found['unanswered']} unanswered · "
+            f"{count(found['content_pending'], 'content item')} waiting for approval"
         )
     return found
 
@@ -81,7 +84,8 @@ def summary(campaign_id: int) -> dict | None:
 
 def tally(row: pd.Series) -> str:
     return (f"{int(row['approvals'])} approve · {int(row['declines'])} decline · "
-            f"{int(row['pieces'])} pieces of feedback, {int(row['unanswered'])} unanswered")
+            f"{count(int(row['pieces']), 'piece')} of feedback, "
+            f"{int(row['unanswered'])} unanswered")
 
 
 def thread(piece: Piece) -> None:
@@ -276,16 +280,16 @@ def manage_reviewer(listed: dict[int, str]) -> None:
             done(f"Link regenerated for {email}; earlier links no longer work.")
     pieces = reviewers.feedback_count(db, reviewer_id)
     st.warning(f"Removing {email} revokes their link at once and deletes all of their "
-               f"feedback: {pieces} pieces, with the replies and notes on them.",
+               f"feedback: {count(pieces, 'piece')}, with the replies and notes on them.",
                icon=":material/warning:")
-    sure = st.checkbox(f"Remove {email} and delete {pieces} pieces of feedback",
+    sure = st.checkbox(f"Remove {email} and delete {count(pieces, 'piece')} of feedback",
                        key=f"remove_confirm_{reviewer_id}")
     if st.button("Remove reviewer", disabled=not sure) and web.ok(
         lambda: reviewers.remove_reviewer(db, user, reviewer_id, pieces)
     ):
         st.session_state.pop(f"remove_confirm_{reviewer_id}", None)
         st.session_state.pop("manage_reviewer", None)
-        done(f"{email} removed; {pieces} pieces of feedback deleted.")
+        done(f"{email} removed; {count(pieces, 'piece')} of feedback deleted.")
 
 
 def remember(deliveries: list[reviewers.Delivery]) -> None:
