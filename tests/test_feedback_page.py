@@ -196,3 +196,24 @@ def test_the_notifications_page_lists_and_marks_read(
     assert "anna@client.test approved Ada Lovelace (Spring)" in text
     assert "ben@client.test declined Grace Hopper (Spring)" in text
     assert db.value("SELECT count(*) FROM notifications WHERE read_at IS NULL") == 0
+
+
+def test_content_is_submitted_for_approval_from_the_collaboration_page(
+    app: AppTest, db: Database, world: World
+) -> None:
+    labelled(app.text_input, "Username").input("staff")
+    labelled(app.text_input, "Password").input(PASSWORD)
+    labelled(app.button, "Login").click().run()
+    collab = world.collabs["grace_spring"]
+    app.query_params["id"] = str(collab)
+    at = app.switch_page("pages/collaboration.py").run()
+    assert_ok(at)
+    labelled(at.text_input, "Submitted URL").input("https://x.test/story/1")
+    labelled(at.selectbox, "Content type").set_value("story")
+    labelled(at.text_area, "Caption").input("Day one")
+    labelled(at.button, "Submit for approval").click().run()
+    assert_ok(at)
+    assert db.rows("SELECT kind, approval, version, caption FROM content_items") == [
+        ("story", "pending", 1, "Day one")]
+    assert db.value("SELECT count(*) FROM activity_events WHERE collab_id = ?"
+                    " AND kind = 'content_submitted'", [collab]) == 1

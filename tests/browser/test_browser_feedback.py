@@ -20,6 +20,7 @@ pytestmark = pytest.mark.browser
 
 REVIEWER = "client@brand.test"
 NOT_VALID = "This link is not valid."
+HOSTILE = '![pixel](http://127.0.0.1:9/pixel.png) <img src="x" id="injected"> **loud**'
 
 
 @pytest.fixture
@@ -106,18 +107,36 @@ def reviewer_gives_feedback(reviewer: Page, link: str) -> None:
     assert report.startswith(b"%PDF-") and b"Creator profile: Ada Lovelace" in report
     give_feedback(reviewer, "Ada Lovelace", "Great fit for the spring look", "Approve")
     give_feedback(reviewer, "Grace Hopper", "Not the right audience for us", "Decline")
+    give_feedback(reviewer, "Alan Turing", HOSTILE, "No verdict")  # shown as typed
+    assert_shown_as_text(reviewer)
     ui.screenshot(reviewer, "07-feedback-reviewer-page")
+
+
+def assert_shown_as_text(page: Page) -> None:
+    expect(page.get_by_text(HOSTILE, exact=True)).to_be_visible()
+    expect(page.locator("#injected")).to_have_count(0)
+    expect(page.locator("img[src*='pixel']")).to_have_count(0)
+    expect(page.locator("strong", has_text="loud")).to_have_count(0)
 
 
 def manager_is_notified(page: Page) -> None:
     nav = page.get_by_test_id("stSidebarNav")
     ui.click(page, nav.get_by_role("link", name="Feedback"))  # a run draws the count anew
-    ui.click(page, nav.get_by_role("link", name="Notifications (2)"))
+    ui.click(page, nav.get_by_role("link", name="Notifications (3)"))
     expect(page.get_by_text(f"{REVIEWER} approved Ada Lovelace (Spring)")).to_be_visible()
     expect(page.get_by_text(f"{REVIEWER} declined Grace Hopper (Spring)")).to_be_visible()
     expect(nav.get_by_role("link", name="Notifications", exact=True)).to_be_visible()  # read
     ui.screenshot(page, "07-feedback-notifications")
     ui.click(page, page.get_by_role("link", name="Open feedback").first)
+
+
+def answer(page: Page, feedback_text: str, text: str, how: str) -> None:
+    """Answer the piece of feedback saying `feedback_text`, in its own thread's form."""
+    thread = page.get_by_test_id("stVerticalBlock").filter(has_text=feedback_text).filter(
+        has=page.get_by_role("button", name=how)).last
+    form = thread.get_by_test_id("stForm")
+    form.get_by_role("textbox", name="Answer").fill(text)
+    ui.click(page, button(form, how))
 
 
 def manager_reads_and_replies(page: Page) -> None:
@@ -133,17 +152,15 @@ def manager_reads_and_replies(page: Page) -> None:
     expect(grace).to_contain_text("Decline")
     expect(page.get_by_text("1 approve · 0 decline", exact=False).first).to_be_visible()
     expect(page.get_by_text("0 approve · 1 decline", exact=False).first).to_be_visible()
-    expect(page.get_by_text("2 pieces of feedback, 2 unanswered", exact=False)).to_be_visible()
+    expect(page.get_by_text("3 pieces of feedback, 3 unanswered", exact=False)).to_be_visible()
+    assert_shown_as_text(page)
 
-    # The newest feedback (Grace's) comes first.
-    first = form_with(page, "Answer").nth(0)
-    first.get_by_role("textbox", name="Answer").fill("Thanks, we will propose someone else.")
-    ui.click(page, button(first, "Reply to reviewer"))
+    answer(page, "Not the right audience for us", "Thanks, we will propose someone else.",
+           "Reply to reviewer")
     expect(ui.toast(page, "Reply sent to the reviewer.")).to_be_visible()
     expect(page.get_by_text("Thanks, we will propose someone else.")).to_be_visible()
-    second = form_with(page, "Answer").nth(1)
-    second.get_by_role("textbox", name="Answer").fill("She costs too much anyway")
-    ui.click(page, button(second, "Add internal note"))
+    answer(page, "Great fit for the spring look", "She costs too much anyway",
+           "Add internal note")
     expect(ui.toast(page, "Internal note added.")).to_be_visible()
     expect(page.get_by_text("She costs too much anyway")).to_be_visible()
     ui.screenshot(page, "07-feedback-staff-page")
@@ -177,7 +194,8 @@ def test_a_reviewer_round_trip(
             "SELECT cr.name, f.verdict, f.body FROM feedback f JOIN creators cr"
             " ON cr.id = f.creator_id ORDER BY f.id") == [
             ("Ada Lovelace", "approve", "Great fit for the spring look"),
-            ("Grace Hopper", "decline", "Not the right audience for us")]
+            ("Grace Hopper", "decline", "Not the right audience for us"),
+            ("Alan Turing", None, HOSTILE)]
         assert dict(db.rows("SELECT kind, count(*) FROM feedback_replies GROUP BY ALL")) == {
             "reply": 1, "internal_note": 1}
         assert db.value("SELECT last_visit_at IS NOT NULL FROM reviewers") is True
