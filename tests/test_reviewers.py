@@ -100,13 +100,24 @@ def test_without_smtp_the_links_are_returned_to_show(
     assert token_of(delivery) not in repr(delivery)  # a log line never carries it
 
 
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"COLLABDESK_MAIL_FROM": ""}, "COLLABDESK_MAIL_FROM"),
+        ({"COLLABDESK_MAIL_FROM": "a@b.test", "COLLABDESK_SMTP_TIMEOUT": "soon"},
+         "COLLABDESK_SMTP_TIMEOUT must be a number"),  # was a raw ValueError in lib.mail
+    ],
+)
 def test_a_misconfigured_mail_server_is_reported_not_raised(
-    db: Database, world: World, manager: User, spring: int, monkeypatch
+    db: Database, world: World, manager: User, spring: int, monkeypatch,
+    env: dict[str, str], message: str,
 ) -> None:
     monkeypatch.setenv("COLLABDESK_SMTP_HOST", "mail.test")
-    monkeypatch.delenv("COLLABDESK_MAIL_FROM", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
     [delivery] = reviewers.invite(db, manager, spring, "anna@client.test").deliveries
-    assert not delivery.sent and "COLLABDESK_MAIL_FROM" in (delivery.error or "")
+    assert not delivery.sent and message in (delivery.error or "")
+    assert reviewers.open_link(db, token_of(delivery)) is not None  # the link is shown instead
 
 
 @pytest.mark.parametrize(

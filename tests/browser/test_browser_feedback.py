@@ -189,6 +189,8 @@ def test_a_reviewer_round_trip(
         reviewer.context.close()
 
     db = review_app.open_db()  # stops the server
+    token = link.split("token=")[1]
+    assert token not in review_app.log_path.read_text(errors="replace")  # never logged
     try:
         assert db.rows(
             "SELECT cr.name, f.verdict, f.body FROM feedback f JOIN creators cr"
