@@ -237,3 +237,92 @@ class ShipmentChange:
     reason: str | None = None
     tracking_number: str | None = None
     carrier: str | None = None
+# --- feedback (issue 5) --------------------------------------------------------
+
+
+class Verdict(StrEnum):
+    """A reviewer's optional verdict on a creator or a content item."""
+
+    APPROVE = "approve"
+    DECLINE = "decline"
+
+    @property
+    def label(self) -> str:
+        return {"approve": "Approve", "decline": "Decline"}[self.value]
+
+
+class ContentApproval(StrEnum):
+    """Where a submitted content item stands; staff decide it (reviewers only advise)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    CHANGES_REQUESTED = "changes_requested"
+
+    @property
+    def label(self) -> str:
+        return {
+            "pending": "Waiting for approval",
+            "approved": "Approved",
+            "changes_requested": "Changes requested",
+        }[self.value]
+
+
+class ReplyKind(StrEnum):
+    """A staff answer in a feedback thread: seen by the reviewer, or an internal note."""
+
+    REPLY = "reply"
+    INTERNAL_NOTE = "internal_note"
+
+
+class ReviewState(StrEnum):
+    """What the feedback page filters on: a content item by its approval; a creator by the
+    reviewers' verdicts (see rules.review_state)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+class FeedbackFilter(StrEnum):
+    ALL = "all"
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    UNANSWERED = "unanswered"
+
+    @property
+    def label(self) -> str:
+        return {
+            "all": "All",
+            "pending": "Pending review",
+            "approved": "Approved",
+            "declined": "Declined",
+            "unanswered": "With unanswered feedback",
+        }[self.value]
+
+
+class SubjectKind(StrEnum):
+    CREATOR = "creator"
+    CONTENT = "content"
+
+
+REVIEW_TOKEN_BYTES = 32  # secrets.token_urlsafe(32): 256 random bits in 43 characters
+MAX_FEEDBACK_CHARS = 2_000  # a reviewer's piece of feedback
+MAX_REPLY_CHARS = 2_000  # a staff reply or internal note
+MAX_CAPTION_CHARS = 2_200  # Instagram's caption limit
+MAX_EMAIL_CHARS = 254
+MAX_INVITES = 50  # addresses per invitation
+
+
+@dataclass(frozen=True)
+class ReviewerLink:
+    """An open reviewer link: who it belongs to and the one campaign it shows. Made only by
+    lib.reviewers.open_link, from a token whose hash matched a live link."""
+
+    reviewer_id: int
+    campaign_id: int
+    email: str
+    campaign: str
+    client: str
+    start_date: dt.date
+    end_date: dt.date

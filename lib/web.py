@@ -6,8 +6,10 @@ Nothing here decides a rule or runs SQL; it only connects Streamlit to the servi
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlparse
 
 import pandas as pd
 import streamlit as st
@@ -226,3 +228,29 @@ def flash(message: str, icon: str = OK_ICON) -> None:
 def show_flashes() -> None:
     for message, icon in st.session_state.pop("_flash", []):
         st.toast(message, icon=icon)
+
+
+# --- text from anyone, and the reviewer's link (issue 5) ------------------------------------
+
+_ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def as_text(value: object) -> str:
+    """`value` as markdown that shows exactly that text: every ASCII punctuation character is
+    backslash-escaped, so no link, image, HTML, emphasis, LaTeX or colour directive can form
+    out of what a reviewer (or anyone) typed; line breaks are kept."""
+    lines = [line.strip() for line in str(value).splitlines()] or [""]
+    return "  \n".join(_ASCII_PUNCTUATION.sub(r"\\\1", line) for line in lines)
+
+
+def is_review_link() -> bool:
+    """Whether this session came through a reviewer's link (/review, or any URL carrying a
+    token): app.py then shows the reviewer page alone, before and instead of the login."""
+    path = urlparse(st.context.url or "").path.rstrip("/")
+    return "token" in st.query_params or path.endswith(f"/{config.REVIEW_PATH}")
+
+
+def invalid_link() -> None:
+    """All that a visitor with a bad reviewer link sees."""
+    st.header("This link is not valid.")
+    st.caption("Ask the person who invited you for a new link.")

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import collaborations as collabs
-from lib import creators, deliveries, rules, web
+from lib import creators, deliveries, feedback, rules, web
 from lib.models import (
     CURRENCIES,
     MAX_CARRIER_CHARS,
@@ -172,6 +172,26 @@ def actions(c: dict[str, Any]) -> None:
             done("Content recorded.")
 
 
+def approval_submission(c: dict[str, Any]) -> None:
+    """Content a creator sent in for approval (issue 5): it waits on the Feedback page, where
+    the campaign's reviewers comment and staff approve it or ask for changes."""
+    with st.expander("Submit content for approval"):
+        earlier = dict(feedback.latest_versions(db, c["id"]))
+        with st.form("submit_for_approval", clear_on_submit=True):
+            cols = st.columns([4, 1, 2])
+            url = cols[0].text_input("Submitted URL", max_chars=2000, placeholder="https://…")
+            kind = cols[1].selectbox("Content type", [k.value for k in ContentType])
+            previous = cols[2].selectbox(
+                "New version of", [None, *earlier],
+                format_func=lambda i: "Nothing: version 1" if i is None else earlier[i],
+            )
+            caption = st.text_area("Caption", max_chars=2200, height=80)
+            if st.form_submit_button("Submit for approval") and web.ok(
+                lambda: feedback.submit_content(db, user, c["id"], url, kind, caption, previous)
+            ):
+                done("Content submitted; it waits for approval on the Feedback page.")
+
+
 def done(message: str) -> None:
     web.flash(message)
     st.rerun()
@@ -288,4 +308,5 @@ with middle:
 if can_edit:
     status_panel(collab)
     actions(collab)
+    approval_submission(collab)
 history(collab)
