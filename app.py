@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import web
+from lib import inbox, web
 from lib.models import Role
 
 st.set_page_config(page_title="Collabdesk", page_icon="🤝", layout="wide")
 
 db = web.database()
 user = web.login_gate(db)
+
+# The inbox's title carries the user's unread count (lib.inbox.unread_total, one SQL statement).
+UNREAD = inbox.unread_total(db, user)
+INBOX_TITLE = f"Inbox ({UNREAD:,})" if UNREAD else "Inbox"
 
 # Pages a role may not see are left out of the navigation, so their URLs do not resolve either.
 PAGES: list[tuple[str, str, str, Role, bool]] = [
@@ -20,6 +24,7 @@ PAGES: list[tuple[str, str, str, Role, bool]] = [
     # Everyone reads campaigns; the page offers changes to managers, and the services check.
     ("pages/campaigns.py", "Campaigns", ":material/campaign:", Role.VIEWER, True),
     ("pages/progress.py", "Progress", ":material/monitoring:", Role.VIEWER, True),
+    ("pages/inbox.py", INBOX_TITLE, ":material/inbox:", Role.VIEWER, True),
     ("pages/users.py", "Users", ":material/manage_accounts:", Role.ADMIN, True),
 ]
 pages = [

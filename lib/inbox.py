@@ -504,6 +504,16 @@ _UPSERT_READ = (
 )
 
 
+def _caught_up(cur: Cursor, user: User, creator_id: int) -> bool:
+    """Whether `user` has seen everything in the thread (and not marked it unread)."""
+    newest, seen, marked = cur.execute(
+        "SELECT (SELECT coalesce(max(id), 0) FROM messages WHERE creator_id = $cr),"
+        " r.last_read_id, r.marked_unread FROM (SELECT 1) LEFT JOIN thread_reads r"
+        " ON r.user_id = $user AND r.creator_id = $cr", {"cr": creator_id, "user": user.id},
+    ).fetchone()
+    return not marked and (seen or 0) >= newest
+
+
 def mark_read(db: Database, user: User, creator_id: int, now: dt.datetime | None = None) -> None:
     """Opening a thread: everything in it so far counts as read, for this user only."""
     rules.require_role(user, Role.VIEWER, "read threads")
@@ -854,7 +864,8 @@ def record_incoming(
             {"cr": creator[0], "h": header},
         ).fetchone():
             raise rules.RuleViolation("This e-mail is recorded in the thread already.")
-        return cur.execute(
+        caught_up = _caught_up(cur, user, creator[0])
+        message_id = cur.execute(
             "INSERT INTO messages (creator_id, campaign_id, direction, kind, subject, body, state,"
             " created_at, created_by, channel, sender, message_id_header, received_at)"
             " VALUES ($cr, $campaign, 'in', 'message', $subject, $body, 'recorded', $now,"
@@ -864,6 +875,10 @@ def record_incoming(
              "actor": user.username, "channel": channel.value, "sender": sender,
              "header": header, "received": received},
         ).fetchone()[0]
+        if caught_up:  # what you record yourself is no news to you (to the others it is)
+            cur.execute(_UPSERT_READ, {"user": user.id, "cr": creator[0], "last": message_id,
+                                       "marked": False, "now": moment})
+        return message_id
 
     return db.write(write)
 
