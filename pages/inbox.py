@@ -86,8 +86,10 @@ def toggle_pick(creator_id: int, name: str) -> None:
 
 
 def clear_picks() -> None:
+    """Untick everything. Only before the checkboxes are drawn (a callback, or the start of a
+    run): the browser keeps a tick that is merely forgotten here, and would send it back."""
     for creator_id in list(picked()):
-        st.session_state.pop(f"pick_{creator_id}", None)
+        st.session_state[f"pick_{creator_id}"] = False
     picked().clear()
 
 
@@ -405,12 +407,11 @@ def mass_message(filt: InboxFilter, total: int) -> None:
     with st.expander(f"Mass message ({len(chosen):,} selected)", expanded=summary is not None):
         if summary is not None:
             show_summary(summary)
-        scopes = ["picked", "filter"]
-        scope = st.radio(
-            "Send to", scopes, horizontal=True, key="mass_scope",
-            format_func=lambda s: f"Selected creators ({len(chosen):,})" if s == "picked"
-            else f"Everyone matching the filter ({total:,})",
-        )
+        # Fixed labels: a radio whose labels change (with counts in them) loses its choice.
+        scopes = {"picked": "The selected creators", "filter": "Everyone matching the filter"}
+        scope = st.radio("Send to", list(scopes), horizontal=True, key="mass_scope",
+                         format_func=scopes.get)
+        st.caption(f"{len(chosen):,} selected · {total:,} match the filter")
         if chosen:
             st.caption("Selected: " + plain(", ".join(list(chosen.values())[:20]))
                        + (" …" if len(chosen) > 20 else ""))
@@ -499,7 +500,7 @@ def send_plan(plan: inbox.Plan) -> None:
         "sent": sent, "failed": failed,
         "skipped": [{"name": s.name, "reason": s.reason} for s in queued.plan.skipped],
     }
-    clear_picks()
+    st.session_state["_mass_sent"] = True  # the widgets are drawn: clear them in the next run
     st.rerun()
 
 
@@ -520,6 +521,9 @@ def show_summary(summary: dict[str, Any]) -> None:
 
 def run_page() -> None:
     st.title("Inbox")
+    if st.session_state.pop("_mass_sent", False):
+        clear_picks()  # and the draft, so that it is not sent twice by accident
+        st.session_state["mass_subject"] = st.session_state["mass_body"] = ""
     filt = filters()
     number = int(st.session_state.get("inbox_page", 1))
     found = web.attempt(lambda: inbox.list_creators(db, user, filt, number, PAGE_SIZE))
