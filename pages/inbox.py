@@ -175,7 +175,7 @@ def thread_item(item: ThreadItem) -> None:
         if item.subject:
             st.markdown(f"**{plain(item.subject)}**")
         if item.asset_kind:
-            st.markdown(f"{AssetKind(item.asset_kind).label}: `{item.asset_value}`")
+            st.text(f"{AssetKind(item.asset_kind).label}: {item.asset_value}")
         if item.body:
             st.text(item.body)  # as written: a message may hold anything
         item_state(item)
@@ -469,7 +469,7 @@ def show_plan(plan: inbox.Plan) -> None:
     if problem:
         st.warning(problem, icon=":material/mail_lock:")
     send, cancel = st.columns([1, 4])
-    if send.button(f"Send to {ready:,} creators", type="primary",
+    if send.button(f"Send to {ready:,} creator{'' if ready == 1 else 's'}", type="primary",
                    disabled=ready == 0 or bool(problem)):
         send_plan(plan)
     if cancel.button("Discard preview"):

@@ -671,3 +671,36 @@ def test_beside_the_thread(db: Database, world: World, autumn: dict[str, int], s
         "Autumn": False, "Spring": True, "Summer": True, "Launch": True}
     with pytest.raises(NotFound):
         inbox.creator_card(db, 31337)
+
+
+def test_two_people_retrying_one_failed_message_send_it_once(
+    db: Database, world: World, people: dict[Role, User], smtp_server
+):
+    """Both claim the message in a transaction; DuckDB lets one win, the other is retried on a
+    fresh snapshot, sees it queued just now and is refused: one e-mail, not two."""
+    import threading
+
+    smtp_server.refuse.add("mary@example.com")
+    failed = inbox.send_message(db, people[Role.STAFF], world.creators["Mary"],
+                                Draft("Hi", "Hello"), now=NOW)
+    assert not failed.sent
+    smtp_server.refuse.clear()
+    barrier, outcomes = threading.Barrier(2), []
+
+    def attempt(user: User) -> None:
+        barrier.wait()
+        try:
+            outcomes.append(inbox.retry(db, user, failed.message_id, now=NOW + MINUTE).sent)
+        except RuleViolation as why:
+            outcomes.append(str(why))
+
+    threads = [threading.Thread(target=attempt, args=(people[r],)) for r in
+               (Role.STAFF, Role.MANAGER)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(outcomes) == 2 and outcomes.count(True) == 1
+    assert any(isinstance(o, str) and "being sent" in o for o in outcomes)
+    assert len(smtp_server.to("mary@example.com")) == 1
+    assert db.value("SELECT attempts FROM messages WHERE id = ?", [failed.message_id]) == 2

@@ -196,3 +196,23 @@ def test_viewers_read_threads_but_write_nothing(app: AppTest, db: Database, worl
     assert not [e for e in app.expander if e.label == "Record a reply"]
     assert db.value("SELECT count(*) FROM thread_reads") == 2  # the admin's and the viewer's
 
+
+
+def test_a_mass_message_to_everyone_matching_a_campaign_filter(
+    app: AppTest, db: Database, world: World, smtp_server
+):
+    open_inbox(app, "staff")
+    app.selectbox(key="inbox_campaign").set_value(world.campaigns["Launch"]).run()
+    standings = [c.value for c in app.caption if c.value.startswith("Collaboration")]
+    assert sorted(s.split(" · ")[0] for s in standings) == [
+        "Collaboration fulfilling", "Collaboration negotiating"]
+    app.radio(key="mass_scope").set_value("filter").run()
+    app.text_input(key="mass_subject").input("{campaign} update")
+    app.text_area(key="mass_body").input("Hi {first_name}")
+    labelled(app.button, "Preview").click().run()
+    assert_ok(app)
+    [skipped] = [d.value for d in app.dataframe if "reason" in d.value.columns]
+    assert skipped["name"].tolist() == ["Linus Field"]  # in Launch, but no e-mail address
+    labelled(app.button, "Send to 1 creator").click().run()
+    assert [(str(m["To"]), m["Subject"]) for m in smtp_server.messages] == [
+        ("grace@example.com", "Launch update")]
