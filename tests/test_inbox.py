@@ -677,7 +677,7 @@ def test_two_people_retrying_one_failed_message_send_it_once(
     db: Database, world: World, people: dict[Role, User], smtp_server
 ):
     """Both claim the message in a transaction; DuckDB lets one win, the other is retried on a
-    fresh snapshot, sees it queued just now and is refused: one e-mail, not two."""
+    fresh snapshot, sees it queued just now (or already sent) and is refused: one e-mail."""
     import threading
 
     smtp_server.refuse.add("mary@example.com")
@@ -701,6 +701,8 @@ def test_two_people_retrying_one_failed_message_send_it_once(
     for thread in threads:
         thread.join()
     assert len(outcomes) == 2 and outcomes.count(True) == 1
-    assert any(isinstance(o, str) and "being sent" in o for o in outcomes)
+    # The loser either saw it queued by the winner, or (when the winner was quicker) sent.
+    [refusal] = [o for o in outcomes if o is not True]
+    assert "being sent" in refusal or "sent already" in refusal, outcomes
     assert len(smtp_server.to("mary@example.com")) == 1
     assert db.value("SELECT attempts FROM messages WHERE id = ?", [failed.message_id]) == 2
