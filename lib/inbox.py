@@ -462,6 +462,20 @@ def collaborations_of(db: Database, creator_id: int) -> pd.DataFrame:
     )
 
 
+def asset_collaborations(db: Database, creator_id: int) -> pd.DataFrame:
+    """The creator's collaborations an asset may be sent for (rules.check_send_asset)."""
+    found = collaborations_of(db, creator_id)
+    allowed = []
+    for status in found["status"]:
+        try:
+            rules.check_send_asset(status)
+        except rules.RuleViolation:
+            allowed.append(False)
+        else:
+            allowed.append(True)
+    return found[allowed]
+
+
 def notes_of(db: Database, creator_id: int, limit: int = 20) -> pd.DataFrame:
     """The newest notes on the creator's collaborations."""
     return db.frame(
@@ -636,15 +650,19 @@ def _ready(
 ) -> Ready:
     if not (address or "").strip():
         raise rules.RuleViolation("No e-mail address on file.")
+    try:
+        address = rules.check_email(address)
+    except rules.RuleViolation as why:
+        raise rules.RuleViolation(f"The address on file is unusable: {why}") from None
     if standing is not None:
         rules.check_message_about_campaign(name, standing)
     values = {"first_name": rules.first_name(name), "handle": handle, "campaign": campaign}
-    subject = rules.render_merge(draft.subject, values)
     body = rules.render_merge(draft.body, values)
-    if len(subject) > MAX_SUBJECT_CHARS:
-        raise rules.RuleViolation(f"The subject would be longer than {MAX_SUBJECT_CHARS} "
-                                  "characters for this creator.")
-    return Ready(cid, name, address.strip(), subject, body)  # type: ignore[union-attr]
+    try:  # a merged-in value may make it too long, or hold a line break
+        subject = rules.check_subject(rules.render_merge(draft.subject, values))
+    except rules.RuleViolation as why:
+        raise rules.RuleViolation(f"For this creator: {why}") from None
+    return Ready(cid, name, address, subject, body)
 
 
 def plan_messages(
@@ -794,7 +812,8 @@ def retry(
         cur.execute(
             "UPDATE messages SET state = 'queued', error = NULL, queued_at = $now,"
             " recipient = $to, sender = $sender WHERE id = $id",
-            {"now": moment, "to": address.strip(), "sender": settings.sender, "id": mid},
+            {"now": moment, "to": rules.check_email(address), "sender": settings.sender,
+             "id": mid},
         )
 
     db.write(write)
@@ -938,6 +957,7 @@ def send_asset(
         rules.check_send_asset(status)
         if not (address or "").strip():
             raise rules.RuleViolation(f"{name} has no e-mail address on file to send it to.")
+        address = rules.check_email(address)
         if cur.execute(
             "SELECT 1 FROM assets WHERE collab_id = $id AND kind = $kind AND value = $value",
             {"id": cid, "kind": kind.value, "value": value},
@@ -954,7 +974,7 @@ def send_asset(
             " 'email', $sender, $to, $now, 0) RETURNING id",
             {"cr": creator_id, "campaign": campaign_id, "subject": subject, "body": body,
              "now": moment, "actor": user.username, "sender": settings.sender,
-             "to": address.strip()},
+             "to": address},
         ).fetchone()[0]
         cur.execute(
             "INSERT INTO assets (collab_id, kind, value, message_id, created_at, created_by)"

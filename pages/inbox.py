@@ -339,8 +339,7 @@ def record_uploaded(creator_id: int, card: dict[str, Any]) -> None:
 
 def send_asset(creator_id: int) -> None:
     with st.expander("Send a tracking link or coupon code"):
-        collabs = inbox.collaborations_of(db, creator_id)
-        collabs = collabs[collabs["status"] != "cancelled"]
+        collabs = inbox.asset_collaborations(db, creator_id)
         if collabs.empty:
             st.caption("Assets are sent for a collaboration; this creator has no active one.")
             return

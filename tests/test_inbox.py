@@ -251,9 +251,33 @@ def test_paging_counts_in_sql_and_a_page_past_the_end_shows_the_last(
         inbox.list_creators(db, staff, page_size=1000)
 
 
-def test_everyone_matching_the_filter(db: Database, world: World):
+def test_everyone_matching_the_filter(db: Database, world: World,
+                                      monkeypatch: pytest.MonkeyPatch):
     ids = inbox.matching_creator_ids(db, InboxFilter(search="example.com"))
     assert ids == sorted([world.creators["Ada"], world.creators["Grace"], world.creators["Mary"]])
+    monkeypatch.setattr(inbox, "MAX_MASS_RECIPIENTS", 2)
+    with pytest.raises(RuleViolation, match="More than 2 creators match"):
+        inbox.matching_creator_ids(db, InboxFilter(search="example.com"))
+
+
+def test_values_merged_in_cannot_break_the_subject_or_the_address(
+    db: Database, world: World, staff: User, smtp_server
+):
+    odd = {
+        "Newline": db.value("INSERT INTO creators (name, handle, platform, email, created_at)"
+                            " VALUES ('Nia Odd', e'nia\nBcc: x@evil.test', 'tiktok',"
+                            " 'nia@example.com', ?) RETURNING id", [T0]),
+        "Address": db.value("INSERT INTO creators (name, handle, platform, email, created_at)"
+                            " VALUES ('Bad Address', 'bad', 'tiktok', e'bad@x.test\nBcc: y',"
+                            " ?) RETURNING id", [T0]),
+    }
+    queued = inbox.queue_messages(db, staff, Draft("Hi @{handle}", "Hello"),
+                                  [*odd.values(), world.creators["Ada"]])
+    reasons = {s.name: s.reason for s in queued.plan.skipped}
+    assert reasons["Nia Odd"] == "For this creator: The subject must be one line."
+    assert reasons["Bad Address"].startswith("The address on file is unusable")
+    assert [d.recipient for d in inbox.deliver(db, staff, queued.message_ids)] == [
+        "ada@example.com"]
 
 
 # --- merge fields ---------------------------------------------------------------------------------
@@ -666,6 +690,8 @@ def test_beside_the_thread(db: Database, world: World, autumn: dict[str, int], s
     assert inbox.agreements_of(db, grace, now=NOW)["state"].tolist() == ["pending"]
     assert sorted(inbox.collaborations_of(db, grace)["campaign"]) == ["Launch", "Spring",
                                                                         "Summer"]
+    ada_assets = inbox.asset_collaborations(db, world.creators["Ada"])
+    assert ada_assets["campaign"].tolist() == ["Spring"]  # not the cancelled Summer one
     campaigns = inbox.creator_campaigns(db, grace, now=NOW)
     assert dict(zip(campaigns["name"], campaigns["may_message"], strict=True)) == {
         "Autumn": False, "Spring": True, "Summer": True, "Launch": True}
