@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import notifications, web
+from lib import inbox, notifications, web
 from lib.models import Role
 
 st.set_page_config(page_title="Collabdesk", page_icon="🤝", layout="wide")
@@ -25,6 +25,10 @@ if web.is_review_link():
     st.stop()
 user = web.login_gate(db)
 
+# The inbox's title carries the user's unread count (lib.inbox.unread_total, one SQL statement).
+UNREAD = inbox.unread_total(db, user)
+INBOX_TITLE = f"Inbox ({UNREAD:,})" if UNREAD else "Inbox"
+
 # Pages a role may not see are left out of the navigation, so their URLs do not resolve either.
 PAGES: list[tuple[str, str, str, Role, bool]] = [
     # file, title, icon, lowest role, shown in the menu
@@ -36,6 +40,7 @@ PAGES: list[tuple[str, str, str, Role, bool]] = [
     # Everyone reads and exports deliveries; the page offers changes to staff, the services check.
     ("pages/deliveries.py", "Deliveries", ":material/local_shipping:", Role.VIEWER, True),
     ("pages/feedback.py", "Feedback", ":material/rate_review:", Role.VIEWER, True),
+    ("pages/inbox.py", INBOX_TITLE, ":material/inbox:", Role.VIEWER, True),
     ("pages/users.py", "Users", ":material/manage_accounts:", Role.ADMIN, True),
 ]
 # Notifications, with the unread count in the navigation itself.

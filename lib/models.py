@@ -219,6 +219,16 @@ class ChangeOutcome(StrEnum):
     UPDATED = "updated"
     UNCHANGED = "unchanged"
     REFUSED = "refused"
+# --- inbox (issue 7) ---------------------------------------------------------
+
+
+class MessageState(StrEnum):
+    """Where a message to or from a creator stands."""
+
+    RECORDED = "recorded"  # kept in the history only (workflow notices, replies recorded by hand)
+    QUEUED = "queued"  # written down to be sent; still queued after a crash, and retryable then
+    SENT = "sent"  # the SMTP server accepted it
+    FAILED = "failed"  # the SMTP server refused it or could not be reached; retryable
 
     @property
     def label(self) -> str:
@@ -326,3 +336,43 @@ class ReviewerLink:
     client: str
     start_date: dt.date
     end_date: dt.date
+class MessageChannel(StrEnum):
+    """How a message travelled: e-mail (sent or recorded), chat (a DM pasted in) or other."""
+
+    EMAIL = "email"
+    CHAT = "chat"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {"email": "E-mail", "chat": "Chat / DM", "other": "Other"}[self.value]
+
+
+class AssetKind(StrEnum):
+    """What the inbox sends a creator for a collaboration (kept in the `assets` table)."""
+
+    TRACKING_LINK = "tracking_link"
+    COUPON_CODE = "coupon_code"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+MERGE_FIELDS: tuple[str, ...] = ("first_name", "handle", "campaign")
+MAX_SUBJECT_CHARS = 300
+MAX_MESSAGE_CHARS = 50_000
+MAX_EML_BYTES = 5_000_000
+MAX_COUPON_CHARS = 64
+MAX_MASS_RECIPIENTS = 5_000  # "everyone matching the filter" beyond this: narrow the filter
+STALE_QUEUE = dt.timedelta(minutes=5)  # a message queued this long ago was left by a crash
+
+
+@dataclass(frozen=True)
+class CampaignStanding:
+    """What decides whether staff may write to a creator about a campaign."""
+
+    campaign: str
+    has_collaboration: bool
+    application_stage: str | None  # None: never applied or invited
+    agreement_state: str | None  # pending/accepted/declined/expired, None: no agreement
