@@ -161,6 +161,8 @@ def send_many(
                     if isinstance(error.__cause__, smtplib.SMTPServerDisconnected):
                         raise
                     result = (mail, None, str(error))
+                except (ValueError, UnicodeError) as error:  # a header the message refuses
+                    result = (mail, None, f"Could not build the message to {mail.to!r}: {error}")
                 done += 1
                 yield result
     except MailError as error:

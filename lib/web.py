@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 import pandas as pd
 import streamlit as st
 import streamlit_authenticator as stauth
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit_authenticator.utilities.exceptions import LoginError
 
 from lib import config, users
@@ -184,8 +185,15 @@ def current_user() -> User:
 
     A page can also run without app.py: until some session of a freshly started server has
     called st.navigation, Streamlit treats pages/ as a plain multipage folder, so a deep link
-    runs the page file alone. The page then asks for a login itself.
+    runs the page file alone. The page then switches that mode off (as st.navigation would)
+    and reruns, so the request goes through app.py's login gate and navigation. If a page
+    still got here without a user, it asks for a login itself.
     """
+    if PagesManager.uses_pages_directory:
+        # Run again through app.py, which builds the navigation for the user's role: the page
+        # then opens (or not) as it would for any later visitor.
+        PagesManager.uses_pages_directory = False
+        st.rerun()
     user = st.session_state.get("user")
     if user is None:
         return login_gate(database())
