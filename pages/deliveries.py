@@ -241,7 +241,7 @@ def show_list(filt: DeliveryFilter) -> pd.DataFrame:
         shown,
         key="dlv_table",
         hide_index=True,
-        height=ROW_PX * (min(len(shown), VISIBLE_ROWS) + 1) + 3,
+        height=ROW_PX * (min(max(len(shown), 1), VISIBLE_ROWS) + 1) + 3,  # "empty" is a row
         column_order=["id", "creator", "campaign", "collab_status", "item", "carrier",
                       "tracking_number", "status", "exception_reason", "shipped_on",
                       "delivered_on", "days_in_status"],
@@ -378,7 +378,7 @@ def new_shipments_panel(filt: DeliveryFilter) -> None:
     event = st.dataframe(
         found.assign(status=web.as_badges(found["status"])),
         key="dlv_new_table", hide_index=True, on_select="rerun", selection_mode="multi-row",
-        height=ROW_PX * (min(len(found), 10) + 1) + 3,
+        height=ROW_PX * (min(max(len(found), 1), 10) + 1) + 3,
         column_order=["id", "creator", "handle", "status", "address", "shipments"],
         column_config={
             "id": st.column_config.NumberColumn("Collaboration #", format="%d"),
