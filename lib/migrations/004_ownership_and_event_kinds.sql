@@ -13,7 +13,8 @@ INSERT INTO campaign_ownership SELECT id, client_id, owner_id FROM campaigns;
 
 -- 2. New activity-event kinds for content approval, shipments and assets sent to a creator.
 -- DuckDB cannot change a CHECK in place; nothing references activity_events, so the table is
--- rebuilt with the wider list (ids and their sequence are kept).
+-- rebuilt with the wider list (ids and their sequence are kept). The RENAME below left a stale
+-- name behind in DuckDB's catalog; 008 repairs it (never rename a table with a foreign key).
 CREATE TABLE activity_events_new (
     id          BIGINT PRIMARY KEY DEFAULT nextval('activity_events_id_seq'),
     collab_id   BIGINT NOT NULL REFERENCES collaborations (id),
