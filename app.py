@@ -10,6 +10,7 @@ from lib.models import Role
 st.set_page_config(page_title="Collabdesk", page_icon="🤝", layout="wide")
 
 db = web.database()
+web.start_snapshots()  # snapshots for analysts, the SQL console and the command line
 user = web.login_gate(db)
 
 # Pages a role may not see are left out of the navigation, so their URLs do not resolve either.
@@ -20,6 +21,10 @@ PAGES: list[tuple[str, str, str, Role, bool]] = [
     # Everyone reads campaigns; the page offers changes to managers, and the services check.
     ("pages/campaigns.py", "Campaigns", ":material/campaign:", Role.VIEWER, True),
     ("pages/progress.py", "Progress", ":material/monitoring:", Role.VIEWER, True),
+    ("pages/reports.py", "Reports", ":material/summarize:", Role.VIEWER, True),
+    # Every role may query (viewers read and export everything; staff is above viewer).
+    ("pages/sql_console.py", "SQL console", ":material/terminal:", Role.VIEWER, True),
+    ("pages/imports.py", "Imports", ":material/upload_file:", Role.MANAGER, True),
     ("pages/users.py", "Users", ":material/manage_accounts:", Role.ADMIN, True),
 ]
 pages = [
