@@ -278,8 +278,15 @@ def _remove_stale_temporaries(root: Path) -> None:
 
 
 def _prune(root: Path, keep: int) -> None:
+    """Remove all but the newest `keep`. Each is renamed out of sight first (one atomic step),
+    so a reader never finds a snapshot with some of its files already gone."""
     for old in list_snapshots(root)[keep:]:
-        shutil.rmtree(old.path, ignore_errors=True)
+        doomed = root / f"{TMP_PREFIX}old-{uuid.uuid4().hex}"
+        try:
+            os.rename(old.path, doomed)
+        except OSError:
+            continue  # removed by someone else meanwhile
+        shutil.rmtree(doomed, ignore_errors=True)
 
 
 # --- reading -------------------------------------------------------------------------------
