@@ -206,7 +206,7 @@ def _csv_rows(data: bytes) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
         dialect: Any = csv.Sniffer().sniff(first_line, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel  # one column, or nothing to tell by: commas
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    reader = csv.reader(io.StringIO(text, newline=""), dialect, strict=True)
     header = next(reader, None)
     if not header:
         raise rules.RuleViolation("The file is empty.")
