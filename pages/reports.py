@@ -13,21 +13,14 @@ from streamlit.delta_generator import DeltaGenerator
 from lib import reports, rules, snapshots, web
 from lib.db import utcnow
 
-WEEKS_SHOWN = 53  # the week picker offers this year of weeks, newest first
-
 db = web.database()
 user = web.current_user()  # every role reads and exports
 st.title("Reports")
 
 
-def week_options(today: dt.date) -> list[str]:
-    monday = today - dt.timedelta(days=today.weekday())
-    return [rules.iso_week_label(monday - dt.timedelta(weeks=n)) for n in range(WEEKS_SHOWN)]
-
-
 def week_label(week: str) -> str:
     monday = rules.parse_iso_week(week)
-    return f"{week} · {monday:%d %b} – {monday + dt.timedelta(days=6):%d %b %Y}"
+    return f"{week} (Monday {monday:%d %b} to Sunday {monday + dt.timedelta(days=6):%d %b %Y})"
 
 
 def choose_scope() -> reports.ReportScope | None:
@@ -94,8 +87,11 @@ def show(built: dict) -> None:
 def weekly_section() -> None:
     st.subheader("Weekly report")
     scope = choose_scope()
-    weeks = week_options(utcnow().date())
-    week = st.selectbox("Week", weeks, index=1, format_func=week_label, key="report_week")
+    last_week = rules.parse_iso_week(reports.last_full_week(utcnow().date()))
+    day = st.date_input("Week of", value=last_week, format="YYYY-MM-DD", key="report_day",
+                        help="Any day of the week; weeks run Monday to Sunday (UTC).")
+    week = rules.iso_week_label(day)
+    st.caption(f"ISO week {week_label(week)}")
     pressed = st.button("Build report", type="primary", disabled=scope is None)
     if pressed and scope is not None:
         build(scope, week)

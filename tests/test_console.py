@@ -8,13 +8,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from lib import console, snapshots
 from lib.console import QueryRefused
 from lib.db import Database
 from lib.models import Role, User
 from lib.snapshots import Snapshot
-from tests.conftest import World
+from tests.conftest import World, assert_ok, labelled, login, texts
 
 
 @pytest.fixture
@@ -184,3 +185,62 @@ def test_the_table_list(snapshot) -> None:
     tables = console.tables(snapshot)
     assert ("collaborations", "status", "VARCHAR") in set(map(tuple, tables.values.tolist()))
     assert "password_hash" not in set(tables["column"])
+
+
+# --- the page (AppTest) ------------------------------------------------------------------
+
+
+def open_console(app: AppTest, username: str) -> AppTest:
+    login(app, username)
+    app.switch_page("pages/sql_console.py").run()
+    assert_ok(app)
+    return app
+
+
+def run_on_page(app: AppTest, sql: str) -> AppTest:
+    labelled(app.text_area, "SQL query").input(sql)
+    app.button(key="FormSubmitter:console_form-Run query").click()
+    return app.run()
+
+
+def test_the_page_runs_a_query_and_offers_its_csv(app, db) -> None:
+    assert texts(open_console(app, "viewer").title) == ["SQL console"]
+    snapshot = snapshots.latest_snapshot(snapshots.snapshots_root(db.path))
+    assert snapshot is not None  # the page wrote the first one
+    assert f"snapshot of **{snapshot.label}**" in app.caption[0].value
+    run_on_page(app, "SELECT name FROM clients ORDER BY name")
+    assert_ok(app)
+    assert app.dataframe[-1].value["name"].tolist() == ["Acme", "Globex"]
+    assert any(c.value.startswith("2 rows.") for c in app.caption)
+    assert [b.label for b in app.get("download_button")] == ["Download CSV"]
+
+
+def test_the_page_shows_refusals_as_messages(app, db) -> None:
+    open_console(app, "viewer")
+    before = live_counts(db)
+    run_on_page(app, "DELETE FROM collaborations")
+    assert not app.exception
+    assert texts(app.error) == [
+        "The console is read-only: it runs SELECT queries only, and this is a DELETE statement."]
+    run_on_page(app, "SELECT * FROM read_csv('/etc/passwd')")
+    assert texts(app.error)[0].startswith("Permission Error: Cannot access file")
+    assert live_counts(db) == before
+
+
+def test_a_truncated_result_says_so(app) -> None:
+    open_console(app, "staff")
+    labelled(app.selectbox, "Row limit").select(100)
+    run_on_page(app, "SELECT * FROM range(250)")
+    assert_ok(app)
+    assert len(app.dataframe[-1].value) == 100
+    assert any("The first 100 rows (the row limit); more match." in c.value for c in app.caption)
+
+
+def test_refreshing_the_data_takes_a_new_snapshot(app, db, world) -> None:
+    open_console(app, "viewer")
+    db.value("INSERT INTO clients (name) VALUES ('Initech') RETURNING id")
+    run_on_page(app, "SELECT count(*) AS n FROM clients")
+    assert app.dataframe[-1].value["n"].tolist() == [2]  # the snapshot, from before
+    labelled(app.button, "Refresh the data").click().run()
+    run_on_page(app, "SELECT count(*) AS n FROM clients")
+    assert app.dataframe[-1].value["n"].tolist() == [3]

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from streamlit.testing.v1 import AppTest
 
 from lib import imports
 from lib.db import Database
 from lib.models import Role, User
 from lib.rules import RuleViolation
-from tests.conftest import World
+from tests.conftest import World, assert_ok, labelled, login, texts
 from tests.test_reports import run_cli
 
 CREATORS_HEADER = "name,handle,platform,email,phone,address,followers,engagement_rate,tags"
@@ -386,3 +387,53 @@ def test_cli_import(db, world: World, tmp_path: Path) -> None:
         assert db2.value("SELECT count(*) FROM creators WHERE handle = 'bad'") == 0
     finally:
         db2.close()
+
+
+# --- the page (AppTest) ------------------------------------------------------------------
+
+
+def open_imports(app: AppTest, username: str = "manager") -> AppTest:
+    login(app, username)
+    app.switch_page("pages/imports.py").run()
+    assert_ok(app)
+    return app
+
+
+def test_viewers_and_staff_have_no_imports_page(app) -> None:
+    for username in ("viewer", "staff"):
+        login(app, username)
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            app.switch_page("pages/imports.py")
+        labelled(app.button, "Log out").click().run()
+
+
+def test_the_page_previews_then_imports(app, db) -> None:
+    open_imports(app)
+    assert [b.label for b in app.get("download_button")] == ["Template (.csv)",
+                                                             "Template (.xlsx)"]
+    data = csv_bytes(CREATORS_HEADER, "New One,new.one,tiktok,,,,,,", "Bad,bad,tiktok,nope,,,,,")
+    before = counts(db)
+    app.get("file_uploader")[0].upload("creators.csv", data, "text/csv")
+    app.run()
+    assert_ok(app)
+    assert "**2 rows:** 1 pass, 1 fail." in [m.value for m in app.markdown]
+    table = app.dataframe[-1].value
+    assert table[["Line", "Outcome"]].values.tolist() == [[3, "Fails"], [2, "OK"]]
+    assert labelled(app.button, "Import 1 creator").disabled  # a row fails
+    assert counts(db) == before
+    labelled(app.checkbox, "Leave out the 1 failing rows and import the 1 that pass").check()
+    app.run()
+    labelled(app.button, "Import 1 creator").click().run()
+    assert_ok(app)
+    assert counts(db)[0] == before[0] + 1
+    assert [t.value for t in app.toast] == ["1 creator imported; 1 failing rows left out."]
+    assert not app.get("file_uploader")[0].value  # a fresh box for the next file
+
+
+def test_the_page_shows_a_refused_file(app, db) -> None:
+    open_imports(app)
+    labelled(app.radio, "What to import").set_value("collaborations").run()
+    app.get("file_uploader")[0].upload("c.csv", b"handle,platform\nx,tiktok\n", "text/csv")
+    app.run()
+    assert not app.exception
+    assert texts(app.error)[0].startswith("The file has no campaign_id or campaign")

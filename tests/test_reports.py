@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from streamlit.testing.v1 import AppTest
 
 from lib import collaborations as collabs
 from lib import progress, reports, snapshots
@@ -27,7 +28,7 @@ from lib.db import Database, NotFound
 from lib.models import Role, User
 from lib.reports import ReportScope
 from lib.rules import RuleViolation
-from tests.conftest import World, add_collab
+from tests.conftest import World, add_collab, assert_ok, labelled, login, texts
 
 ROOT = Path(__file__).resolve().parent.parent
 WEEK = "2026-W11"
@@ -500,3 +501,63 @@ def test_cli_refusals_are_plain_messages(db, week, tmp_path) -> None:
     missing = run_cli(tmp_path / "nothing.duckdb", "report", "weekly", "--client", "Acme")
     assert missing.returncode == 1 and "no database" in missing.stderr
     assert not (tmp_path / "nothing.duckdb").exists()
+
+
+# --- the Reports page (AppTest) ----------------------------------------------------------
+
+
+def open_reports(app: AppTest, username: str = "viewer") -> AppTest:
+    login(app, username)
+    app.switch_page("pages/reports.py").run()
+    assert_ok(app)
+    return app
+
+
+def test_the_page_builds_the_report_it_offers_to_download(app, db, week, viewer) -> None:
+    open_reports(app)
+    assert texts(app.title) == ["Reports"]
+    assert labelled(app.button, "Build report").disabled  # no client chosen yet
+    labelled(app.selectbox, "Client").select(week.clients["Acme"]).run()
+    labelled(app.date_input, "Week of").set_value(dt.date(2026, 3, 12)).run()
+    assert "ISO week 2026-W11 (Monday 09 Mar to Sunday 15 Mar 2026)" in texts(app.caption)
+    labelled(app.button, "Build report").click().run()
+    assert_ok(app)
+    assert [b.label for b in app.get("download_button")] == [
+        "Download workbook (.xlsx)", "Download CSV files (.zip)"]
+    assert "**Client Acme, week 2026-W11 (Monday 09 Mar to Sunday 15 Mar 2026)**" in [
+        m.value for m in app.markdown]
+    shown = app.dataframe[0].value
+    expected = acme(db, week, viewer).summary
+    assert shown["Figure"].tolist() == expected["Figure"].tolist()
+    assert shown.iloc[0, 1:3].tolist() == [7, 6]  # collaborations at week end, as computed
+    built = app.session_state["weekly_report"]
+    assert built["stem"] == "weekly-report_client-acme_2026-W11"
+    book = load_workbook(io.BytesIO(built["xlsx"]))
+    assert book["Payments"].max_row == 3
+    # Another week: the report built for W11 is no longer offered for it.
+    labelled(app.date_input, "Week of").set_value(dt.date(2026, 3, 3)).run()
+    assert not app.get("download_button")
+
+
+def test_one_campaign_on_the_page(app, week) -> None:
+    open_reports(app, "staff")
+    labelled(app.radio, "Report on").set_value("Campaign").run()
+    labelled(app.selectbox, "Campaign").select(week.campaigns["Launch"]).run()
+    labelled(app.date_input, "Week of").set_value(dt.date(2026, 3, 10)).run()
+    labelled(app.button, "Build report").click().run()
+    assert_ok(app)
+    assert app.session_state["weekly_report"]["title"].startswith(
+        "Campaign Launch (Globex), week 2026-W11")
+
+
+def test_a_snapshot_on_demand_from_the_page(app, db, week) -> None:
+    open_reports(app)
+    assert "No snapshot yet." in [i.value for i in app.info]
+    labelled(app.button, "Take a snapshot now").click().run()
+    assert_ok(app)
+    [snapshot] = snapshots.list_snapshots(snapshots.snapshots_root(db.path))
+    listed = app.dataframe[-1].value
+    assert listed["Folder"].tolist() == [snapshot.path.name]
+    assert listed["Rows"].tolist() == [sum(t.rows for t in snapshot.tables.values())]
+    labelled(app.button, "Take a snapshot now").click().run()  # nothing changed since
+    assert len(snapshots.list_snapshots(snapshots.snapshots_root(db.path))) == 1
