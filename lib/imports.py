@@ -126,7 +126,8 @@ class ImportResult:
 
     def summary(self) -> str:
         text = f"{self.imported:,} {self.kind if self.imported != 1 else self.kind[:-1]} imported"
-        return text + (f"; {self.left_out:,} failing rows left out." if self.left_out else ".")
+        rows = "row" if self.left_out == 1 else "rows"
+        return text + (f"; {self.left_out:,} failing {rows} left out." if self.left_out else ".")
 
 
 # --- reading files ---------------------------------------------------------------------------
@@ -456,7 +457,8 @@ def _failure_message(failures: list[RowOutcome]) -> str:
     listed = "; ".join(f"line {o.line}: {o.message.rstrip('.')}"
                        for o in failures[:MAX_LISTED_FAILURES])
     more = len(failures) - MAX_LISTED_FAILURES
-    return (f"{len(failures):,} rows fail, so nothing was imported ({listed}"
+    rows = "row fails" if len(failures) == 1 else "rows fail"
+    return (f"{len(failures):,} {rows}, so nothing was imported ({listed}"
             + (f"; and {more:,} more" if more > 0 else "") + "). Fix them in the file, or"
             " choose to leave the failing rows out.")
 

@@ -80,8 +80,8 @@ def confirm(checked: imports.ImportPreview) -> None:
     leave_out = False
     if failing:
         leave_out = st.checkbox(
-            f"Leave out the {failing:,} failing rows and import the {checked.ok_count:,} that"
-            " pass", key="import_leave_out", disabled=checked.ok_count == 0)
+            f"Import only the rows that pass ({checked.ok_count:,}) and leave out the failing"
+            f" ones ({failing:,})", key="import_leave_out", disabled=checked.ok_count == 0)
         if not leave_out:
             st.info("Fix the failing rows in the file and upload it again, or leave them out.")
     noun = checked.kind if checked.ok_count != 1 else checked.kind[:-1]

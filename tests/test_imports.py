@@ -105,13 +105,13 @@ def test_a_failing_row_stops_the_import_unless_left_out(db, world, manager) -> N
                      "Bad,bad,instagram,nope,,,,,")
     preview = imports.preview(db, manager, "creators", data, "c.csv")
     before = counts(db)
-    with pytest.raises(RuleViolation, match="1 rows fail, so nothing was imported "
+    with pytest.raises(RuleViolation, match="1 row fails, so nothing was imported "
                                             r"\(line 3: 'nope' is not an e-mail address\)"):
         imports.commit(db, manager, preview)
     assert counts(db) == before
     result = imports.commit(db, manager, preview, leave_out_failing=True)
     assert (result.imported, result.left_out) == (1, 1)
-    assert result.summary() == "1 creator imported; 1 failing rows left out."
+    assert result.summary() == "1 creator imported; 1 failing row left out."
     assert counts(db)[:2] == (before[0] + 1, before[1] + 1)
 
 
@@ -378,7 +378,7 @@ def test_cli_import(db, world: World, tmp_path: Path) -> None:
     assert refused.returncode == 1 and "Nothing was imported" in refused.stderr
     done = run_cli(db.path, "import", "creators", str(good), "--leave-out-failing")
     assert done.returncode == 0, done.stderr
-    assert "1 creator imported; 1 failing rows left out." in done.stdout
+    assert "1 creator imported; 1 failing row left out." in done.stdout
     missing = run_cli(db.path, "import", "creators", str(tmp_path / "nope.csv"))
     assert missing.returncode == 1 and "Cannot read" in missing.stderr
     db2 = Database(db.path)
@@ -421,12 +421,12 @@ def test_the_page_previews_then_imports(app, db) -> None:
     assert table[["Line", "Outcome"]].values.tolist() == [[3, "Fails"], [2, "OK"]]
     assert labelled(app.button, "Import 1 creator").disabled  # a row fails
     assert counts(db) == before
-    labelled(app.checkbox, "Leave out the 1 failing rows and import the 1 that pass").check()
+    labelled(app.checkbox, "Import only the rows that pass (1) and leave out the failing ones (1)").check()
     app.run()
     labelled(app.button, "Import 1 creator").click().run()
     assert_ok(app)
     assert counts(db)[0] == before[0] + 1
-    assert [t.value for t in app.toast] == ["1 creator imported; 1 failing rows left out."]
+    assert [t.value for t in app.toast] == ["1 creator imported; 1 failing row left out."]
     assert not app.get("file_uploader")[0].value  # a fresh box for the next file
 
 
