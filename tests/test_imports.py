@@ -421,7 +421,8 @@ def test_the_page_previews_then_imports(app, db) -> None:
     assert table[["Line", "Outcome"]].values.tolist() == [[3, "Fails"], [2, "OK"]]
     assert labelled(app.button, "Import 1 creator").disabled  # a row fails
     assert counts(db) == before
-    labelled(app.checkbox, "Import only the rows that pass (1) and leave out the failing ones (1)").check()
+    labelled(app.checkbox,
+             "Import only the rows that pass (1) and leave out the failing ones (1)").check()
     app.run()
     labelled(app.button, "Import 1 creator").click().run()
     assert_ok(app)

@@ -123,7 +123,8 @@ def test_a_manager_imports_creators_and_queries_them(page: Page, private_app, lo
     rows = ui.grid_rows(page, table=1)  # (the first grid is the column list, in its expander)
     expect(rows.first).to_contain_text("Unknown platform")
     expect(button(page, "Import 1 creator")).to_be_disabled()
-    ui.click(page, page.get_by_text("Import only the rows that pass (1) and leave out the failing ones (1)"))
+    ui.click(page, page.get_by_text(
+        "Import only the rows that pass (1) and leave out the failing ones (1)"))
     ui.screenshot(page, "08-imports-preview")
     ui.click(page, button(page, "Import 1 creator"))
     expect(ui.toast(page, "1 creator imported; 1 failing row left out.")).to_be_visible()
