@@ -48,7 +48,8 @@ def scenarios(db: Database) -> list[Scenario]:
         "SELECT campaign_id FROM collaborations GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
     )
     client = db.value(
-        "SELECT ca.client_id FROM collaborations c JOIN campaigns ca ON ca.id = c.campaign_id"
+        "SELECT co.client_id FROM collaborations c"
+        " JOIN campaign_ownership co ON co.campaign_id = c.campaign_id"
         " GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
     )
     open_statuses = ("pending", "negotiating", "fulfilling")
@@ -84,7 +85,10 @@ def _load(db: Database) -> tuple[pd.DataFrame, pd.DataFrame]:
     with db.cursor() as cur:
         collabs = cur.execute("SELECT * FROM collaborations").df()
         creators = cur.execute("SELECT * FROM creators").df().add_prefix("cr_")
-        campaigns = cur.execute("SELECT * FROM campaigns").df().add_prefix("ca_")
+        campaigns = cur.execute(
+            "SELECT ca.* EXCLUDE (client_id, owner_id), co.client_id, co.owner_id"
+            " FROM campaigns ca JOIN campaign_ownership co ON co.campaign_id = ca.id"
+        ).df().add_prefix("ca_")
         clients = cur.execute("SELECT * FROM clients").df().add_prefix("cl_")
     merged = (
         collabs.merge(creators, left_on="creator_id", right_on="cr_id")
@@ -176,8 +180,8 @@ def _hand_hits(s: Scenario) -> tuple[str, list[Any]]:
     if f.statuses:
         conds.append("c.status IN (" + ", ".join(f"'{x}'" for x in f.statuses) + ")")
     if f.client_id is not None:
-        joins.append("JOIN campaigns ca ON ca.id = c.campaign_id")
-        conds.append("ca.client_id = ?")
+        joins.append("JOIN campaign_ownership co ON co.campaign_id = c.campaign_id")
+        conds.append("co.client_id = ?")
         params.append(f.client_id)
     if f.campaign_id is not None:
         conds.append("c.campaign_id = ?")
@@ -214,7 +218,8 @@ def hand_sql(db: Database, s: Scenario) -> Result:
                    cr.followers, cr.engagement_rate, cr.validation_override
             FROM page p JOIN collaborations c ON c.id = p.id
             JOIN creators cr ON cr.id = c.creator_id JOIN campaigns ca ON ca.id = c.campaign_id
-            JOIN clients cl ON cl.id = ca.client_id
+            JOIN campaign_ownership co ON co.campaign_id = ca.id
+            JOIN clients cl ON cl.id = co.client_id
         ),
         dup AS (
             SELECT lower(o.handle) AS h, o.platform FROM creators o

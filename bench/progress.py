@@ -145,7 +145,8 @@ class ProgressScenario:
             conds.append("ca.id = ?")
             params.append(self.campaign_id)
         if self.client_id is not None:
-            conds.append("ca.client_id = ?")
+            conds.append("ca.id IN (SELECT campaign_id FROM campaign_ownership"
+                         " WHERE client_id = ?)")
             params.append(self.client_id)
         return " AND ".join(conds), params
 
@@ -174,8 +175,9 @@ class ProgressOutcome:
 
 def scenarios(db: Database) -> list[ProgressScenario]:
     campaign, client = db.one(
-        "SELECT c.campaign_id, any_value(ca.client_id) FROM collaborations c"
-        " JOIN campaigns ca ON ca.id = c.campaign_id GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+        "SELECT c.campaign_id, any_value(co.client_id) FROM collaborations c"
+        " JOIN campaign_ownership co ON co.campaign_id = c.campaign_id"
+        " GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
     ) or (None, None)
     return [
         ProgressScenario("one campaign", campaign_id=campaign),

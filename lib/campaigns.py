@@ -116,12 +116,13 @@ def _paged(
 # --- campaigns: reads ----------------------------------------------------------
 
 _CAMPAIGN_SQL = f"""
-    SELECT ca.id, ca.name, cl.name AS client, ca.client_id, u.name AS owner, ca.owner_id,
+    SELECT ca.id, ca.name, cl.name AS client, co.client_id, u.name AS owner, co.owner_id,
            {STATUS_SQL.format(t="ca")} AS status, ca.start_date, ca.end_date,
            ca.budget::DOUBLE AS budget, ca.currency, ca.created_at, ca.closed_at, ca.started_at,
            ca.version
-    FROM campaigns ca JOIN clients cl ON cl.id = ca.client_id
-    LEFT JOIN users u ON u.id = ca.owner_id
+    FROM campaigns ca JOIN campaign_ownership co ON co.campaign_id = ca.id
+    JOIN clients cl ON cl.id = co.client_id
+    LEFT JOIN users u ON u.id = co.owner_id
 """
 # Per campaign: applications, selected creators, those of them who signed, collaborations.
 _COUNTS_SQL = """
@@ -185,12 +186,13 @@ _DETAIL_COLUMNS = (
     "started_at", "version",
 )
 _DETAIL_SQL = f"""
-    SELECT ca.id, ca.name, cl.name, ca.client_id, u.name, ca.owner_id,
+    SELECT ca.id, ca.name, cl.name, co.client_id, u.name, co.owner_id,
            {STATUS_SQL.format(t="ca")}, ca.status, ca.start_date, ca.end_date, ca.budget,
            ca.currency, coalesce(ca.brief, ''), ca.created_at, ca.closed_at, ca.started_at,
            ca.version
-    FROM campaigns ca JOIN clients cl ON cl.id = ca.client_id
-    LEFT JOIN users u ON u.id = ca.owner_id
+    FROM campaigns ca JOIN campaign_ownership co ON co.campaign_id = ca.id
+    JOIN clients cl ON cl.id = co.client_id
+    LEFT JOIN users u ON u.id = co.owner_id
     WHERE ca.id = $id
 """
 
@@ -319,6 +321,11 @@ def create_campaign(
             " $start, $end, $budget, $currency, $status, $now) RETURNING id",
             {**_field_params(fields), "status": status.value, "now": moment},
         ).fetchone()[0]
+        cur.execute(
+            "INSERT INTO campaign_ownership VALUES ($id, $client, $owner)",
+            {"id": campaign_id, "client": _id(fields.client_id, "client"),
+             "owner": None if fields.owner_id is None else _id(fields.owner_id, "user")},
+        )
         _log(cur, campaign_id, user, "campaign_created", moment, to_value=status.value,
              text=fields.name)
         return campaign_id
@@ -339,14 +346,6 @@ def _field_params(fields: CampaignFields) -> dict[str, Any]:
     }
 
 
-# DuckDB rewrites an UPDATE of an indexed column (every foreign key has an index) as a delete
-# plus an insert, and refuses the delete while other rows reference the campaign, which they
-# always do (its campaign_created event at least). So client and owner are set at creation.
-_FIXED_KEYS = (
-    "A campaign's client and owner are set when it is created and cannot be changed "
-    "(the database refuses to re-point a campaign that has history); create a new campaign "
-    "instead, or keep these as they are."
-)
 _EDITABLE = (  # column, what the event calls it
     ("client_id", "client"), ("name", "name"), ("owner_id", "owner"), ("brief", "brief"),
     ("start_date", "start date"), ("end_date", "end date"), ("budget", "budget"),
@@ -371,9 +370,11 @@ def edit_campaign(
     new_values = dict(zip((c for c, _ in _EDITABLE), new.values(), strict=True))
 
     def write(cur: Cursor) -> list[str]:
-        columns = ", ".join(c for c, _ in _EDITABLE)
+        columns = ", ".join(f"co.{c}" if c.endswith("_id") else f"ca.{c}" for c, _ in _EDITABLE)
         row = cur.execute(
-            f"SELECT {columns}, version FROM campaigns WHERE id = $id", {"id": cid}
+            f"SELECT {columns}, ca.version FROM campaigns ca"
+            " JOIN campaign_ownership co ON co.campaign_id = ca.id WHERE ca.id = $id",
+            {"id": cid},
         ).fetchone()
         if row is None:
             raise NotFound(f"There is no campaign #{campaign_id}.")
@@ -386,7 +387,13 @@ def edit_campaign(
         if not changed:
             raise rules.RuleViolation("Nothing changed; there is nothing to save.")
         if {"client", "owner"} & set(changed):
-            raise rules.RuleViolation(_FIXED_KEYS)
+            _require_client_and_owner(cur, fields)
+            # campaign_ownership, not campaigns: DuckDB cannot re-point a referenced row.
+            cur.execute(
+                "UPDATE campaign_ownership SET client_id = $client, owner_id = $owner"
+                " WHERE campaign_id = $id",
+                {"client": new["client"], "owner": new["owner"], "id": cid},
+            )
         cur.execute(
             "UPDATE campaigns SET name = $name, brief = $brief, start_date = $start,"
             " end_date = $end, budget = $budget, currency = $currency, version = version + 1"
@@ -1082,7 +1089,8 @@ _ATTENTION_SQL = f"""
         SELECT ca.id AS campaign_id, ca.name AS campaign, cl.name AS client,
                cr.name AS creator, g.deadline, {STATE_SQL.format(t="g")} AS state
         FROM agreements g JOIN applications a ON a.id = g.application_id
-        JOIN campaigns ca ON ca.id = a.campaign_id JOIN clients cl ON cl.id = ca.client_id
+        JOIN campaigns ca ON ca.id = a.campaign_id
+        JOIN campaign_ownership co ON co.campaign_id = ca.id JOIN clients cl ON cl.id = co.client_id
         JOIN creators cr ON cr.id = a.creator_id
         WHERE g.outcome IS NULL AND ca.started_at IS NULL
           AND ca.status IN ('draft', 'open', 'closed') {{scope}}
@@ -1095,7 +1103,8 @@ _ATTENTION_SQL = f"""
     ), unsigned AS (
         SELECT '{NOBODY_SIGNED}' AS issue, ca.id AS campaign_id, ca.name AS campaign,
                cl.name AS client, NULL::VARCHAR AS creator, NULL::TIMESTAMP AS deadline
-        FROM campaigns ca JOIN clients cl ON cl.id = ca.client_id
+        FROM campaigns ca JOIN campaign_ownership co ON co.campaign_id = ca.id
+    JOIN clients cl ON cl.id = co.client_id
         WHERE ca.started_at IS NULL AND ca.status IN ('open', 'closed')
           AND ca.start_date < $today {{scope}}
           AND NOT EXISTS (

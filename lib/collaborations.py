@@ -74,7 +74,7 @@ class CollabFilter:
             statuses = [CollabStatus(s).value for s in self.statuses]
             found.append(("c.status IN (SELECT unnest(?::VARCHAR[]))", [statuses], None))
         if self.client_id is not None:
-            found.append(("ca.client_id = ?", [self.client_id], "ca"))
+            found.append((_OF_CLIENT.format(campaign="c.campaign_id"), [self.client_id], None))
         if self.campaign_id is not None:
             found.append(("c.campaign_id = ?", [self.campaign_id], None))
         if self.tag:
@@ -97,9 +97,13 @@ class CollabFilter:
             )
 
 
+# A client's campaigns: the current client is in campaign_ownership (see migration 004).
+_OF_CLIENT = "{campaign} IN (SELECT campaign_id FROM campaign_ownership WHERE client_id = ?)"
+
 _FROM = (
     " FROM collaborations c JOIN creators cr ON cr.id = c.creator_id"
-    " JOIN campaigns ca ON ca.id = c.campaign_id JOIN clients cl ON cl.id = ca.client_id"
+    " JOIN campaigns ca ON ca.id = c.campaign_id"
+    " JOIN campaign_ownership co ON co.campaign_id = ca.id JOIN clients cl ON cl.id = co.client_id"
 )
 _JOINS = {
     "cr": " JOIN creators cr ON cr.id = c.creator_id",
@@ -603,7 +607,10 @@ def update_terms(db: Database, user: User, collab_id: int, version: int, terms: 
 def campaigns_for_filter(db: Database, client_id: int | None = None) -> list[tuple[int, str]]:
     if client_id is None:
         return db.rows("SELECT id, name FROM campaigns ORDER BY name")
-    return db.rows("SELECT id, name FROM campaigns WHERE client_id = ? ORDER BY name", [client_id])
+    return db.rows(
+        "SELECT id, name FROM campaigns WHERE " + _OF_CLIENT.format(campaign="id")
+        + " ORDER BY name", [client_id],
+    )
 
 
 def clients_for_filter(db: Database) -> list[tuple[int, str]]:

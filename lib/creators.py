@@ -89,9 +89,14 @@ def remove_tag(db: Database, user: User, creator_id: int, tag: str) -> None:
 
     def write(cur: Cursor) -> None:
         _require_creator(cur, creator_id)
-        cur.execute(
-            "DELETE FROM creator_tags WHERE creator_id = ? AND tag = ?", [int(creator_id), tag]
-        )
+        gone = cur.execute(
+            "DELETE FROM creator_tags WHERE creator_id = ? AND tag = ? RETURNING tag",
+            [int(creator_id), tag],
+        ).fetchall()
+        if not gone:  # a stale page, most likely: someone removed it already
+            raise rules.RuleViolation(
+                f"This creator has no tag {rules.shown(tag)} (any more); reload to see the tags."
+            )
 
     db.write(write)
 

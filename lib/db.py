@@ -38,6 +38,16 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
+_commits = 0
+_commits_lock = threading.Lock()
+
+
+def _count_commit() -> None:
+    global _commits
+    with _commits_lock:
+        _commits += 1
+
+
 class Database:
     """The process's single connection to one database file."""
 
@@ -48,6 +58,12 @@ class Database:
         self._conn = duckdb.connect(str(path))
         self._migrate_lock = threading.Lock()
         self.migrate()
+
+    @property
+    def generation(self) -> int:
+        """Transactions committed in this process so far (through any Database). A cache of
+        reads keyed on it is fresh: while the app runs, no other process can write the file."""
+        return _commits
 
     def close(self) -> None:
         self._conn.close()
@@ -83,6 +99,7 @@ class Database:
             try:
                 yield cur
                 cur.execute("COMMIT")
+                _count_commit()
             except BaseException:
                 # DuckDB has already aborted a transaction that hit a conflict.
                 with suppress(duckdb.Error):

@@ -478,6 +478,9 @@ def _campaigns(cur: Cursor, build: _Build) -> dict[str, int]:
               FROM demo_campaign)
         ORDER BY id
     """)
+    cur.execute(
+        "INSERT INTO campaign_ownership SELECT id, client_id, owner_id FROM demo_campaign"
+    )
     return {"campaigns": plan.campaigns}
 
 

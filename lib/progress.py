@@ -344,13 +344,15 @@ def _check_range(date_from: dt.date | None, date_to: dt.date | None) -> None:
 def _scope(
     campaign_id: int | None, client_id: int | None, campaign_column: str
 ) -> tuple[str, list[Any]]:
-    """Conditions on the campaign (`campaign_column`) and its client (`ca.client_id`)."""
+    """Conditions on the campaign (`campaign_column`) and its current client."""
     clauses, params = ["true"], []
     if campaign_id is not None:
         clauses.append(f"{campaign_column} = ?")
         params.append(int(campaign_id))
     if client_id is not None:
-        clauses.append("ca.client_id = ?")
+        clauses.append(
+            f"{campaign_column} IN (SELECT campaign_id FROM campaign_ownership WHERE client_id = ?)"
+        )
         params.append(int(client_id))
     return " AND ".join(clauses), params
 

@@ -183,6 +183,8 @@ def set_role(db: Database, actor: User, username: str, role: Role | str) -> None
 
 def reset_password(db: Database, actor: User, username: str, password: str) -> None:
     rules.require_role(actor, Role.ADMIN, "reset passwords")
+    if db.one("SELECT 1 FROM users WHERE username = ?", [username]) is None:
+        raise NotFound(f"There is no user {rules.shown(username)}.")  # before bcrypt's work
     password_hash = hash_password(rules.check_password(password))
     _update_user(
         db, username, "password_hash = ?, failed_logins = 0, locked_until = NULL", [password_hash]

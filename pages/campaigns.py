@@ -233,22 +233,37 @@ def choose_campaign(rows: pd.DataFrame) -> int | None:
 
 def new_campaign_form() -> None:
     with st.expander("New campaign"):
-        clients = dict(camps.clients(db))
-        owners = dict(camps.owners(db))
         with st.form("new_campaign", clear_on_submit=True):
             name = st.text_input("Campaign name", max_chars=200)
-            cols = st.columns(2)
-            client_id = cols[0].selectbox("Client of the campaign", list(clients),
-                                          format_func=clients.get, index=None)
-            owner_id = cols[1].selectbox("Owner", list(owners), format_func=owners.get,
-                                         index=list(owners).index(user.id)
-                                         if user.id in owners else None)
+            client_id, owner_id = client_and_owner(None, (user.id, user.name), "new")
             fields = campaign_fields(name, client_id, owner_id, None)
             open_now = st.checkbox("Open for applications right away")
             submitted = st.form_submit_button("Create campaign", type="primary")
         if submitted:
             create(fields, open_now)
         client_form()
+
+
+def client_and_owner(
+    client_id: int | None, owner: tuple[int | None, str | None], form: str
+) -> tuple[int | None, int | None]:
+    """The client and owner selects (inside a form), preset to the given ones. A current owner
+    who may no longer own campaigns (disabled, say) stays offered, so saving keeps them."""
+    clients = dict(camps.clients(db))
+    owners = dict(camps.owners(db))
+    owner_id, owner_name = owner
+    if owner_id is not None and owner_id not in owners:
+        owners[owner_id] = f"{owner_name} (no longer a manager)"
+    cols = st.columns(2)
+    client = cols[0].selectbox(
+        "Client of the campaign", list(clients), format_func=clients.get, key=f"{form}_client",
+        index=list(clients).index(client_id) if client_id in clients else None,
+    )
+    owner = cols[1].selectbox(
+        "Owner", list(owners), format_func=owners.get, key=f"{form}_owner",
+        index=list(owners).index(owner_id) if owner_id in owners else None,
+    )
+    return client, owner
 
 
 def campaign_fields(
@@ -291,8 +306,9 @@ def client_form() -> None:
 def edit_form(c: dict) -> None:
     with st.expander("Edit campaign"), st.form("edit_campaign"):
         name = st.text_input("Campaign name", c["name"], max_chars=200)
-        st.caption("The client and the owner are set when a campaign is created.")
-        fields = campaign_fields(name, c["client_id"], c["owner_id"], c)
+        client_id, owner_id = client_and_owner(
+            c["client_id"], (c["owner_id"], c["owner"]), f"edit_{c['id']}_{c['version']}")
+        fields = campaign_fields(name, client_id, owner_id, c)
         if st.form_submit_button("Save changes") and web.ok(
             lambda: camps.edit_campaign(db, user, c["id"], c["version"], fields)
         ):

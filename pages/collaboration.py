@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from lib import collaborations as collabs
@@ -18,7 +19,7 @@ can_edit = user.can(Role.STAFF)
 
 def chosen_id() -> int | None:
     raw = st.query_params.get("id", "")
-    typed = st.number_input(
+    typed = st.columns([1, 3])[0].number_input(
         "Collaboration #",
         min_value=1,
         step=1,
@@ -85,17 +86,27 @@ def creator_panel(c: dict[str, Any]) -> None:
 def terms_panel(c: dict[str, Any]) -> None:
     st.subheader("Terms")
     final = c["status"] in ("completed", "cancelled")
+    locked = not can_edit or final
     with st.form("terms"):
-        deliverables = st.text_area("Deliverables", c["deliverables"], max_chars=5000)
+        deliverables = st.text_area(
+            "Deliverables", c["deliverables"], max_chars=5000, disabled=locked
+        )
         cols = st.columns(2)
         compensation = cols[0].number_input(
-            "Compensation", min_value=0.0, value=float(c["compensation"]), step=50.0
+            "Compensation", min_value=0.0, value=float(c["compensation"]), step=50.0,
+            disabled=locked,
         )
-        currency = cols[1].selectbox("Currency", CURRENCIES, index=CURRENCIES.index(c["currency"]))
-        start = cols[0].date_input("Start", c["start_date"])
-        due = cols[1].date_input("Due", c["due_date"])
-        conditions = st.text_area("Conditions", c["conditions"], max_chars=5000)
-        saved = st.form_submit_button("Save terms", disabled=not can_edit or final)
+        currency = cols[1].selectbox(
+            "Currency", CURRENCIES, index=CURRENCIES.index(c["currency"]), disabled=locked
+        )
+        start = cols[0].date_input("Start", c["start_date"], disabled=locked)
+        due = cols[1].date_input("Due", c["due_date"], disabled=locked)
+        conditions = st.text_area("Conditions", c["conditions"], max_chars=5000, disabled=locked)
+        if final:
+            st.caption(f"{CollabStatus(c['status']).label} collaborations keep their terms.")
+        elif not can_edit:
+            st.caption("Read only: your role cannot change terms.")
+        saved = st.form_submit_button("Save terms", disabled=locked)
     if saved:
         terms = Terms(deliverables, f"{compensation:.2f}", currency, start, due, conditions)
         if web.ok(lambda: collabs.update_terms(db, user, c["id"], c["version"], terms)):
@@ -155,10 +166,33 @@ def done(message: str) -> None:
     st.rerun()
 
 
+def readable_timeline(events: pd.DataFrame) -> pd.DataFrame:
+    """Event kinds and statuses as words (a shipment's too), blanks where an event has none."""
+
+    def words(value: object) -> str:
+        return value.replace("_", " ").capitalize() if isinstance(value, str) else ""
+
+    return events.assign(
+        kind=events["kind"].map(words),
+        from_status=events["from_status"].map(words),
+        to_status=events["to_status"].map(words),
+        currency=events["currency"].fillna(""),
+        text=events["text"].fillna(""),
+    )
+
+
 def history(c: dict[str, Any]) -> None:
     tabs = st.tabs(["Timeline", "Payments", "Content", "Shipments"])
     # Every table renders its text as text: notes may hold markdown or HTML from anyone.
-    tabs[0].dataframe(collabs.timeline(db, c["id"]), hide_index=True, key="timeline")
+    tabs[0].dataframe(
+        readable_timeline(collabs.timeline(db, c["id"])), hide_index=True, key="timeline",
+        column_config={
+            "occurred_at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"),
+            "actor": "Who", "kind": "What", "from_status": "From", "to_status": "To",
+            "amount": st.column_config.NumberColumn("Amount", format="%.2f"),
+            "currency": "Currency", "text": "Details",
+        },
+    )
     tabs[1].dataframe(collabs.payments(db, c["id"]), hide_index=True)
     tabs[2].dataframe(collabs.content(db, c["id"]), hide_index=True)
     tabs[3].dataframe(collabs.shipments(db, c["id"]), hide_index=True)

@@ -11,6 +11,14 @@ from lib.collaborations import CollabFilter
 from lib.models import CollabStatus, Role
 
 ROW_PX = 35  # st.dataframe's row height
+# How each sort reads when descending, and when ascending.
+ORDER_WORDS = {
+    "updated": ("Newest first", "Oldest first"),
+    "created": ("Newest first", "Oldest first"),
+    "status": ("Cancelled first", "Pending first"),
+    "compensation": ("Largest first", "Smallest first"),
+    "creator": ("Z to A", "A to Z"),
+}
 VISIBLE_ROWS = 20
 
 db = web.database()
@@ -34,7 +42,7 @@ def filter_widgets() -> CollabFilter:
         [None, *campaigns],
         format_func=lambda i: "All campaigns" if i is None else campaigns[i],
     )
-    more = st.columns([2, 3, 2, 1, 1])
+    more = st.columns([2, 3, 2, 2, 1])
     tag = more[0].selectbox(
         "Creator tag",
         [None, *creators.all_tags(db)],
@@ -42,7 +50,10 @@ def filter_widgets() -> CollabFilter:
     )
     created = more[1].date_input("Created between", value=(), format="YYYY-MM-DD")
     sort = more[2].selectbox("Sort by", list(collabs.SORTS), format_func=str.capitalize)
-    descending = more[3].toggle("Newest/largest first", value=True)
+    first, last = ORDER_WORDS.get(sort, ("Descending", "Ascending"))
+    descending = more[3].selectbox(
+        "Order", [True, False], format_func=lambda d: first if d else last, key=f"order_{sort}"
+    )
     page_size = more[4].selectbox("Rows", collabs.PAGE_SIZES, index=1)
     created_from = created[0] if len(created) > 0 else None
     created_to = created[1] if len(created) > 1 else None
@@ -66,12 +77,11 @@ def show_page(filt: CollabFilter) -> pd.DataFrame:
     )
     if page is None:
         st.stop()
-    left, right = st.columns([4, 1])
+    left, right = st.columns([4, 1], vertical_alignment="bottom")
     st.session_state["list_total"] = page.total
-    left.caption(f"**{page.total:,}** collaborations · page {page.page:,} of {page.pages:,}")
-    right.number_input(
-        "Page", min_value=1, max_value=page.pages, key="page_number", label_visibility="collapsed"
-    )
+    noun = "collaboration" if page.total == 1 else "collaborations"
+    left.caption(f"**{page.total:,}** {noun} · page {page.page:,} of {page.pages:,}")
+    right.number_input("Page", min_value=1, max_value=page.pages, key="page_number")
     view = (filt, sort, descending, page.page, page_size)
     if st.session_state.get("list_view") != view:
         # Selected rows are positions on the page: on another page they name other rows.
@@ -109,8 +119,15 @@ def show_page(filt: CollabFilter) -> pd.DataFrame:
         ],
         column_config={
             "id": st.column_config.NumberColumn("#", format="%d"),
+            "creator": "Creator",
+            "handle": "Handle",
+            "campaign": "Campaign",
+            "client": "Client",
+            "currency": "Currency",
             "status": web.badge_column("Status", web.STATUS_COLORS, web.status_label),
-            "validation": web.badge_column("Creator", web.VALIDATION_COLORS, web.validation_label),
+            "validation": web.badge_column(
+                "Validation", web.VALIDATION_COLORS, web.validation_label
+            ),
             "compensation": st.column_config.NumberColumn("Compensation", format="%.2f"),
             "due_date": st.column_config.DateColumn("Due"),
             "updated_at": st.column_config.DatetimeColumn("Updated", format="YYYY-MM-DD HH:mm"),
@@ -182,12 +199,18 @@ def show_preview(preview: collabs.BatchPreview) -> None:
     st.info(f"**{valid:,}** will move to {preview.target.label}; **{refused:,}** refused.")
     table = pd.DataFrame([vars(r) for r in preview.rows])
     table["outcome"] = web.as_badges(table["ok"].map({True: "will change", False: "refused"}))
+    table["current"] = table["current"].map(web.status_label)
     st.dataframe(
         table,
         hide_index=True,
         key="preview_table",
         column_order=["id", "creator", "campaign", "current", "outcome", "message"],
         column_config={
+            "id": st.column_config.NumberColumn("#", format="%d"),
+            "creator": "Creator",
+            "campaign": "Campaign",
+            "current": "Status now",
+            "message": "What happens",
             "outcome": web.badge_column(
                 "Outcome", {"will change": "green", "refused": "red"}, str.capitalize
             )

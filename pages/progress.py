@@ -116,7 +116,7 @@ def stages_chart(frame: pd.DataFrame) -> alt.Chart:
 
 def weekly_section(scope: Scope) -> None:
     st.subheader("Collaborations by status, week by week")
-    frame = web.attempt(lambda: progress.status_totals_by_week(db, **vars(scope)))
+    frame = web.attempt(lambda: web.cached_read(progress.status_totals_by_week, **vars(scope)))
     if frame is None:
         return
     if frame.empty:
@@ -128,7 +128,7 @@ def weekly_section(scope: Scope) -> None:
 
 def funnel_section(scope: Scope) -> None:
     st.subheader("From application to collaboration")
-    frame = web.attempt(lambda: progress.funnel(db, **vars(scope)))
+    frame = web.attempt(lambda: web.cached_read(progress.funnel, **vars(scope)))
     if frame is None:
         return
     # Campaigns with collaborations but no applications ran before the workflow existed.
@@ -146,7 +146,7 @@ def funnel_section(scope: Scope) -> None:
 
 def stages_section(scope: Scope) -> None:
     st.subheader("Median days per stage")
-    frame = web.attempt(lambda: progress.median_days_by_stage(db, **vars(scope)))
+    frame = web.attempt(lambda: web.cached_read(progress.median_days_by_stage, **vars(scope)))
     if frame is None:
         return
     slowest = frame[frame["slowest"]]

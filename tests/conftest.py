@@ -32,6 +32,15 @@ PASSWORD = "correct-horse-battery"  # test accounts only; created fresh in each 
 T0 = dt.datetime(2026, 3, 2, 9, 0)
 
 
+def own_campaigns(db: Database) -> None:
+    """Give campaigns inserted by hand their current client and owner (campaign_ownership),
+    as lib.campaigns.create_campaign and the demo do."""
+    db.write(lambda cur: cur.execute(
+        "INSERT INTO campaign_ownership SELECT id, client_id, owner_id FROM campaigns"
+        " WHERE id NOT IN (SELECT campaign_id FROM campaign_ownership)"
+    ))
+
+
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Database]:
     database = Database(tmp_path / "test.duckdb")
@@ -116,6 +125,7 @@ def world(db: Database, people: dict[Role, User]) -> World:
             " created_at) VALUES (?, ?, ?, '2026-03-01', '2026-06-30', 10000, ?)",
             [clients[client], name, people[Role.MANAGER].id, T0],
         )
+    own_campaigns(db)
     creators = {}
     for name, handle, email in (
         ("Ada Lovelace", "ada", "ada@example.com"),
@@ -218,3 +228,66 @@ def login(at: AppTest, username: str, password: str = PASSWORD) -> AppTest:
 def assert_ok(at: AppTest) -> None:
     assert not at.exception, [e.message for e in at.exception]
     assert not at.error, texts(at.error)
+
+
+# --- mail -------------------------------------------------------------------------------------
+
+
+class LocalSMTP:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what it receives.
+
+    Addresses in `refuse` are answered "550 No such user", as a real server would.
+    """
+
+    def __init__(self) -> None:
+        import email
+        import email.policy
+
+        self.messages: list[email.message.EmailMessage] = []
+        self.refuse: set[str] = set()
+        self._parse = lambda raw: email.message_from_bytes(raw, policy=email.policy.default)
+        self.port = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.refuse:
+            return "550 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        raw = envelope.original_content or envelope.content
+        self.messages.append(self._parse(raw.replace(b"\r\n", b"\n")))  # wire CRLF to text
+        return "250 Message accepted for delivery"
+
+    def env(self, sender: str = "team@agency.test") -> dict[str, str]:
+        """The environment that points lib.mail at this server."""
+        return {
+            "COLLABDESK_SMTP_HOST": "127.0.0.1",
+            "COLLABDESK_SMTP_PORT": str(self.port),
+            "COLLABDESK_SMTP_TLS": "none",
+            "COLLABDESK_MAIL_FROM": sender,
+        }
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if address.lower() in str(m["To"]).lower()]
+
+
+@pytest.fixture
+def smtp_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalSMTP]:
+    """A local SMTP server, with COLLABDESK_SMTP_* pointing lib.mail at it for the test."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    handler = LocalSMTP()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        handler.port = probe.getsockname()[1]
+    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
+    controller.start()
+    for name, value in handler.env().items():
+        monkeypatch.setenv(name, value)
+    try:
+        yield handler
+    finally:
+        controller.stop()

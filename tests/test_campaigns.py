@@ -524,10 +524,6 @@ def test_create_edit_and_status(db: Database, week: Week, people: dict[Role, Use
         camps.edit_campaign(db, m, cid, 1, fields)
     with pytest.raises(RuleViolation, match="Nothing changed"):
         camps.edit_campaign(db, m, cid, 2, CampaignFields(**{**vars(edited), "budget": "1500.5"}))
-    # DuckDB cannot re-point a referenced row's foreign keys: said plainly, nothing written.
-    for key, value in (("owner_id", people[Role.ADMIN].id), ("client_id", world_client(db))):
-        with pytest.raises(RuleViolation, match="client and owner are set when it is created"):
-            camps.edit_campaign(db, m, cid, 2, CampaignFields(**{**vars(edited), key: value}))
 
     camps.set_campaign_status(db, m, cid, "open", now=T0)
     camps.set_campaign_status(db, m, cid, "closed", now=T0 + HOUR)
@@ -539,8 +535,63 @@ def test_create_edit_and_status(db: Database, week: Week, people: dict[Role, Use
         camps.set_campaign_status(db, m, cid, "running", now=T0)
 
 
-def world_client(db: Database) -> int:
-    return db.value("INSERT INTO clients (name) VALUES ('Other Client') RETURNING id")
+def test_a_campaign_with_history_moves_to_another_client_and_owner(
+    db: Database, world: World, people: dict[Role, User]
+) -> None:
+    """Spring (Acme) has collaborations; handing it to Globex and to the admin shows everywhere
+    a client's campaigns are read: campaigns, the collaborations list and the progress chart."""
+    manager, admin = people[Role.MANAGER], people[Role.ADMIN]
+    spring = world.campaigns["Spring"]
+    before = camps.get_campaign(db, spring)
+    fields = CampaignFields(before["name"], world.clients["Globex"], admin.id, before["brief"],
+                            before["start_date"], before["end_date"], before["budget"],
+                            before["currency"])
+    assert camps.edit_campaign(db, manager, spring, before["version"], fields) == [
+        "client", "owner"]
+
+    after = camps.get_campaign(db, spring)
+    assert (after["client"], after["owner"], after["version"]) == (
+        "Globex", admin.name, before["version"] + 1)
+    globex = camps.list_campaigns(db, CampaignFilter(client_id=world.clients["Globex"]))
+    assert spring in set(globex.rows["id"])
+    acme = camps.list_campaigns(db, CampaignFilter(client_id=world.clients["Acme"]))
+    assert spring not in set(acme.rows["id"])
+    spring_collabs = db.value("SELECT count(*) FROM collaborations WHERE campaign_id = ?", [spring])
+    assert spring_collabs > 0
+    listed = collaborations.list_collaborations(
+        db, collaborations.CollabFilter(client_id=world.clients["Globex"], campaign_id=spring))
+    assert listed.total == spring_collabs
+    assert set(listed.rows["client"]) == {"Globex"}
+    assert (spring, "Spring") in collaborations.campaigns_for_filter(db, world.clients["Globex"])
+    def last_week_total(client: str) -> int:
+        weekly = progress.status_totals_by_week(db, client_id=world.clients[client])
+        return int(weekly[weekly["week"] == weekly["week"].max()]["collaborations"].sum())
+
+    def collabs_of(*names: str) -> int:
+        ids = [world.campaigns[n] for n in names]
+        return db.value("SELECT count(*) FROM collaborations WHERE list_contains(?, campaign_id)",
+                        [ids])
+
+    assert last_week_total("Globex") == collabs_of("Spring", "Launch")
+    assert last_week_total("Acme") == collabs_of("Summer")
+    collaborating = progress.funnel(db, client_id=world.clients["Globex"]).set_index("stage")
+    assert collaborating["count"]["collaborating"] == collabs_of("Spring", "Launch")
+
+
+def test_an_unknown_client_or_owner_is_refused_and_nothing_changes(
+    db: Database, world: World, people: dict[Role, User]
+) -> None:
+    spring = world.campaigns["Spring"]
+    before = camps.get_campaign(db, spring)
+    base = CampaignFields(before["name"], before["client_id"], before["owner_id"],
+                          before["brief"], before["start_date"], before["end_date"],
+                          before["budget"], before["currency"])
+    for key, value, message in (("client_id", 999_999, "no client #999999"),
+                                ("owner_id", 999_999, "no user #999999")):
+        with pytest.raises(NotFound, match=message):
+            camps.edit_campaign(db, people[Role.MANAGER], spring, before["version"],
+                                CampaignFields(**{**vars(base), key: value}))
+    assert camps.get_campaign(db, spring) == before
 
 
 def test_list_campaigns_filters_by_status_now_client_and_name(

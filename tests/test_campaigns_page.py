@@ -188,6 +188,22 @@ def test_edit_and_close_early(app: AppTest, db: Database, autumn: int) -> None:
     assert "Close applications" not in [b.label for b in app.button]
 
 
+def test_a_manager_hands_a_campaign_to_another_client_and_owner(
+    app: AppTest, db: Database, autumn: int, world: World, people: dict[Role, User]
+) -> None:
+    open_campaigns(app, "manager", autumn)
+    form = f"edit_{autumn}_1"
+    assert app.selectbox(key=f"{form}_client").value == world.clients["Acme"]
+    app.selectbox(key=f"{form}_client").set_value(world.clients["Globex"])
+    app.selectbox(key=f"{form}_owner").set_value(people[Role.ADMIN].id)
+    labelled(app.button, "Save changes").click().run()
+    assert_ok(app)
+    assert db.one("SELECT client_id, owner_id FROM campaign_ownership WHERE campaign_id = ?",
+                  [autumn]) == (world.clients["Globex"], people[Role.ADMIN].id)
+    assert texts(app.toast) == ["Campaign saved."]
+    assert app.selectbox(key=f"edit_{autumn}_2_client").value == world.clients["Globex"]
+
+
 # --- the week on the page ------------------------------------------------------------------------
 
 

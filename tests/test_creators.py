@@ -9,6 +9,7 @@ from lib import creators
 from lib.collaborations import CollabFilter
 from lib.db import Database
 from lib.models import Role, ValidationStatus
+from lib.rules import RuleViolation
 from tests.conftest import World
 
 
@@ -25,6 +26,8 @@ def test_tags_are_added_filtered_and_removed(db: Database, world: World, people:
     assert tagged(db, "Gaming") == {world.collabs["linus_spring"], world.collabs["linus_launch"]}
     creators.remove_tag(db, staff, linus, "Gaming")
     assert creators.tags_of(db, linus) == [] and tagged(db, "Gaming") == set()
+    with pytest.raises(RuleViolation, match="has no tag 'Gaming'"):
+        creators.remove_tag(db, staff, linus, "Gaming")  # twice: the second is told
 
 
 def test_a_viewer_cannot_tag(db: Database, world: World, people: dict) -> None:

@@ -39,6 +39,9 @@ def table_rows(db: Database, table: str) -> list[tuple]:
 
 # Each query counts rows that break one promise; a consistent history gives zero everywhere.
 CONSISTENCY = {
+    "campaign without its current client and owner": """
+        SELECT count(*) FROM campaigns ca
+        LEFT JOIN campaign_ownership co ON co.campaign_id = ca.id WHERE co.campaign_id IS NULL""",
     "status differs from the last status change": """
         SELECT count(*) FROM collaborations c
         LEFT JOIN (SELECT collab_id, arg_max(to_status, id) AS last FROM activity_events

@@ -30,7 +30,7 @@ from tests.conftest import (
 
 
 def total_caption(at: AppTest) -> str:
-    [caption] = [c.value for c in at.caption if " collaborations · page " in c.value]
+    [caption] = [c.value for c in at.caption if " · page " in c.value]
     return caption
 
 
@@ -349,7 +349,7 @@ def test_add_a_note(app: AppTest, db: Database, world: World) -> None:
     assert_ok(app)
     assert texts(app.toast) == ["Note added."]
     timeline = labelled(app.tabs, "Timeline").dataframe[0].value
-    assert list(timeline["kind"]) == ["note"]
+    assert list(timeline["kind"]) == ["Note"]
     assert timeline["text"].iloc[0] == "Called her agent; <b>contract</b> by Friday."
     assert timeline["actor"].iloc[0] == "staff"
     assert db.rows(
@@ -379,7 +379,7 @@ def test_change_status_on_the_detail_page(app: AppTest, db: Database, world: Wor
     assert status_of(db, collab_id) == ("fulfilling", 2)
     assert event_count(db, collab_id) == 1
     assert texts(app.toast) == ["Moved to Fulfilling."]
-    assert timeline_kinds(app) == ["status_changed"]
+    assert timeline_kinds(app) == ["Status changed"]
     assert "version 2" in " ".join(texts(app.caption))
 
 
@@ -431,7 +431,7 @@ def test_a_payment_is_recorded(app: AppTest, db: Database, world: World) -> None
     payments = labelled(app.tabs, "Payments").dataframe[0].value
     assert list(payments["amount"]) == [250.5]
     assert db.rows("SELECT amount::VARCHAR, reference FROM payments") == [("250.50", "INV-7")]
-    assert timeline_kinds(app) == ["payment"]
+    assert timeline_kinds(app) == ["Payment"]
 
 
 def test_typing_a_number_on_the_detail_page(app: AppTest, world: World) -> None:

@@ -31,7 +31,7 @@ from lib.progress import (
     status_totals_by_week,
 )
 from lib.rules import RuleViolation
-from tests.conftest import T0, World, add_collab
+from tests.conftest import T0, World, add_collab, own_campaigns
 
 MAR = {day: dt.date(2026, 3, day) for day in (2, 9, 16, 23)}  # the Mondays
 
@@ -256,6 +256,7 @@ def autumn(db: Database, world: World) -> Autumn:
                       " SELECT client_id, 'Autumn', owner_id, DATE '2026-03-09', end_date,"
                       " budget, ?, 'running', ?, ? FROM campaigns WHERE id = ?",
                       [at(2, 9), at(9), at(9, 10), world.campaigns["Spring"]])
+    own_campaigns(db)
     creators = dict(world.creators)
     for name in ("Nina", "Omar"):
         creators[name] = insert(db, "INSERT INTO creators (name, handle, platform, created_at)"
@@ -350,6 +351,7 @@ def test_a_campaign_with_nothing_yet_counts_zeros(
     fresh = insert(db, "INSERT INTO campaigns (client_id, name, start_date, end_date, budget,"
                    " created_at) VALUES (?, 'Winter', '2026-12-01', '2026-12-31', 0, ?)",
                    [world.clients["Globex"], at(2)])
+    own_campaigns(db)
     assert funnel_rows(funnel(db, campaign_id=fresh)) == [
         (stage, 0, 1, None) for stage in FUNNEL_STAGES
     ]

@@ -128,3 +128,44 @@ def test_a_campaign_from_before_the_workflow_and_an_empty_range(
         "Nothing got through a stage in this selection.",
     ]
     assert download_labels(app) == DOWNLOADS  # the (empty) tables can still be downloaded
+
+
+def test_the_charts_reads_are_cached_until_the_next_write(
+    db: Database, world: World, people: dict, monkeypatch: Any
+) -> None:
+    """The page's reads come from lib.web.cached_read: a second view costs no query, and a
+    committed write (any service) makes the next view read again."""
+    from lib import collaborations, web
+    from lib.models import Role
+
+    monkeypatch.setenv("COLLABDESK_DB", str(db.path))
+    calls: list[dict] = []
+    real = progress.status_totals_by_week
+
+    def counted(database: Database, **scope: Any) -> pd.DataFrame:
+        calls.append(scope)
+        return real(database, **scope)
+
+    counted.__module__, counted.__qualname__ = real.__module__, real.__qualname__  # its key
+    monkeypatch.setattr(progress, "status_totals_by_week", counted)
+    spring = world.campaigns["Spring"]
+
+    def statuses_now() -> dict[str, int]:
+        frame = web.cached_read(progress.status_totals_by_week, campaign_id=spring)
+        last = frame[frame["week"] == frame["week"].max()]
+        return dict(zip(last["status"], last["collaborations"], strict=True))
+
+    try:
+        before = statuses_now()
+        assert statuses_now() == before and len(calls) == 1  # served from the cache
+        collab_id, version = db.one(
+            "SELECT id, version FROM collaborations WHERE campaign_id = ? AND status = 'pending'"
+            " LIMIT 1", [spring])
+        collaborations.change_status(db, people[Role.STAFF], collab_id, version, "negotiating")
+        after = statuses_now()
+        assert len(calls) == 2
+        assert after.get("pending", 0) == before.get("pending", 0) - 1
+        assert after.get("negotiating", 0) == before.get("negotiating", 0) + 1
+    finally:
+        web._open.clear()
+        web._cached_read.clear()

@@ -24,6 +24,7 @@ from lib.models import (
     User,
 )
 from lib.rules import RuleViolation
+from tests.conftest import own_campaigns
 
 STATUSES = list(CollabStatus)
 FINAL_VALUES = {s.value for s in COLLAB_FINAL}
@@ -159,6 +160,7 @@ def shared_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
         " VALUES (1, 'Spring', '2026-03-01', '2026-06-30', 1000, ?) RETURNING id",
         [T0],
     )
+    own_campaigns(database)
     database.value(
         "INSERT INTO creators (name, handle, platform, created_at)"
         " VALUES ('Ada', 'ada', 'instagram', ?) RETURNING id",

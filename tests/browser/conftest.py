@@ -32,7 +32,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from lib import users
 from lib.db import Database
 from tests.browser import ui
-from tests.conftest import PASSWORD, T0, add_collab
+from tests.conftest import PASSWORD, T0, add_collab, own_campaigns
 
 PROJECT_ROOT = ui.PROJECT_ROOT
 CHROMIUM = Path("/usr/bin/chromium")
@@ -118,6 +118,7 @@ def seed_database(path: Path) -> Seed:
             )
             for name, client in CAMPAIGNS
         }
+        own_campaigns(db)
         creators = {}
         for number, (name, handle) in enumerate(CREATORS):
             creators[name.split()[0]] = db.value(

@@ -17,7 +17,7 @@ def test_open_a_collaboration_and_add_a_note(page: Page, app, login) -> None:
     login(page, "staff")
     ui.choose(page, "Campaign", "Spring")
     ui.type_into(page, "Search creator", "grace")
-    expect(ui.total_caption(page)).to_have_text("1 collaborations · page 1 of 1")
+    expect(ui.total_caption(page)).to_have_text("1 collaboration · page 1 of 1")
     ui.select_rows(page, 0)
 
     ui.click(page, page.get_by_role("button", name=f"Open #{grace_spring}"))
@@ -40,5 +40,5 @@ def test_open_a_collaboration_and_add_a_note(page: Page, app, login) -> None:
     newest = timeline.get_by_test_id("stDataFrame").locator("tbody tr").first
     expect(newest).to_contain_text(note)  # as text: no markdown or HTML rendering
     expect(newest).to_contain_text("staff")
-    expect(newest).to_contain_text("note")
+    expect(newest).to_contain_text("Note")
     ui.screenshot(page, "05-detail-note-added")

@@ -1,11 +1,13 @@
 """A whole campaign week in the browser, as a manager: a new campaign, creators in from the
 creator base, a pre-selection, agreements out, some accepted and one declined, the start of
-collaborations, and the new collaborations on the Collaborations page. The database file is
+collaborations, and the new collaborations on the Collaborations page and in the Progress
+charts (their downloaded data). The database file is
 checked afterwards (the test has a server of its own).
 """
 
 from __future__ import annotations
 
+import csv
 import re
 
 import pytest
@@ -160,6 +162,34 @@ def seen_on_the_collaborations_page(page: Page) -> None:
     ui.screenshot(page, "06-campaign-collaborations")
 
 
+def downloaded_csv(page: Page, button: str) -> list[dict[str, str]]:
+    """Press a download button and read the CSV file the browser saved."""
+    with page.expect_download() as download:
+        page.get_by_role("button", name=button).click()
+    with open(download.value.path(), newline="") as saved:
+        return list(csv.DictReader(saved))
+
+
+def seen_in_the_progress_chart(page: Page) -> None:
+    ui.click(page, page.get_by_test_id("stSidebarNav").get_by_role("link", name="Progress"))
+    ui.choose(page, "Campaign", CAMPAIGN)
+    charts = page.get_by_test_id("stVegaLiteChart")
+    expect(charts).to_have_count(3)  # weekly statuses, funnel, median days
+    for chart in charts.all():
+        expect(chart.locator("canvas, svg").first).to_be_visible()
+    ui.screenshot(page, "07-campaign-progress")
+
+    weeks = downloaded_csv(page, "Download weekly status (CSV)")
+    last_week = max(row["week"] for row in weeks)
+    at_the_end = {row["status"]: int(row["collaborations"]) for row in weeks
+                  if row["week"] == last_week and int(row["collaborations"])}
+    assert at_the_end == {"fulfilling": 3}
+    funnel = {row["stage"]: row["count"] for row in downloaded_csv(
+        page, "Download funnel (CSV)")}
+    assert funnel == {"applied": "5", "selected": "4", "agreement sent": "4", "accepted": "3",
+                      "collaborating": "3", "completed": "0"}
+
+
 def test_a_campaign_week(page: Page, private_app, login) -> None:
     login(page, "manager", private_app)
     create_campaign(page)
@@ -167,6 +197,7 @@ def test_a_campaign_week(page: Page, private_app, login) -> None:
     agreements_out_and_answered(page)
     collaborations_started(page)
     seen_on_the_collaborations_page(page)
+    seen_in_the_progress_chart(page)
 
     db = private_app.open_db()  # stops the server
     try:

@@ -246,7 +246,7 @@ def select_rows(page: Page, *rows: int, table: int = 0) -> None:
 
 def total_caption(page: Page) -> Locator:
     """The list's "N collaborations · page x of y" caption."""
-    return page.get_by_text(re.compile(r"collaborations · page \d"))
+    return page.get_by_text(re.compile(r"collaborations? · page \d"))
 
 
 def toast(page: Page, text: str) -> Locator:
