@@ -8,9 +8,8 @@ one view per table), so the command line can report from a snapshot while the ap
 database. Weeks run from Monday 00:00 to the next Monday 00:00, UTC, like every timestamp in
 the database; a payment counts in the week of its `paid_on` day.
 
-A client's campaigns are those it owns now: `campaign_ownership.client_id`, falling back to
-`campaigns.client_id` for a campaign without an ownership row (created before that table was
-filled in); `campaigns.client_id` alone is only the client at creation.
+A client's campaigns are those it owns now (`campaign_ownership.client_id`, as on every other
+page); `campaigns.client_id` is only the client at creation.
 """
 
 from __future__ import annotations
@@ -143,7 +142,7 @@ class WeeklyReport:
 _SCOPE = """
 scope AS (
     SELECT ca.id AS campaign_id, ca.name AS campaign
-    FROM campaigns ca LEFT JOIN campaign_ownership o ON o.campaign_id = ca.id
+    FROM campaigns ca JOIN campaign_ownership o ON o.campaign_id = ca.id
     WHERE {condition}
 ), collabs AS (
     SELECT c.id, c.campaign_id, s.campaign, cr.name AS creator, cr.handle, cr.platform,
@@ -390,9 +389,9 @@ def _describe_scope(store: Store, scope: ReportScope
     with store.cursor() as cur:
         if scope.campaign_id is not None:
             row = cur.execute(
-                "SELECT ca.name, cl.name FROM campaigns ca LEFT JOIN campaign_ownership o"
-                " ON o.campaign_id = ca.id JOIN clients cl"
-                " ON cl.id = coalesce(o.client_id, ca.client_id) WHERE ca.id = ?",
+                "SELECT ca.name, cl.name FROM campaigns ca JOIN campaign_ownership o"
+                " ON o.campaign_id = ca.id JOIN clients cl ON cl.id = o.client_id"
+                " WHERE ca.id = ?",
                 [_as_id(scope.campaign_id, "campaign")],
             ).fetchone()
             if row is None:
@@ -404,7 +403,7 @@ def _describe_scope(store: Store, scope: ReportScope
         if row is None:
             raise NotFound(f"There is no client #{scope.client_id}.")
         return (f"Client {row[0]}", f"client-{_slug(row[0])}",
-                "coalesce(o.client_id, ca.client_id) = $client", {"client": int(scope.client_id)})
+                "o.client_id = $client", {"client": int(scope.client_id)})
 
 
 def _as_id(value: object, what: str) -> int:
@@ -443,9 +442,8 @@ def campaigns_of(store: Store, client_id: int | None) -> list[tuple[int, str]]:
     """The campaigns the client owns now (every campaign with None), by name."""
     with store.cursor() as cur:
         return cur.execute(
-            "SELECT ca.id, ca.name FROM campaigns ca LEFT JOIN campaign_ownership o"
-            " ON o.campaign_id = ca.id"
-            " WHERE $client IS NULL OR coalesce(o.client_id, ca.client_id) = $client"
+            "SELECT ca.id, ca.name FROM campaigns ca JOIN campaign_ownership o"
+            " ON o.campaign_id = ca.id WHERE $client IS NULL OR o.client_id = $client"
             " ORDER BY ca.name, ca.id",
             {"client": client_id},
         ).fetchall()

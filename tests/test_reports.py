@@ -281,10 +281,9 @@ def test_one_campaign_and_the_other_client(db, week, viewer) -> None:
 def test_a_client_reports_the_campaigns_it_owns_now(db, week, viewer) -> None:
     """campaign_ownership holds the current client; campaigns.client_id only the first one."""
     summer = week.campaigns["Summer"]
-    db.value(
-        "INSERT INTO campaign_ownership SELECT id, CASE WHEN id = ? THEN ? ELSE client_id END,"
-        " owner_id FROM campaigns RETURNING 1", [summer, week.clients["Globex"]],
-    )
+    with db.cursor() as cur:
+        cur.execute("UPDATE campaign_ownership SET client_id = ? WHERE campaign_id = ?",
+                    [week.clients["Globex"], summer])
     assert figures(acme(db, week, viewer))["Collaborations at week end"] == (4, 4, 0)
     globex = reports.weekly_report(db, viewer, ReportScope(client_id=week.clients["Globex"]),
                                    WEEK)
