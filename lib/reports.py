@@ -275,7 +275,9 @@ OWED = SectionSpec(
 )
 
 # Shipments keep only their current status (and when it was set), so this sheet shows each
-# shipment of the week's collaborations as it stands when the report is made.
+# as it stands when the report is made: every shipment that existed by the week's end and was
+# not already delivered before the week began (open now, delivered in the week, or changed
+# since the week began, so possibly still on its way then).
 SHIPMENTS = SectionSpec(
     "shipments", "Shipments",
     """
@@ -283,6 +285,8 @@ SHIPMENTS = SectionSpec(
            sh.exception_reason, sh.shipped_on, sh.delivered_on, sh.status_changed_at, sh.id
     FROM shipments sh JOIN collabs c ON c.id = sh.collab_id
     WHERE sh.created_at < $end
+      AND (sh.status <> 'delivered' OR sh.delivered_on >= $start_day
+           OR sh.status_changed_at >= $start)
     ORDER BY CASE sh.status WHEN 'exception' THEN 0 WHEN 'pending' THEN 1
                             WHEN 'in_transit' THEN 2 ELSE 3 END, c.campaign, c.creator, sh.id
     """,
