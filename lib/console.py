@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
 
 from lib import rules, snapshots
 from lib.models import Role, User
@@ -27,7 +26,6 @@ DEFAULT_ROW_LIMIT = 1_000
 TIME_LIMITS = (5, 10, 30, 60)  # seconds
 DEFAULT_TIME_LIMIT = 10
 MAX_SQL_CHARS = 20_000
-_BATCH_ROWS = 1_000
 
 
 class QueryRefused(rules.RuleViolation):
@@ -98,7 +96,7 @@ def run_query(
     timer = threading.Timer(time_limit, store.interrupt)
     try:
         timer.start()
-        table = _first_rows(store, text, row_limit + 1)
+        frame = _first_rows(store, text, row_limit + 1)
     except duckdb.InterruptException:
         raise QueryRefused(
             f"The query was stopped after {time_limit:g} seconds, the console's time limit. "
@@ -109,34 +107,27 @@ def run_query(
     finally:
         timer.cancel()
         store.close()
-    truncated = table.num_rows > row_limit
-    frame = _unique_columns(table.slice(0, row_limit)).to_pandas()
-    return QueryResult(frame, truncated, row_limit, snapshot)
+    truncated = len(frame) > row_limit
+    return QueryResult(frame.iloc[:row_limit], truncated, row_limit, snapshot)
 
 
-def _first_rows(store: snapshots.ReadOnlyStore, text: str, wanted: int) -> pa.Table:
-    """Stream the result and stop reading once `wanted` rows came: a query that matches
-    millions of rows costs no more memory than the rows shown."""
-    reader = store.relation(text).to_arrow_reader(_BATCH_ROWS)
-    batches, rows = [], 0
-    for batch in reader:
-        batches.append(batch)
-        rows += batch.num_rows
-        if rows >= wanted:
-            break
-    if not batches:
-        return reader.schema.empty_table()
-    return pa.Table.from_batches(batches, schema=reader.schema).slice(0, wanted)
+def _first_rows(store: snapshots.ReadOnlyStore, text: str, wanted: int) -> pd.DataFrame:
+    """The first `wanted` rows, as plain Python values. DuckDB produces rows as they are
+    fetched, so a query that matches millions costs no more than the rows shown; and nothing
+    in the frame points into DuckDB's memory once the connection is closed."""
+    result = store.execute(text)
+    names = _unique([d[0] for d in result.description])
+    return pd.DataFrame.from_records(result.fetchmany(wanted), columns=names)
 
 
-def _unique_columns(table: pa.Table) -> pa.Table:
+def _unique(names: list[str]) -> list[str]:
     """`SELECT 1 AS a, 2 AS a` is valid SQL; a table on the page needs distinct names."""
     seen: dict[str, int] = {}
-    names = []
-    for name in table.column_names:
+    unique = []
+    for name in names:
         seen[name] = seen.get(name, 0) + 1
-        names.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
-    return table.rename_columns(names)
+        unique.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+    return unique
 
 
 def tables(snapshot: Snapshot) -> pd.DataFrame:

@@ -360,9 +360,10 @@ class ReadOnlyStore:
         with self.cursor() as cur:
             return cur.execute(sql, params).df()
 
-    def relation(self, sql: str) -> duckdb.DuckDBPyRelation:
-        """A lazy relation on the store's own connection, which interrupt() stops."""
-        return self._conn.sql(sql)
+    def execute(self, sql: str) -> duckdb.DuckDBPyConnection:
+        """Run `sql` on the store's own connection (which interrupt() stops); fetch from the
+        returned result as far as needed: rows are produced as they are fetched."""
+        return self._conn.execute(sql)
 
     def interrupt(self) -> None:
         self._conn.interrupt()
