@@ -4,14 +4,31 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import web
+from lib import inbox, notifications, web
 from lib.models import Role
 
 st.set_page_config(page_title="Collabdesk", page_icon="🤝", layout="wide")
 
 db = web.database()
 web.start_snapshots()  # snapshots for analysts, the SQL console and the command line
+# A reviewer's link (<base URL>/review?token=...) opens the reviewer page alone, before and
+# instead of the login gate: no login, no sidebar, no other page, and a staff login cookie in
+# the same browser is never read. Any other URL with a token shows "this link is not valid".
+if web.is_review_link():
+    st.navigation(
+        [
+            st.Page(web.invalid_link, title="Collabdesk", url_path="invalid-link", default=True),
+            st.Page("pages/review.py", title="Review", icon=":material/rate_review:",
+                    url_path="review"),
+        ],
+        position="hidden",
+    ).run()
+    st.stop()
 user = web.login_gate(db)
+
+# The inbox's title carries the user's unread count (lib.inbox.unread_total, one SQL statement).
+UNREAD = inbox.unread_total(db, user)
+INBOX_TITLE = f"Inbox ({UNREAD:,})" if UNREAD else "Inbox"
 
 # Pages a role may not see are left out of the navigation, so their URLs do not resolve either.
 PAGES: list[tuple[str, str, str, Role, bool]] = [
@@ -21,12 +38,20 @@ PAGES: list[tuple[str, str, str, Role, bool]] = [
     # Everyone reads campaigns; the page offers changes to managers, and the services check.
     ("pages/campaigns.py", "Campaigns", ":material/campaign:", Role.VIEWER, True),
     ("pages/progress.py", "Progress", ":material/monitoring:", Role.VIEWER, True),
+    # Everyone reads and exports deliveries; the page offers changes to staff, the services check.
+    ("pages/deliveries.py", "Deliveries", ":material/local_shipping:", Role.VIEWER, True),
+    ("pages/feedback.py", "Feedback", ":material/rate_review:", Role.VIEWER, True),
+    ("pages/inbox.py", INBOX_TITLE, ":material/inbox:", Role.VIEWER, True),
     ("pages/reports.py", "Reports", ":material/summarize:", Role.VIEWER, True),
     # Every role may query (viewers read and export everything; staff is above viewer).
     ("pages/sql_console.py", "SQL console", ":material/terminal:", Role.VIEWER, True),
     ("pages/imports.py", "Imports", ":material/upload_file:", Role.MANAGER, True),
     ("pages/users.py", "Users", ":material/manage_accounts:", Role.ADMIN, True),
 ]
+# Notifications, with the unread count in the navigation itself.
+unread = notifications.unread_count(db, user)
+PAGES.append(("pages/notifications.py", f"Notifications ({unread})" if unread else
+              "Notifications", ":material/notifications:", Role.VIEWER, True))
 pages = [
     st.Page(
         file, title=title, icon=icon, default=(i == 0), visibility="visible" if shown else "hidden"

@@ -35,3 +35,13 @@ def cookie_key(database: Path | None = None) -> str:
     with os.fdopen(fd, "w") as out:
         out.write(key)
     return key
+
+
+DEFAULT_BASE_URL = "http://localhost:8501"
+REVIEW_PATH = "review"  # the reviewer page: <base URL>/review?token=...
+
+
+def base_url() -> str:
+    """Where people reach the app (reviewer links point there): COLLABDESK_BASE_URL, without
+    a trailing slash, or http://localhost:8501."""
+    return (os.environ.get("COLLABDESK_BASE_URL") or DEFAULT_BASE_URL).strip().rstrip("/")

@@ -66,6 +66,13 @@ class MailSettings:
             port = int(port_text) if port_text else DEFAULT_PORTS[tls]
         except ValueError:
             raise MailError(f"COLLABDESK_SMTP_PORT must be a number, not {port_text!r}.") from None
+        timeout_text = env.get("COLLABDESK_SMTP_TIMEOUT", "").strip() or "20"
+        try:
+            timeout = float(timeout_text)
+        except ValueError:
+            raise MailError(
+                f"COLLABDESK_SMTP_TIMEOUT must be a number of seconds, not {timeout_text!r}."
+            ) from None
         return cls(
             host=host,
             port=port,
@@ -74,7 +81,7 @@ class MailSettings:
             username=env.get("COLLABDESK_SMTP_USER") or None,
             password=env.get("COLLABDESK_SMTP_PASSWORD") or None,
             sender_name=env.get("COLLABDESK_MAIL_FROM_NAME", "Collabdesk"),
-            timeout=float(env.get("COLLABDESK_SMTP_TIMEOUT", "20")),
+            timeout=timeout,
         )
 
 
@@ -154,6 +161,8 @@ def send_many(
                     if isinstance(error.__cause__, smtplib.SMTPServerDisconnected):
                         raise
                     result = (mail, None, str(error))
+                except (ValueError, UnicodeError) as error:  # a header the message refuses
+                    result = (mail, None, f"Could not build the message to {mail.to!r}: {error}")
                 done += 1
                 yield result
     except MailError as error:

@@ -243,3 +243,174 @@ class ImportedCollaboration:
     cancel_reason: str | None
     terms: Terms
     created_on: dt.date | None  # when the collaboration began, for history; None: today
+# --- deliveries (issue 6) ------------------------------------------------------
+
+MAX_TRACKING_CHARS = 60
+MAX_CARRIER_CHARS = 60
+MAX_SHEET_BYTES = 5_000_000  # an imported spreadsheet (CSV or .xlsx)
+MAX_SHEET_ROWS = 5_000  # data rows in one imported sheet
+
+
+class ChangeOutcome(StrEnum):
+    """What a requested shipment change does: written, nothing to write, or refused."""
+
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    REFUSED = "refused"
+# --- inbox (issue 7) ---------------------------------------------------------
+
+
+class MessageState(StrEnum):
+    """Where a message to or from a creator stands."""
+
+    RECORDED = "recorded"  # kept in the history only (workflow notices, replies recorded by hand)
+    QUEUED = "queued"  # written down to be sent; still queued after a crash, and retryable then
+    SENT = "sent"  # the SMTP server accepted it
+    FAILED = "failed"  # the SMTP server refused it or could not be reached; retryable
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+@dataclass(frozen=True)
+class ShipmentChange:
+    """What a person (or one row of an imported sheet) asks for one shipment.
+
+    None leaves a field as it is; `reason` is read only on a move into exception.
+    """
+
+    shipment_id: int
+    status: DeliveryStatus | None = None
+    reason: str | None = None
+    tracking_number: str | None = None
+    carrier: str | None = None
+# --- feedback (issue 5) --------------------------------------------------------
+
+
+class Verdict(StrEnum):
+    """A reviewer's optional verdict on a creator or a content item."""
+
+    APPROVE = "approve"
+    DECLINE = "decline"
+
+    @property
+    def label(self) -> str:
+        return {"approve": "Approve", "decline": "Decline"}[self.value]
+
+
+class ContentApproval(StrEnum):
+    """Where a submitted content item stands; staff decide it (reviewers only advise)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    CHANGES_REQUESTED = "changes_requested"
+
+    @property
+    def label(self) -> str:
+        return {
+            "pending": "Waiting for approval",
+            "approved": "Approved",
+            "changes_requested": "Changes requested",
+        }[self.value]
+
+
+class ReplyKind(StrEnum):
+    """A staff answer in a feedback thread: seen by the reviewer, or an internal note."""
+
+    REPLY = "reply"
+    INTERNAL_NOTE = "internal_note"
+
+
+class ReviewState(StrEnum):
+    """What the feedback page filters on: a content item by its approval; a creator by the
+    reviewers' verdicts (see rules.review_state)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+class FeedbackFilter(StrEnum):
+    ALL = "all"
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    UNANSWERED = "unanswered"
+
+    @property
+    def label(self) -> str:
+        return {
+            "all": "All",
+            "pending": "Pending review",
+            "approved": "Approved",
+            "declined": "Declined",
+            "unanswered": "With unanswered feedback",
+        }[self.value]
+
+
+class SubjectKind(StrEnum):
+    CREATOR = "creator"
+    CONTENT = "content"
+
+
+REVIEW_TOKEN_BYTES = 32  # secrets.token_urlsafe(32): 256 random bits in 43 characters
+MAX_FEEDBACK_CHARS = 2_000  # a reviewer's piece of feedback
+MAX_REPLY_CHARS = 2_000  # a staff reply or internal note
+MAX_CAPTION_CHARS = 2_200  # Instagram's caption limit
+MAX_EMAIL_CHARS = 254
+MAX_INVITES = 50  # addresses per invitation
+
+
+@dataclass(frozen=True)
+class ReviewerLink:
+    """An open reviewer link: who it belongs to and the one campaign it shows. Made only by
+    lib.reviewers.open_link, from a token whose hash matched a live link."""
+
+    reviewer_id: int
+    campaign_id: int
+    email: str
+    campaign: str
+    client: str
+    start_date: dt.date
+    end_date: dt.date
+class MessageChannel(StrEnum):
+    """How a message travelled: e-mail (sent or recorded), chat (a DM pasted in) or other."""
+
+    EMAIL = "email"
+    CHAT = "chat"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {"email": "E-mail", "chat": "Chat / DM", "other": "Other"}[self.value]
+
+
+class AssetKind(StrEnum):
+    """What the inbox sends a creator for a collaboration (kept in the `assets` table)."""
+
+    TRACKING_LINK = "tracking_link"
+    COUPON_CODE = "coupon_code"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+MERGE_FIELDS: tuple[str, ...] = ("first_name", "handle", "campaign")
+MAX_SUBJECT_CHARS = 300
+MAX_MESSAGE_CHARS = 50_000
+MAX_EML_BYTES = 5_000_000
+MAX_COUPON_CHARS = 64
+MAX_MASS_RECIPIENTS = 5_000  # "everyone matching the filter" beyond this: narrow the filter
+STALE_QUEUE = dt.timedelta(minutes=5)  # a message queued this long ago was left by a crash
+
+
+@dataclass(frozen=True)
+class CampaignStanding:
+    """What decides whether staff may write to a creator about a campaign."""
+
+    campaign: str
+    has_collaboration: bool
+    application_stage: str | None  # None: never applied or invited
+    agreement_state: str | None  # pending/accepted/declined/expired, None: no agreement

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import string
 from decimal import Decimal
 from typing import Any
 
@@ -16,22 +17,46 @@ from lib.models import (
     COLLAB_FINAL,
     COLLAB_LIFECYCLE,
     CURRENCIES,
+    MAX_CAPTION_CHARS,
+    MAX_CARRIER_CHARS,
+    MAX_COUPON_CHARS,
+    MAX_EMAIL_CHARS,
+    MAX_FEEDBACK_CHARS,
+    MAX_INVITES,
+    MAX_MESSAGE_CHARS,
     MAX_NOTE_CHARS,
     MAX_REASON_CHARS,
+    MAX_REPLY_CHARS,
     MAX_SHORT_TEXT_CHARS,
+    MAX_SUBJECT_CHARS,
+    MAX_TRACKING_CHARS,
+    MERGE_FIELDS,
     SIGNING_WINDOW,
+    STALE_QUEUE,
     AgreementState,
     ApplicationSource,
     ApplicationStage,
+    AssetKind,
     CampaignFields,
+    CampaignStanding,
     CampaignStatus,
+    ChangeOutcome,
     CollabStatus,
+    ContentApproval,
+    ContentType,
     CreatorFacts,
     DeliveryStatus,
+    MessageChannel,
+    MessageState,
+    ReplyKind,
+    ReviewState,
     Role,
+    ShipmentChange,
+    SubjectKind,
     Terms,
     User,
     ValidationStatus,
+    Verdict,
 )
 
 
@@ -779,3 +804,410 @@ def check_collaboration_row(
         campaign_id, campaign_name, check_handle(row.get("handle")),
         check_platform(row.get("platform")), status, reason, terms, created_on,
     )
+# --- deliveries: shipments (issue 6) -------------------------------------------------
+
+# Letters and digits, with the separators carriers print (spaces, dots, slashes, dashes).
+# Refusing the rest also keeps spreadsheet formulas ("=…") out of a cell the warehouse opens.
+_TRACKING = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./_-]*$")
+
+
+def parse_delivery_status(value: DeliveryStatus | str) -> DeliveryStatus:
+    """The delivery status `value` names, written as a person writes it in a sheet too:
+    "In transit", "in-transit" and "IN_TRANSIT" all name in_transit."""
+    if isinstance(value, DeliveryStatus):
+        return value
+    try:
+        return DeliveryStatus(re.sub(r"[\s-]+", "_", str(value).strip().lower()))
+    except ValueError:
+        known = ", ".join(s.label.lower() for s in DeliveryStatus)
+        raise RuleViolation(
+            f"Unknown delivery status {shown(value)}; use one of {known}."
+        ) from None
+
+
+def delivery_reason_required(current: DeliveryStatus | str, target: DeliveryStatus | str) -> bool:
+    """True when moving a shipment from `current` to `target` needs a reason (an exception)."""
+    return _DELIVERY_ALLOWED.get((_as_delivery(current), _as_delivery(target))) == "reason"
+
+
+def check_item(value: str | None) -> str:
+    return check_text(value, "The item", MAX_SHORT_TEXT_CHARS)
+
+
+def check_carrier(value: str | None) -> str:
+    return check_text(value, "The carrier", MAX_CARRIER_CHARS, required=False)
+
+
+def check_tracking_number(value: str | None) -> str:
+    """A tracking number as stored (blank allowed: tracking is optional)."""
+    text = check_text(value, "The tracking number", MAX_TRACKING_CHARS, required=False)
+    if text and not _TRACKING.match(text):
+        raise RuleViolation(
+            f"The tracking number {shown(text)} may hold only letters, digits, spaces and "
+            "the signs . / _ - (and must start with a letter or digit)."
+        )
+    return text
+
+
+def check_new_shipment(
+    collab_status: CollabStatus | str,
+    address: str | None,
+    same_item: DeliveryStatus | str | None = None,
+) -> None:
+    """A collaboration may get a new shipment unless it is cancelled, its creator has no
+    shipping address to copy, or it already has this item on its way (`same_item`: the
+    status of such a shipment that is not an exception)."""
+    if _as_collab(collab_status) is CollabStatus.CANCELLED:
+        raise RuleViolation("The collaboration is cancelled; it gets no new shipment.")
+    if _is_blank(address):
+        raise RuleViolation(
+            "The creator has no shipping address on file; add it to the creator first."
+        )
+    if same_item is not None:
+        state = _as_delivery(same_item)
+        raise RuleViolation(
+            f"This collaboration already has a shipment of this item ({state.label.lower()}). "
+            "To send it again, record an exception on that one and move it back to pending."
+        )
+
+
+def shipment_dates(
+    target: DeliveryStatus | str,
+    shipped_on: dt.date | None,
+    delivered_on: dt.date | None,
+    today: dt.date,
+) -> tuple[dt.date | None, dt.date | None]:
+    """The shipped and delivered dates after a move to `target` on `today`.
+
+    In transit or delivered means it was shipped (the first such day is kept); only a
+    delivered shipment has a delivery day; back to pending (a re-ship) forgets both.
+    """
+    target = _as_delivery(target)
+    if target is _D.PENDING:
+        return None, None
+    if target is _D.IN_TRANSIT:
+        return shipped_on or today, None
+    if target is _D.DELIVERED:
+        return shipped_on or today, today
+    return shipped_on, None  # an exception: returned, damaged or lost, so not delivered now
+
+
+def judge_shipment_change(
+    current: DeliveryStatus | str, tracking_number: str, carrier: str, change: ShipmentChange
+) -> tuple[ChangeOutcome, str]:
+    """What `change` does to a shipment in `current` with this tracking number and carrier:
+    (UPDATED, what changes), (UNCHANGED, why nothing) or (REFUSED, why). Never raises for a
+    rule: a batch shows every row's outcome."""
+    current = _as_delivery(current)
+    changes: list[str] = []
+    try:
+        tracking = (
+            None if change.tracking_number is None
+            else check_tracking_number(change.tracking_number)
+        )
+        new_carrier = None if change.carrier is None else check_carrier(change.carrier)
+        target = None if change.status is None else parse_delivery_status(change.status)
+        if target is not None and target is not current:
+            check_delivery_transition(current, target, change.reason)
+            move = f"{current.label} → {target.label}"
+            if target is _D.EXCEPTION:
+                move += f" ({(change.reason or '').strip()})"
+            changes.append(move)
+    except RuleViolation as refusal:
+        return ChangeOutcome.REFUSED, str(refusal)
+    if new_carrier is not None and new_carrier != carrier:
+        changes.append(f"carrier {new_carrier}" if new_carrier else "carrier cleared")
+    if tracking is not None and tracking != tracking_number:
+        changes.append(f"tracking {tracking}" if tracking else "tracking number cleared")
+    if not changes:
+        state = "an exception" if current is _D.EXCEPTION else current.label.lower()
+        return ChangeOutcome.UNCHANGED, f"Already {state}; nothing to change."
+    return ChangeOutcome.UPDATED, "; ".join(changes)
+# =============================================================================
+# Feedback (DESIGN.md, "Feedback"): reviewer addresses, feedback and replies, content approval,
+# and the review state the feedback page filters on. lib/reviewers.py and lib/feedback.py read
+# the facts inside the transaction that writes and ask these functions.
+# =============================================================================
+
+# No quotes, commas, angle brackets or spaces: an address goes into a To: header as it is.
+_REVIEWER_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
+_ADDRESS_SEPARATORS = re.compile(r"[\s,;]+")
+_REVIEW_TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
+
+
+def check_reviewer_emails(text: str | list[str] | None) -> list[str]:
+    """The addresses in `text` (separated by commas, semicolons, spaces or new lines),
+    lower-cased, each once, in the order given. Refuses the whole list when one is malformed,
+    so that a typo is fixed rather than silently left out."""
+    raw = " ".join(text) if isinstance(text, list) else (text or "")
+    if len(raw) > MAX_INVITES * (MAX_EMAIL_CHARS + 2):
+        raise RuleViolation(f"Invite at most {MAX_INVITES} addresses at a time.")
+    found = list(dict.fromkeys(a.lower() for a in _ADDRESS_SEPARATORS.split(raw) if a))
+    if not found:
+        raise RuleViolation("Enter at least one e-mail address.")
+    if len(found) > MAX_INVITES:
+        raise RuleViolation(
+            f"{len(found)} addresses: invite at most {MAX_INVITES} at a time."
+        )
+    bad = [a for a in found if len(a) > MAX_EMAIL_CHARS or not _REVIEWER_EMAIL.match(a)]
+    if bad:
+        listed = ", ".join(shown(a, 40) for a in bad[:3]) + (" …" if len(bad) > 3 else "")
+        raise RuleViolation(
+            f"Not an e-mail address: {listed}. Fix it (or leave it out) and invite again."
+        )
+    return found
+
+
+def review_token_well_formed(token: object) -> bool:
+    """Whether `token` has the shape of a reviewer link's token (43 URL-safe characters).
+    Anything else is refused before the database is asked."""
+    return isinstance(token, str) and _REVIEW_TOKEN.match(token) is not None
+
+
+def parse_verdict(value: Verdict | str | None) -> Verdict | None:
+    if value is None or value == "":
+        return None
+    return _as_enum(Verdict, value, "verdict")
+
+
+def check_feedback(body: str | None, verdict: Verdict | str | None) -> tuple[str, Verdict | None]:
+    """A reviewer's feedback: text (at most MAX_FEEDBACK_CHARS), an approve or decline, or
+    both; an empty form is refused."""
+    text = check_text(body, "The feedback", MAX_FEEDBACK_CHARS, required=False)
+    chosen = parse_verdict(verdict)
+    if not text and chosen is None:
+        raise RuleViolation("Write your feedback, or choose approve or decline, then submit.")
+    return text, chosen
+
+
+def parse_reply_kind(value: ReplyKind | str) -> ReplyKind:
+    return _as_enum(ReplyKind, value, "kind of answer")
+
+
+def check_reply(body: str | None, kind: ReplyKind | str) -> tuple[str, ReplyKind]:
+    what = "The note" if parse_reply_kind(kind) is ReplyKind.INTERNAL_NOTE else "The reply"
+    return check_text(body, what, MAX_REPLY_CHARS), parse_reply_kind(kind)
+
+
+def parse_approval(value: ContentApproval | str) -> ContentApproval:
+    return _as_enum(ContentApproval, value, "approval")
+
+
+def check_content_submission(
+    url: str | None, kind: ContentType | str, caption: str | None
+) -> tuple[str, ContentType, str]:
+    """A content item a creator submitted: an http(s) link, a known type, an optional caption."""
+    link = check_url(url)
+    content_type = _as_enum(ContentType, kind, "content type")
+    text = check_text(caption, "The caption", MAX_CAPTION_CHARS, required=False)
+    return link, content_type, text
+
+
+def check_new_version(previous_collab: int, collab_id: int, has_successor: bool) -> None:
+    """A new version replaces an item of the same collaboration that no other version has
+    replaced yet (otherwise two people would both be submitting "version 2")."""
+    if previous_collab != collab_id:
+        raise RuleViolation("A new version must replace content of the same collaboration.")
+    if has_successor:
+        raise RuleViolation(
+            "That item already has a newer version; submit the new one as a version of the "
+            "newest item instead."
+        )
+
+
+def check_content_review(
+    current: ContentApproval | str, target: ContentApproval | str, note: str | None
+) -> str:
+    """Staff approve a submitted item or request changes (saying which); either can be
+    corrected later, but "pending" is where an item starts, not a decision. Returns the note,
+    stripped."""
+    current, target = parse_approval(current), parse_approval(target)
+    if target is ContentApproval.PENDING:
+        raise RuleViolation("Approve the item or request changes; pending is not a decision.")
+    if current is target:
+        raise RuleViolation(f"The item is already {target.label.lower()}; nothing to change.")
+    if target is ContentApproval.CHANGES_REQUESTED:
+        return check_text(note, "Which changes are needed", MAX_REASON_CHARS)
+    return check_text(note, "The note", MAX_REASON_CHARS, required=False)
+
+
+def review_state(
+    kind: SubjectKind | str, approval: ContentApproval | str | None, approvals: int, declines: int
+) -> ReviewState:
+    """Where a subject of feedback stands, for the feedback page's filters.
+
+    A content item: as staff decided it (pending, approved, changes requested = declined).
+    A creator: by the reviewers' latest verdicts: declined when any reviewer declines (a
+    client's objection needs attention first), approved when some approve and none decline,
+    pending while no reviewer has given a verdict. (feedback.STATE_SQL says the same in SQL.)
+    """
+    if _as_enum(SubjectKind, kind, "subject") is SubjectKind.CONTENT:
+        return {
+            ContentApproval.PENDING: ReviewState.PENDING,
+            ContentApproval.APPROVED: ReviewState.APPROVED,
+            ContentApproval.CHANGES_REQUESTED: ReviewState.DECLINED,
+        }[parse_approval(approval or ContentApproval.PENDING)]
+    if declines > 0:
+        return ReviewState.DECLINED
+    if approvals > 0:
+        return ReviewState.APPROVED
+    return ReviewState.PENDING
+
+
+def check_remove_reviewer(confirmed_pieces: int, pieces_now: int) -> None:
+    """Removal deletes all of a reviewer's feedback: only as many pieces as the person
+    confirmed (more may have come in since the confirmation was shown)."""
+    if confirmed_pieces != pieces_now:
+        raise RuleViolation(
+            f"The reviewer now has {pieces_now} pieces of feedback, not the {confirmed_pieces} "
+            "you confirmed; confirm the removal again."
+        )
+# =============================================================================
+# Inbox (issue 7): messages to creators, merge fields, retries, assets.
+# =============================================================================
+
+_MERGE_HINT = ", ".join("{" + name + "}" for name in MERGE_FIELDS)
+
+
+def check_subject(subject: str | None) -> str:
+    text = check_text(subject, "The subject", MAX_SUBJECT_CHARS)
+    if "\n" in text or "\r" in text:
+        raise RuleViolation("The subject must be one line.")
+    return text
+
+
+def check_body(body: str | None) -> str:
+    return check_text(body, "The message", MAX_MESSAGE_CHARS)
+
+
+def merge_fields_in(template: str) -> set[str]:
+    """The merge fields `template` uses; RuleViolation for an unknown or malformed one.
+    {{ and }} stand for literal braces, as in Python's str.format."""
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError:
+        raise RuleViolation(
+            f"A lone {{ or }} in the text: merge fields are written {_MERGE_HINT}; "
+            "write {{ or }} for a brace itself."
+        ) from None
+    used = set()
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in MERGE_FIELDS or spec or conversion:
+            shown_field = "{" + name + (f"!{conversion}" if conversion else "")
+            shown_field += (f":{spec}" if spec else "") + "}"
+            raise RuleViolation(
+                f"Unknown merge field {shown(shown_field)}; use {_MERGE_HINT} "
+                "(or {{ and }} for braces)."
+            )
+        used.add(name)
+    return used
+
+
+def render_merge(template: str, values: dict[str, str | None]) -> str:
+    """`template` with its merge fields filled in. A field without a value (missing or blank)
+    raises RuleViolation naming it: a message never goes out with a blank where a name was."""
+    used = merge_fields_in(template)
+    missing = sorted(f for f in used if not (values.get(f) or "").strip())
+    if missing:
+        raise RuleViolation(
+            "No value for " + ", ".join("{" + f + "}" for f in missing) + "."
+        )
+    return template.format(**{f: str(values[f]).strip() for f in used})
+
+
+def first_name(full_name: str | None) -> str | None:
+    """The first word of a creator's name, or None when the name is blank."""
+    words = (full_name or "").split()
+    return words[0] if words else None
+
+
+def check_message_about_campaign(creator: str, standing: CampaignStanding) -> None:
+    """Staff may write to a creator about a campaign only once the creator has accepted: an
+    accepted agreement, or a collaboration in that campaign (any status: it was agreed)."""
+    if standing.has_collaboration or standing.agreement_state == AgreementState.ACCEPTED:
+        return
+    campaign = standing.campaign
+    if standing.application_stage is None:
+        why = f"{creator} is not part of {campaign} (no application, agreement or collaboration)"
+    elif standing.agreement_state is None:
+        why = (f"{creator} is {standing.application_stage} in {campaign} but has no agreement "
+               "yet")
+    elif standing.agreement_state == AgreementState.PENDING:
+        why = f"{creator} has not signed the agreement for {campaign} yet (it is pending)"
+    elif standing.agreement_state == AgreementState.DECLINED:
+        why = f"{creator} declined the agreement for {campaign}"
+    else:
+        why = f"{creator}'s agreement for {campaign} expired unsigned"
+    raise RuleViolation(
+        f"{why}. Messages about a campaign go only to creators who accepted (an accepted "
+        "agreement or a collaboration); write without a campaign instead."
+    )
+
+
+def check_retry(
+    state: MessageState | str, queued_at: dt.datetime | None, now: dt.datetime
+) -> None:
+    """A failed message may be sent again; so may a queued one left by a crash (queued more
+    than STALE_QUEUE ago). A fresh queued one is being sent right now; a sent one is done."""
+    state = _as_enum(MessageState, state, "message state")
+    if state is MessageState.FAILED:
+        return
+    if state is MessageState.QUEUED:
+        if queued_at is None or now - queued_at > STALE_QUEUE:
+            return
+        minutes = int(STALE_QUEUE.total_seconds() // 60)
+        raise RuleViolation(
+            f"The message is being sent (queued at {queued_at:%H:%M:%S} UTC); if it is still "
+            f"queued {minutes} minutes after that, retry it."
+        )
+    if state is MessageState.SENT:
+        raise RuleViolation("The message was sent already; write a new one instead.")
+    raise RuleViolation("This message is kept in the history only; it is not sent by e-mail.")
+
+
+_COUPON = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+def check_asset(kind: AssetKind | str, value: str | None) -> tuple[AssetKind, str]:
+    """A tracking link is an http(s) URL; a coupon code is letters, digits, - and _."""
+    kind = _as_enum(AssetKind, kind, "asset kind")
+    if kind is AssetKind.TRACKING_LINK:
+        return kind, check_url(value)
+    code = check_text(value, "The coupon code", MAX_COUPON_CHARS)
+    if not _COUPON.match(code):
+        raise RuleViolation(
+            "A coupon code is letters, digits, dashes and underscores, without spaces."
+        )
+    return kind, code
+
+
+def check_send_asset(collab_status: CollabStatus | str) -> None:
+    if _as_collab(collab_status) is CollabStatus.CANCELLED:
+        raise RuleViolation("The collaboration is cancelled; it gets no tracking link or coupon.")
+
+
+def sender_matches(sender: str | None, creator_email: str | None) -> bool:
+    """Whether an incoming e-mail's From address is the creator's (case does not matter)."""
+    return bool(sender and creator_email) and (
+        sender.strip().lower() == (creator_email or "").strip().lower()
+    )
+
+
+def parse_channel(value: MessageChannel | str) -> MessageChannel:
+    return _as_enum(MessageChannel, value, "channel")
+
+
+def check_received_at(received_at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
+    """When an incoming message arrived: not in the future (a day's slack for time zones)."""
+    if received_at is None:
+        return now
+    if received_at > now + dt.timedelta(days=1):
+        raise RuleViolation(
+            f"The message is dated {received_at:%Y-%m-%d %H:%M}, in the future; check the date."
+        )
+    return received_at

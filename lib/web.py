@@ -6,17 +6,20 @@ Nothing here decides a rule or runs SQL; it only connects Streamlit to the servi
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlparse
 
 import pandas as pd
 import streamlit as st
 import streamlit_authenticator as stauth
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit_authenticator.utilities.exceptions import LoginError
 
 from lib import config, snapshots, users
 from lib.db import ConcurrentEditError, Database, NotFound
-from lib.models import CollabStatus, Role, User, ValidationStatus
+from lib.models import CollabStatus, DeliveryStatus, Role, User, ValidationStatus
 from lib.rules import RuleViolation
 
 T = TypeVar("T")
@@ -37,6 +40,17 @@ VALIDATION_COLORS: dict[str, str] = {
     ValidationStatus.NEEDS_REVIEW: "orange",
     ValidationStatus.FLAGGED: "red",
 }
+
+DELIVERY_COLORS: dict[str, str] = {
+    DeliveryStatus.PENDING: "gray",
+    DeliveryStatus.IN_TRANSIT: "blue",
+    DeliveryStatus.DELIVERED: "green",
+    DeliveryStatus.EXCEPTION: "red",
+}
+
+
+def delivery_label(value: str) -> str:
+    return DeliveryStatus(value).label
 
 
 def status_label(value: str) -> str:
@@ -189,8 +203,15 @@ def current_user() -> User:
 
     A page can also run without app.py: until some session of a freshly started server has
     called st.navigation, Streamlit treats pages/ as a plain multipage folder, so a deep link
-    runs the page file alone. The page then asks for a login itself.
+    runs the page file alone. The page then switches that mode off (as st.navigation would)
+    and reruns, so the request goes through app.py's login gate and navigation. If a page
+    still got here without a user, it asks for a login itself.
     """
+    if PagesManager.uses_pages_directory:
+        # Run again through app.py, which builds the navigation for the user's role: the page
+        # then opens (or not) as it would for any later visitor.
+        PagesManager.uses_pages_directory = False
+        st.rerun()
     user = st.session_state.get("user")
     if user is None:
         return login_gate(database())
@@ -233,3 +254,29 @@ def flash(message: str, icon: str = OK_ICON) -> None:
 def show_flashes() -> None:
     for message, icon in st.session_state.pop("_flash", []):
         st.toast(message, icon=icon)
+
+
+# --- text from anyone, and the reviewer's link (issue 5) ------------------------------------
+
+_ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def as_text(value: object) -> str:
+    """`value` as markdown that shows exactly that text: every ASCII punctuation character is
+    backslash-escaped, so no link, image, HTML, emphasis, LaTeX or colour directive can form
+    out of what a reviewer (or anyone) typed; line breaks are kept."""
+    lines = [line.strip() for line in str(value).splitlines()] or [""]
+    return "  \n".join(_ASCII_PUNCTUATION.sub(r"\\\1", line) for line in lines)
+
+
+def is_review_link() -> bool:
+    """Whether this session came through a reviewer's link (/review, or any URL carrying a
+    token): app.py then shows the reviewer page alone, before and instead of the login."""
+    path = urlparse(st.context.url or "").path.rstrip("/")
+    return "token" in st.query_params or path.endswith(f"/{config.REVIEW_PATH}")
+
+
+def invalid_link() -> None:
+    """All that a visitor with a bad reviewer link sees."""
+    st.header("This link is not valid.")
+    st.caption("Ask the person who invited you for a new link.")

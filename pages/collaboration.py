@@ -9,8 +9,19 @@ import pandas as pd
 import streamlit as st
 
 from lib import collaborations as collabs
-from lib import creators, rules, web
-from lib.models import CURRENCIES, CollabStatus, ContentType, Role, Terms, ValidationStatus
+from lib import creators, deliveries, feedback, rules, web
+from lib.models import (
+    CURRENCIES,
+    MAX_CARRIER_CHARS,
+    MAX_TRACKING_CHARS,
+    CollabStatus,
+    ContentType,
+    DeliveryStatus,
+    Role,
+    ShipmentChange,
+    Terms,
+    ValidationStatus,
+)
 
 db = web.database()
 user = web.current_user()
@@ -161,6 +172,26 @@ def actions(c: dict[str, Any]) -> None:
             done("Content recorded.")
 
 
+def approval_submission(c: dict[str, Any]) -> None:
+    """Content a creator sent in for approval (issue 5): it waits on the Feedback page, where
+    the campaign's reviewers comment and staff approve it or ask for changes."""
+    with st.expander("Submit content for approval"):
+        earlier = dict(feedback.latest_versions(db, c["id"]))
+        with st.form("submit_for_approval", clear_on_submit=True):
+            cols = st.columns([4, 1, 2])
+            url = cols[0].text_input("Submitted URL", max_chars=2000, placeholder="https://…")
+            kind = cols[1].selectbox("Content type", [k.value for k in ContentType])
+            previous = cols[2].selectbox(
+                "New version of", [None, *earlier],
+                format_func=lambda i: "Nothing: version 1" if i is None else earlier[i],
+            )
+            caption = st.text_area("Caption", max_chars=2200, height=80)
+            if st.form_submit_button("Submit for approval") and web.ok(
+                lambda: feedback.submit_content(db, user, c["id"], url, kind, caption, previous)
+            ):
+                done("Content submitted; it waits for approval on the Feedback page.")
+
+
 def done(message: str) -> None:
     web.flash(message)
     st.rerun()
@@ -195,7 +226,70 @@ def history(c: dict[str, Any]) -> None:
     )
     tabs[1].dataframe(collabs.payments(db, c["id"]), hide_index=True)
     tabs[2].dataframe(collabs.content(db, c["id"]), hide_index=True)
-    tabs[3].dataframe(collabs.shipments(db, c["id"]), hide_index=True)
+    with tabs[3]:
+        shipments_panel(c)
+
+
+def shipments_panel(c: dict[str, Any]) -> None:
+    """The collaboration's shipments, and for staff an update of one of them or a new one."""
+    found = deliveries.for_collaboration(db, c["id"])
+    st.dataframe(
+        found.assign(status=web.as_badges(found["status"])),
+        hide_index=True,
+        key="shipments",
+        column_order=["id", "item", "carrier", "tracking_number", "status", "exception_reason",
+                      "shipped_on", "delivered_on", "days_in_status", "address"],
+        column_config={
+            "id": st.column_config.NumberColumn("#", format="%d"),
+            "status": web.badge_column("Delivery", web.DELIVERY_COLORS, web.delivery_label),
+            "days_in_status": st.column_config.NumberColumn("Days in status", format="%d"),
+        },
+    )  # fmt: skip
+    if not can_edit:
+        return
+    if not found.empty:
+        update_shipment_form(found)
+    with st.popover("New shipment"):
+        item = st.text_input("Item", max_chars=200, key="new_shipment_item")
+        carrier = st.text_input("Carrier (optional)", max_chars=MAX_CARRIER_CHARS,
+                                key="new_shipment_carrier")  # fmt: skip
+        st.caption("The creator's shipping address is copied into the shipment now.")
+        if st.button("Create shipment") and web.ok(
+            lambda: deliveries.create_shipment(db, user, c["id"], item, carrier)
+        ):
+            done(f"Shipment of {item.strip()} created.")
+
+
+def update_shipment_form(found: Any) -> None:
+    rows = {int(r["id"]): r for _, r in found.iterrows()}
+    cols = st.columns([2, 2, 4])
+    sid = cols[0].selectbox(
+        "Shipment", list(rows), key="shipment_pick",
+        format_func=lambda i: f"#{i} {rows[i]['item']} ({web.delivery_label(rows[i]['status'])})",
+    )  # fmt: skip
+    ship = rows[sid]
+    targets = [None, *(t.value for t in rules.allowed_delivery_targets(ship["status"]))]
+    target = cols[1].selectbox(
+        "Move to", targets, key=f"shipment_target_{sid}",
+        format_func=lambda t: "Keep the status" if t is None else web.delivery_label(t),
+    )  # fmt: skip
+    reason = cols[2].text_input(
+        "Reason (required for an exception)", max_chars=1000, key=f"shipment_reason_{sid}"
+    )
+    cols = st.columns(2)
+    # Keyed by the shipment, so each one starts from its own values.
+    tracking = cols[0].text_input("Tracking number", ship["tracking_number"],
+                                  max_chars=MAX_TRACKING_CHARS, key=f"shipment_tracking_{sid}")
+    carrier = cols[1].text_input("Carrier", ship["carrier"], max_chars=MAX_CARRIER_CHARS,
+                                 key=f"shipment_carrier_{sid}")  # fmt: skip
+    change = ShipmentChange(sid, DeliveryStatus(target) if target else None, reason or None,
+                            tracking, carrier)  # fmt: skip
+    if st.button("Update shipment"):
+        message = web.attempt(
+            lambda: deliveries.update_shipment(db, user, sid, int(ship["version"]), change)
+        )
+        if message is not None:
+            done(f"Shipment #{sid} updated.")
 
 
 collab_id = chosen_id()
@@ -214,4 +308,5 @@ with middle:
 if can_edit:
     status_panel(collab)
     actions(collab)
+    approval_submission(collab)
 history(collab)

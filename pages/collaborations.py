@@ -101,7 +101,7 @@ def show_page(filt: CollabFilter) -> pd.DataFrame:
         key="collab_table",
         hide_index=True,
         # Tall enough for 20 rows, so a batch of 20 can be ticked without scrolling the grid.
-        height=ROW_PX * (min(len(shown), VISIBLE_ROWS) + 1) + 3,
+        height=ROW_PX * (min(max(len(shown), 1), VISIBLE_ROWS) + 1) + 3,  # "empty" is a row
         on_select="rerun",
         selection_mode="multi-row",
         column_order=[

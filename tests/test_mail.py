@@ -80,3 +80,15 @@ def test_an_unreachable_server_fails_every_message_with_a_clear_reason() -> None
     results = list(mail.send_many(settings, batch))
     assert [m.to for m, _, _ in results] == ["x@creators.test", "y@creators.test"]
     assert all(error and "Could not reach the mail server" in error for _, _, error in results)
+
+
+def test_a_header_the_message_refuses_fails_that_mail_only(smtp_server) -> None:
+    settings = MailSettings.from_env()
+    assert settings is not None
+    batch = [Outgoing("a@creators.test", "Hi", "Body"),
+             Outgoing("b@creators.test", "Line\nBcc: everyone@x.test", "Body"),
+             Outgoing("c@creators.test", "Hi", "Body")]
+    results = [(m.to, error) for m, _, error in mail.send_many(settings, batch)]
+    assert [to for to, error in results if error is None] == ["a@creators.test", "c@creators.test"]
+    assert "Could not build the message" in dict(results)["b@creators.test"]
+    assert len(smtp_server.messages) == 2

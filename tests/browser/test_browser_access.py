@@ -50,11 +50,17 @@ def test_staff_cannot_open_the_users_page_by_its_url(page: Page, app, login) -> 
     expect(page).not_to_have_url(f"{app.url}/users")
 
 
-def test_a_deep_link_on_a_fresh_server_asks_for_a_login(page: Page, private_app) -> None:
+def test_a_deep_link_on_a_fresh_server_goes_through_the_login_and_the_navigation(
+    page: Page, private_app
+) -> None:
     """Until a session of a freshly started server reaches app.py's st.navigation, Streamlit
-    runs a deep-linked page file on its own; the page must then ask for a login itself, and
-    still refuse a role it is not for."""
+    runs a deep-linked page file on its own, with every page file listed in a sidebar; the page
+    reruns through app.py instead, so the login and the role's navigation apply as always."""
     ui.fill_login_form(page, f"{private_app.url}/users", "staff", PASSWORD)
 
-    expect(page.get_by_text("This page needs the admin role.")).to_be_visible()
-    expect(page.get_by_role("tab", name="Add a user")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Collaborations", exact=True)).to_be_visible()
+    expect(users_page_content(page)).to_have_count(0)
+    nav = page.get_by_test_id("stSidebarNav")
+    expect(nav.get_by_role("link", name="Collaborations")).to_be_visible()
+    for hidden in ("Users", "Collaboration", "Review", "users", "review"):  # no page-file list
+        expect(nav.get_by_role("link", name=hidden, exact=True)).to_have_count(0)

@@ -1,0 +1,216 @@
+"""The warehouse's spreadsheets: the address list written as .xlsx, a filled-in sheet read back
+from CSV or .xlsx. Bytes in and out only; lib/deliveries.py decides what the rows mean.
+
+A sheet that comes back is someone's file, so everything about it is checked: its size, its
+format, its header, the number of rows. A problem with the file as a whole raises
+RuleViolation; problems with single rows are for lib/deliveries.py to report per row.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from lib.models import MAX_SHEET_BYTES, MAX_SHEET_ROWS, DeliveryStatus
+from lib.rules import RuleViolation, shown
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ID_HEADER = "Shipment #"
+# The address list's columns; the warehouse fills in the last four.
+EXPORT_COLUMNS: tuple[str, ...] = (
+    ID_HEADER, "Creator", "Handle", "Campaign", "Item", "Address",
+    "Carrier", "Tracking number", "Status", "Exception reason",
+)  # fmt: skip
+# What a column of a returned sheet may be called (lower case, letters and digits only).
+_FIELDS: dict[str, str] = {
+    "shipment": "id", "shipmentid": "id", "shipmentno": "id", "shipmentnumber": "id",
+    "carrier": "carrier",
+    "trackingnumber": "tracking", "tracking": "tracking", "trackingno": "tracking",
+    "status": "status",
+    "exceptionreason": "reason", "reason": "reason",
+}  # fmt: skip
+UPDATE_FIELDS = ("carrier", "tracking", "status")
+_XLSX_MAGIC = b"PK\x03\x04"
+_MAX_CELL_CHARS = 10_000  # longer cells are cut here; the row's checks then refuse them
+_MAX_READ_ROWS = 20 * MAX_SHEET_ROWS  # blank rows included (formatted but empty rows count)
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    number: int  # the row's number as the spreadsheet shows it (the header is row 1)
+    values: dict[str, str]  # field -> text ("" for an empty cell), for the fields the sheet has
+
+
+@dataclass(frozen=True)
+class Sheet:
+    rows: list[SheetRow]
+    fields: frozenset[str]  # the known fields the header names
+    blank_rows: int  # empty rows, skipped
+
+
+# --- writing ------------------------------------------------------------------------
+
+
+def address_list(rows: Iterable[Sequence[object]], title: str) -> bytes:
+    """An .xlsx of `rows` under EXPORT_COLUMNS, every cell stored as text.
+
+    Text cells are never read as formulas: openpyxl would store "=HYPERLINK(…)" in a creator's
+    name or address as a formula that Excel runs when the warehouse opens the file.
+    Control characters, which a worksheet cannot hold, are left out.
+    """
+    book = Workbook()
+    sheet = book.active
+    sheet.title = re.sub(r"[\[\]:*?/\\]", " ", title)[:31] or "Shipments"
+    sheet.append(list(EXPORT_COLUMNS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    count = 0
+    for count, row in enumerate(rows, start=1):
+        for column, value in enumerate(row, start=1):
+            cell = sheet.cell(row=count + 1, column=column)
+            if isinstance(value, int):
+                cell.value = value
+            else:
+                # Control characters cannot be stored in a worksheet at all: left out.
+                cell.value = ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
+                cell.data_type = "s"
+    sheet.freeze_panes = "A2"
+    widths = (11, 24, 18, 24, 24, 44, 12, 22, 13, 30)
+    for column, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    statuses = ",".join(s.label for s in DeliveryStatus)
+    pick = DataValidation(type="list", formula1=f'"{statuses}"', allow_blank=True)
+    sheet.add_data_validation(pick)
+    status_column = get_column_letter(EXPORT_COLUMNS.index("Status") + 1)
+    pick.add(f"{status_column}2:{status_column}{max(count + 1, 2)}")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+def read(filename: str, data: bytes) -> Sheet:
+    """The rows of an uploaded CSV or .xlsx file, keyed by the fields its header names."""
+    if not data:
+        raise RuleViolation("The file is empty.")
+    if len(data) > MAX_SHEET_BYTES:
+        raise RuleViolation(
+            f"The file is {len(data) / 1e6:.1f} MB; a sheet may be at most "
+            f"{MAX_SHEET_BYTES / 1e6:.0f} MB. Split it, or leave out columns it does not need."
+        )
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        cells = _xlsx_rows(data)
+    elif name.endswith(".csv"):
+        cells = _csv_rows(data)
+    else:
+        raise RuleViolation(f"{shown(filename)} is neither a .csv nor an .xlsx file.")
+    return _sheet(cells)
+
+
+def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
+    if not data.startswith(_XLSX_MAGIC):
+        raise RuleViolation("The file is not an .xlsx workbook (save it from Excel as .xlsx).")
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+    except (zipfile.BadZipFile, KeyError, IndexError, ValueError, OSError, SyntaxError) as error:
+        raise RuleViolation(f"The .xlsx file cannot be read ({type(error).__name__}).") from None
+    try:
+        for row in rows:
+            yield [_text(value) for value in row]
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError) as error:
+        raise RuleViolation(f"The .xlsx file cannot be read ({type(error).__name__}).") from None
+    finally:
+        book.close()
+
+
+def _text(value: object) -> str:
+    """A cell as the text a person sees in it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a tracking number typed as a number
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()[:_MAX_CELL_CHARS]
+
+
+def _csv_rows(data: bytes) -> Iterator[list[str]]:
+    if b"\x00" in data[:4096]:
+        raise RuleViolation("The file is not a CSV text file.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")  # what Excel on Windows saves as CSV
+    sample = text[:4096]
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        for row in csv.reader(io.StringIO(text, newline=""), dialect):
+            yield [cell.strip()[:_MAX_CELL_CHARS] for cell in row]
+    except csv.Error as error:
+        raise RuleViolation(f"The CSV file cannot be read: {error}.") from None
+
+
+def _field(header: str) -> str | None:
+    return _FIELDS.get(re.sub(r"[^a-z0-9]", "", header.lower()))
+
+
+def _sheet(cells: Iterator[list[str]]) -> Sheet:
+    header = next(cells, None)
+    if header is None or not any(header):
+        raise RuleViolation(f"The first row must be the header, with a {ID_HEADER!r} column.")
+    columns: dict[str, int] = {}
+    for position, name in enumerate(header):
+        field = _field(name)
+        if field is None:
+            continue  # creator, address and the like: for the warehouse, not read back
+        if field in columns:
+            raise RuleViolation(f"The header names the column {shown(name)} twice; keep one.")
+        columns[field] = position
+    if "id" not in columns:
+        raise RuleViolation(
+            f"The sheet has no {ID_HEADER!r} column; import the sheet exported from this page."
+        )
+    if not columns.keys() & set(UPDATE_FIELDS):
+        raise RuleViolation(
+            "The sheet has none of the columns Carrier, Tracking number or Status: "
+            "there is nothing to import."
+        )
+    rows, blank = [], 0
+    for number, row in enumerate(cells, start=2):
+        if number > _MAX_READ_ROWS:
+            raise RuleViolation(
+                f"The sheet goes on past row {_MAX_READ_ROWS:,}; delete the empty rows at its end."
+            )
+        values = {f: row[i] if i < len(row) else "" for f, i in columns.items()}
+        if not any(values.values()):
+            blank += 1
+            continue
+        if len(rows) == MAX_SHEET_ROWS:
+            raise RuleViolation(
+                f"The sheet has more than {MAX_SHEET_ROWS:,} rows; split it into smaller ones."
+            )
+        rows.append(SheetRow(number, values))
+    return Sheet(rows, frozenset(columns), blank)

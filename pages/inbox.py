@@ -1,0 +1,547 @@
+"""Inbox: the creators (unread first, then the most recent interaction), one creator's whole
+thread with their details beside it, writing to one creator or to many, replies recorded by
+hand, and assets sent from the thread.
+
+Staff and up write and send; viewers read. Unread state is each user's own: opening a thread
+marks it read, "Mark unread" brings it back to the top. The services check everything again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from lib import creators, inbox, web
+from lib.inbox import Draft, InboxFilter, Incoming, ThreadItem
+from lib.models import AssetKind, MessageChannel, MessageState, Role
+
+db = web.database()
+user = web.current_user()
+can_write = user.can(Role.STAFF)
+PAGE_SIZE = 25
+MERGE_HELP = "Merge fields: {first_name}, {handle}, {campaign}. Write {{ or }} for a brace."
+
+KIND_LABELS = {
+    "message": "Message", "agreement_sent": "Agreement sent", "congratulations":
+    "Congratulations", "not_selected": "Not selected", "asset": "Asset", "gift": "Product gift",
+}
+STATE_COLORS = {
+    MessageState.RECORDED: "gray", MessageState.QUEUED: "orange", MessageState.SENT: "green",
+    MessageState.FAILED: "red",
+}
+
+
+# --- small helpers --------------------------------------------------------------------------
+
+
+def plain(text: str) -> str:
+    """User text for markdown (a button label, a heading): markdown characters escaped."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", text)
+
+
+def when(moment: Any) -> str:
+    if moment is None or pd.isna(moment):
+        return "—"
+    return f"{pd.Timestamp(moment):%Y-%m-%d %H:%M} UTC"
+
+
+def done(message: str, icon: str = web.OK_ICON) -> None:
+    web.flash(message, icon)
+    st.rerun()
+
+
+def picked() -> dict[int, str]:
+    """Ticked creators (id -> name), kept across pages and filters until cleared."""
+    return st.session_state.setdefault("inbox_picked", {})
+
+
+def opened() -> int | None:
+    return st.session_state.get("inbox_open")
+
+
+# --- callbacks (they run before the script, so the navigation's count is already fresh) ------
+
+
+def open_thread(creator_id: int) -> None:
+    st.session_state["inbox_open"] = creator_id
+    web.ok(lambda: inbox.mark_read(db, user, creator_id))
+
+
+def mark_unread(creator_id: int) -> None:
+    if web.ok(lambda: inbox.mark_unread(db, user, creator_id)):
+        st.session_state["inbox_open"] = None  # open, it would count as read again
+        web.flash("Marked unread.")
+
+
+def toggle_pick(creator_id: int, name: str) -> None:
+    if st.session_state.get(f"pick_{creator_id}"):
+        picked()[creator_id] = name
+    else:
+        picked().pop(creator_id, None)
+
+
+def clear_picks() -> None:
+    """Untick everything. Only before the checkboxes are drawn (a callback, or the start of a
+    run): the browser keeps a tick that is merely forgotten here, and would send it back."""
+    for creator_id in list(picked()):
+        st.session_state[f"pick_{creator_id}"] = False
+    picked().clear()
+
+
+# --- filters and the creator list -----------------------------------------------------------
+
+
+def filters() -> InboxFilter:
+    cols = st.columns([3, 3, 2])
+    search = cols[0].text_input(
+        "Search creators", placeholder="Name, @handle or e-mail", max_chars=100
+    )
+    campaigns = dict(inbox.campaign_choices(db))
+    campaign_id = cols[1].selectbox(
+        "Campaign", [None, *campaigns], key="inbox_campaign",
+        format_func=lambda i: "All campaigns" if i is None else campaigns[i],
+    )
+    tag = cols[2].selectbox(
+        "Tag", [None, *creators.all_tags(db)], key="inbox_tag",
+        format_func=lambda t: "Any tag" if t is None else t,
+    )
+    filt = InboxFilter(search, campaign_id, tag)
+    if st.session_state.get("inbox_filter") != filt:
+        st.session_state["inbox_filter"] = filt
+        st.session_state["inbox_page"] = 1
+        st.session_state.pop("mass_plan", None)  # "everyone matching" means someone else now
+    return filt
+
+
+def creator_row(row: Any) -> None:
+    cid, name, unread = int(row.id), str(row.name), int(row.unread)
+    check, label = st.columns([1, 9], vertical_alignment="center", gap="small")
+    check.checkbox(
+        f"Select {name}", value=cid in picked(), key=f"pick_{cid}", label_visibility="collapsed",
+        on_change=toggle_pick, args=(cid, name),
+    )
+    text = f"{plain(name)} · @{plain(str(row.handle))}"
+    label.button(
+        f"**{unread} unread · {text}**" if unread else text, key=f"open_{cid}",
+        on_click=open_thread, args=(cid,), width="stretch",
+        type="primary" if cid == opened() else "secondary",
+    )
+    details = []
+    if "standing" in row._fields:
+        details.append(row.standing)
+    details.append(when(row.last_at) if pd.notna(row.last_at) else "No messages yet")
+    if isinstance(row.last_subject, str) and row.last_subject:
+        details.append(row.last_subject[:60])
+    st.caption(" · ".join(plain(d) for d in details))
+
+
+def creator_list(found: inbox.CreatorPage) -> None:
+    st.caption(f"**{found.total:,}** creators · page {found.page:,} of {found.pages:,}")
+    if found.rows.empty:
+        st.info("No creator matches the filter.")
+    for row in found.rows.itertuples(index=False):
+        creator_row(row)
+    if found.pages > 1:
+        st.number_input("Page", min_value=1, max_value=found.pages, key="inbox_page")
+
+
+# --- the thread -----------------------------------------------------------------------------
+
+
+def item_header(item: ThreadItem) -> str:
+    arrow = "← From the creator" if item.direction == "in" else "→ To the creator"
+    parts = [arrow, KIND_LABELS.get(item.kind, item.kind)]
+    if item.channel:
+        parts.append(MessageChannel(item.channel).label)
+    if item.campaign:
+        parts.append(item.campaign)
+    parts.append(when(item.at))
+    if item.created_by:
+        parts.append(f"by {item.created_by}")
+    return " · ".join(plain(p) for p in parts)
+
+
+def thread_item(item: ThreadItem) -> None:
+    avatar = ":material/person:" if item.direction == "in" else ":material/storefront:"
+    if item.kind == "gift":
+        avatar = ":material/redeem:"
+    with st.chat_message("creator" if item.direction == "in" else "agency", avatar=avatar):
+        st.caption(item_header(item))
+        if item.subject:
+            st.markdown(f"**{plain(item.subject)}**")
+        if item.asset_kind:
+            st.text(f"{AssetKind(item.asset_kind).label}: {item.asset_value}")
+        if item.body:
+            st.text(item.body)  # as written: a message may hold anything
+        item_state(item)
+
+
+def item_state(item: ThreadItem) -> None:
+    if item.kind == "gift":
+        st.badge(f"Shipment {item.state.replace('_', ' ')}", color="blue")
+        return
+    state = MessageState(item.state)
+    if state is MessageState.RECORDED:
+        return
+    detail = {MessageState.SENT: f"Sent {when(item.sent_at)} to {item.recipient}",
+              MessageState.QUEUED: f"Queued {when(item.queued_at)} for {item.recipient}",
+              MessageState.FAILED: f"Failed (attempt {item.attempts}) for {item.recipient}"}
+    st.badge(state.label, color=STATE_COLORS[state])
+    st.caption(plain(detail[state]))
+    if state is MessageState.FAILED:
+        st.error(item.error or "The mail server gave no reason.", icon=":material/error:")
+    if state in (MessageState.FAILED, MessageState.QUEUED) and can_write and st.button(
+        "Retry", key=f"retry_{item.id}"
+    ):
+        retry(item.id)
+
+
+def retry(message_id: int) -> None:
+    with st.spinner("Sending…"):
+        delivery = web.attempt(lambda: inbox.retry(db, user, message_id))
+    if delivery is not None:
+        report_delivery(delivery)
+
+
+def report_delivery(delivery: inbox.Delivery) -> None:
+    if delivery.sent:
+        done(f"Sent to {delivery.recipient}.")
+    done(f"Not sent to {delivery.recipient}: {delivery.error} (retry it in the thread).",
+         web.WARN_ICON)
+
+
+def thread_panel(creator_id: int, card: dict[str, Any]) -> None:
+    head, actions = st.columns([3, 2], vertical_alignment="center")
+    head.subheader(plain(card["name"]))
+    buttons = actions.container(horizontal=True, horizontal_alignment="right")
+    buttons.button("Mark unread", key="mark_unread", on_click=mark_unread, args=(creator_id,),
+                   icon=":material/mark_email_unread:")
+    buttons.button("Close", key="close_thread",
+                   on_click=lambda: st.session_state.update(inbox_open=None))
+    items, total = inbox.thread(db, creator_id)
+    if total > len(items):
+        st.caption(f"The newest {len(items):,} of {total:,} items.")
+    if not items:
+        st.caption("Nothing yet: no message, notice, asset or gift.")
+    for item in items:
+        thread_item(item)
+    if can_write:
+        compose(creator_id, card)
+        record_reply(creator_id, card)
+        send_asset(creator_id)
+
+
+# --- writing to one creator ------------------------------------------------------------------
+
+
+def campaign_picker(creator_id: int, key: str) -> tuple[int | None, str | None]:
+    """A campaign of this creator's (or none), and why they may not be written to about it."""
+    found = inbox.creator_campaigns(db, creator_id)
+    names = {int(r.id): f"{r.name} ({r.standing})" for r in found.itertuples()}
+    chosen = st.selectbox(
+        "About campaign", [None, *names], key=key,
+        format_func=lambda i: "No campaign" if i is None else names[i],
+    )
+    if chosen is None:
+        return None, None
+    return chosen, inbox.campaign_permission(db, creator_id, chosen)
+
+
+def compose(creator_id: int, card: dict[str, Any]) -> None:
+    st.markdown("##### Write to " + plain(card["name"]))
+    if not card["email"]:
+        st.warning("No e-mail address on file: this creator cannot be written to by e-mail.")
+        return
+    campaign_id, refusal = campaign_picker(creator_id, f"compose_campaign_{creator_id}")
+    if refusal:
+        st.warning(refusal, icon=":material/block:")
+    problem = inbox.mail_problem()
+    if problem:
+        st.warning(problem, icon=":material/mail_lock:")
+    with st.form(f"compose_{creator_id}", clear_on_submit=True):
+        subject = st.text_input("Subject", max_chars=300, key=f"compose_subject_{creator_id}")
+        body = st.text_area("Message", max_chars=50_000, help=MERGE_HELP,
+                            key=f"compose_body_{creator_id}")
+        sent = st.form_submit_button("Send e-mail", type="primary", disabled=bool(refusal))
+    if sent:
+        with st.spinner("Sending…"):
+            delivery = web.attempt(lambda: inbox.send_message(
+                db, user, creator_id, Draft(subject, body, campaign_id)))
+        if delivery is not None:
+            report_delivery(delivery)
+
+
+def record_reply(creator_id: int, card: dict[str, Any]) -> None:
+    with st.expander("Record a reply"):
+        paste, upload = st.tabs(["Paste the text", "Upload an .eml file"])
+        with paste:
+            record_pasted(creator_id)
+        with upload:
+            record_uploaded(creator_id, card)
+
+
+def record_pasted(creator_id: int) -> None:
+    campaigns = dict(inbox.creator_campaigns(db, creator_id)[["id", "name"]].values.tolist())
+    with st.form(f"reply_{creator_id}", clear_on_submit=True):
+        cols = st.columns(2)
+        channel = cols[0].selectbox("Came by", list(MessageChannel),
+                                    format_func=lambda c: c.label)
+        campaign_id = cols[1].selectbox(
+            "Campaign", [None, *campaigns],
+            format_func=lambda i: "No campaign" if i is None else campaigns[i])
+        subject = st.text_input("Subject (optional)", max_chars=300)
+        body = st.text_area("Their message", max_chars=50_000)
+        cols = st.columns(2)
+        day = cols[0].date_input("Received on", dt.datetime.now(dt.UTC).date())
+        clock = cols[1].time_input("at (UTC)", dt.datetime.now(dt.UTC).time().replace(
+            second=0, microsecond=0))
+        recorded = st.form_submit_button("Record reply")
+    if recorded:
+        incoming = Incoming(subject, body, channel, campaign_id, dt.datetime.combine(day, clock))
+        if web.ok(lambda: inbox.record_incoming(db, user, creator_id, incoming)):
+            done("Reply recorded.")
+
+
+def record_uploaded(creator_id: int, card: dict[str, Any]) -> None:
+    upload = st.file_uploader("E-mail file (.eml)", type=["eml"], key=f"eml_{creator_id}")
+    if upload is None:
+        return
+    raw = upload.getvalue()
+    parsed = web.attempt(lambda: inbox.read_eml(raw))
+    if parsed is None:
+        return
+    st.text(f"From: {parsed.sender_name} <{parsed.sender}>\nSubject: {parsed.subject}\n"
+            f"Date: {when(parsed.date)}")
+    st.text(parsed.body[:2000] + ("…" if len(parsed.body) > 2000 else ""))
+    if parsed.attachments:
+        st.caption("Attachments are not kept: " + ", ".join(parsed.attachments))
+    mismatch = inbox.sender_note(db, creator_id, parsed.sender)
+    anyway = False
+    if mismatch:
+        st.warning(mismatch, icon=":material/warning:")
+        anyway = st.checkbox("Record it in this thread anyway", key=f"anyway_{creator_id}")
+    else:
+        st.caption(f"The sender is {card['name']}'s address.")
+    campaigns = dict(inbox.creator_campaigns(db, creator_id)[["id", "name"]].values.tolist())
+    campaign_id = st.selectbox(
+        "Campaign", [None, *campaigns], key=f"eml_campaign_{creator_id}",
+        format_func=lambda i: "No campaign" if i is None else campaigns[i])
+    if st.button("Record e-mail", disabled=bool(mismatch) and not anyway) and web.ok(
+        lambda: inbox.record_eml(db, user, creator_id, raw, campaign_id, anyway)
+    ):
+        done("E-mail recorded.")
+
+
+def send_asset(creator_id: int) -> None:
+    with st.expander("Send a tracking link or coupon code"):
+        collabs = inbox.asset_collaborations(db, creator_id)
+        if collabs.empty:
+            st.caption("Assets are sent for a collaboration; this creator has no active one.")
+            return
+        names = {int(r.id): f"{r.campaign} (#{r.id}, {r.status})" for r in collabs.itertuples()}
+        with st.form(f"asset_{creator_id}", clear_on_submit=True):
+            collab_id = st.selectbox("Collaboration", list(names), format_func=names.get)
+            kind = st.radio("Kind", list(AssetKind), format_func=lambda k: k.label,
+                            horizontal=True)
+            value = st.text_input("Link or code", max_chars=2000,
+                                  placeholder="https://… or SPRING-ADA10")
+            note = st.text_area("Note in the e-mail (optional)", max_chars=5000)
+            sent = st.form_submit_button("Send asset")
+        if sent:
+            with st.spinner("Sending…"):
+                delivery = web.attempt(
+                    lambda: inbox.send_asset(db, user, collab_id, kind, value, note))
+            if delivery is not None:
+                report_delivery(delivery)
+
+
+# --- beside the thread -----------------------------------------------------------------------
+
+
+def lines(title: str, rows: pd.DataFrame, line: Callable[[Any], str]) -> None:
+    """A short titled list, one line per row (a narrow column has no room for a table)."""
+    st.markdown(f"##### {title}")
+    if rows.empty:
+        st.caption("None.")
+    else:
+        st.text("\n".join(line(r) for r in rows.itertuples(index=False)))
+
+
+def day(value: Any) -> str:
+    return "—" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%Y-%m-%d}"
+
+
+def details_panel(creator_id: int, card: dict[str, Any]) -> None:
+    st.markdown("##### Contact")
+    st.text(
+        f"@{card['handle']} on {card['platform']} · {card['followers']:,} followers\n"
+        f"E-mail: {card['email'] or '—'}\nPhone: {card['phone'] or '—'}\n"
+        f"Address: {card['address'] or '—'}"
+    )
+    st.markdown("Tags: " + (", ".join(f"`{t}`" for t in card["tags"]) if card["tags"]
+                            else "none"))
+    lines("Campaigns", inbox.creator_campaigns(db, creator_id),
+          lambda r: f"{r.name}: {r.standing}")
+    lines("Agreements", inbox.agreements_of(db, creator_id),
+          lambda r: f"{r.campaign}: {r.state}, {r.compensation:,.2f} {r.currency}"
+                    f" (sent {day(r.sent_at)})")
+    lines("Payments", inbox.payments_of(db, creator_id),
+          lambda r: f"{day(r.paid_on)} · {r.amount:,.2f} {r.currency} · {r.campaign}"
+                    + (f" · {r.reference}" if r.reference else ""))
+    lines("Notes", inbox.notes_of(db, creator_id),
+          lambda r: f"{day(r.occurred_at)} · {r.campaign} · {r.actor}: {r.text[:300]}")
+
+
+# --- mass message ----------------------------------------------------------------------------
+
+
+def mass_message(filt: InboxFilter, total: int) -> None:
+    chosen = picked()
+    summary = st.session_state.pop("mass_summary", None)
+    with st.expander(f"Mass message ({len(chosen):,} selected)", expanded=summary is not None):
+        if summary is not None:
+            show_summary(summary)
+        # Fixed labels: a radio whose labels change (with counts in them) loses its choice.
+        scopes = {"picked": "The selected creators", "filter": "Everyone matching the filter"}
+        scope = st.radio("Send to", list(scopes), horizontal=True, key="mass_scope",
+                         format_func=scopes.get)
+        st.caption(f"{len(chosen):,} selected · {total:,} match the filter")
+        if chosen:
+            st.caption("Selected: " + plain(", ".join(list(chosen.values())[:20]))
+                       + (" …" if len(chosen) > 20 else ""))
+            st.button("Clear selection", on_click=clear_picks)
+        campaign_id = mass_campaign(filt)
+        with st.form("mass_form"):
+            subject = st.text_input("Subject", max_chars=300, key="mass_subject")
+            body = st.text_area("Message", max_chars=50_000, key="mass_body", help=MERGE_HELP)
+            st.caption(MERGE_HELP)
+            previewed = st.form_submit_button("Preview")
+        if previewed:
+            preview(filt, scope, Draft(subject, body, campaign_id))
+        plan: inbox.Plan | None = st.session_state.get("mass_plan")
+        if plan is not None:
+            show_plan(plan)
+
+
+def mass_campaign(filt: InboxFilter) -> int | None:
+    if filt.campaign_id is not None:
+        name = dict(inbox.campaign_choices(db)).get(filt.campaign_id, "")
+        st.caption(f"About the campaign of the filter: **{plain(name)}**. Only creators who "
+                   "accepted (an accepted agreement or a collaboration) get it.")
+        return filt.campaign_id
+    campaigns = dict(inbox.campaign_choices(db))
+    return st.selectbox(
+        "About campaign", [None, *campaigns], key="mass_campaign",
+        format_func=lambda i: "No campaign" if i is None else campaigns[i],
+    )
+
+
+def preview(filt: InboxFilter, scope: str, draft: Draft) -> None:
+    st.session_state.pop("mass_plan", None)
+    ids = list(picked()) if scope == "picked" else web.attempt(
+        lambda: inbox.matching_creator_ids(db, filt))
+    if ids is None:
+        return
+    plan = web.attempt(lambda: inbox.plan_messages(db, user, draft, ids))
+    if plan is not None:
+        st.session_state["mass_plan"] = plan
+
+
+def show_plan(plan: inbox.Plan) -> None:
+    ready, skipped = len(plan.ready), len(plan.skipped)
+    st.info(f"**{ready:,}** will get it; **{skipped:,}** skipped.")
+    for shown in plan.previews(2):
+        with st.container(border=True):
+            st.caption(f"Preview for {plain(shown.name)} <{plain(shown.email)}>")
+            st.markdown(f"**{plain(shown.subject)}**")
+            st.text(shown.body)
+    if plan.skipped:
+        st.markdown("Skipped (not sent):")
+        st.dataframe(pd.DataFrame([vars(s) for s in plan.skipped]), hide_index=True,
+                     column_order=["name", "reason"], key="mass_skipped")
+    problem = inbox.mail_problem()
+    if problem:
+        st.warning(problem, icon=":material/mail_lock:")
+    send, cancel = st.columns([1, 4])
+    if send.button(f"Send to {ready:,} creator{'' if ready == 1 else 's'}", type="primary",
+                   disabled=ready == 0 or bool(problem)):
+        send_plan(plan)
+    if cancel.button("Discard preview"):
+        st.session_state.pop("mass_plan", None)
+        st.rerun()
+
+
+def send_plan(plan: inbox.Plan) -> None:
+    ids = [r.creator_id for r in plan.ready] + [s.creator_id for s in plan.skipped]
+    queued = web.attempt(lambda: inbox.queue_messages(db, user, plan.draft, ids))
+    if queued is None:
+        return
+    deliveries = web.attempt(lambda: inbox.deliver(db, user, queued.message_ids))
+    if deliveries is None:
+        return
+    count = len(queued.message_ids)
+    bar = st.progress(0.0, text=f"Sending 0 of {count:,}…")
+    failed: list[dict[str, str]] = []
+    sent = 0
+    for number, delivery in enumerate(deliveries, start=1):
+        if delivery.sent:
+            sent += 1
+        else:
+            failed.append({"recipient": delivery.recipient, "error": delivery.error or ""})
+        bar.progress(number / count, text=f"Sending {number:,} of {count:,}…")
+    st.session_state.pop("mass_plan", None)
+    st.session_state["mass_summary"] = {
+        "sent": sent, "failed": failed,
+        "skipped": [{"name": s.name, "reason": s.reason} for s in queued.plan.skipped],
+    }
+    st.session_state["_mass_sent"] = True  # the widgets are drawn: clear them in the next run
+    st.rerun()
+
+
+def show_summary(summary: dict[str, Any]) -> None:
+    failed, skipped = summary["failed"], summary["skipped"]
+    text = f"**{summary['sent']:,} sent**, {len(failed):,} failed, {len(skipped):,} skipped."
+    (st.warning if failed else st.success)(text)
+    if failed:
+        st.markdown("Failed (retry them in their threads):")
+        st.dataframe(pd.DataFrame(failed), hide_index=True, key="mass_failed")
+    if skipped:
+        st.markdown("Skipped:")
+        st.dataframe(pd.DataFrame(skipped), hide_index=True, key="mass_summary_skipped")
+
+
+# --- the page --------------------------------------------------------------------------------
+
+
+def run_page() -> None:
+    st.title("Inbox")
+    if st.session_state.pop("_mass_sent", False):
+        clear_picks()  # and the draft, so that it is not sent twice by accident
+        st.session_state["mass_subject"] = st.session_state["mass_body"] = ""
+    filt = filters()
+    number = int(st.session_state.get("inbox_page", 1))
+    found = web.attempt(lambda: inbox.list_creators(db, user, filt, number, PAGE_SIZE))
+    if found is None:
+        st.stop()
+    if can_write:
+        mass_message(filt, found.total)
+    left, middle, right = st.columns([3, 5, 3], gap="medium")
+    with left:
+        creator_list(found)
+    creator_id = opened()
+    card = None if creator_id is None else web.attempt(lambda: inbox.creator_card(db, creator_id))
+    if card is None:
+        middle.info("Open a creator on the left to see the whole thread.")
+        return
+    with middle:
+        thread_panel(creator_id, card)  # type: ignore[arg-type]
+    with right:
+        details_panel(creator_id, card)  # type: ignore[arg-type]
+
+
+run_page()

@@ -1,0 +1,166 @@
+"""The reviewer's page, opened by a personal link (<base URL>/review?token=...), with no login.
+
+It shows one campaign: its creators (public profile and a PDF profile report) and its content
+items, each with a feedback form, and the reviewer's own feedback with the agency's replies.
+A malformed, unknown or revoked token sees "This link is not valid." and nothing else. The
+token is read from the URL and handed to lib.reviewers; it is never shown or logged. Every
+text a person typed is shown as text (web.as_text), never as markdown or HTML.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+from lib import reviewers, web
+from lib.db import ConcurrentEditError, NotFound
+from lib.feedback import Piece
+from lib.models import MAX_FEEDBACK_CHARS, ContentApproval, ReviewerLink, SubjectKind, Verdict
+from lib.rules import RuleViolation
+
+if PagesManager.uses_pages_directory:
+    # On a freshly started server Streamlit runs a deep-linked page file on its own, with every
+    # page file listed in a sidebar (README, "Known limits"). A reviewer must see none of them:
+    # run again through app.py, which routes the link to this page alone.
+    PagesManager.uses_pages_directory = False
+    st.rerun()
+
+db = web.database()
+token = st.query_params.get("token")
+first_visit = st.session_state.get("_review_visit") is None
+link = reviewers.open_link(db, token, record_visit=first_visit)
+if link is None:
+    web.invalid_link()
+    st.stop()
+st.session_state["_review_visit"] = link.reviewer_id
+web.show_flashes()
+
+VERDICTS: list[str | None] = [None, Verdict.APPROVE.value, Verdict.DECLINE.value]
+VERDICT_BADGES = {"approve": ("Approve", "green"), "decline": ("Decline", "red")}
+APPROVAL_COLORS = {"pending": "orange", "approved": "green", "changes_requested": "red"}
+STANDING = {"collaborating": "Collaborating", "shortlisted": "Shortlisted",
+            "candidate": "Candidate"}
+
+
+def feedback_form(kind: SubjectKind, subject_id: int, title: str) -> None:
+    with st.form(f"feedback_{kind.value}_{subject_id}", clear_on_submit=True):
+        body = st.text_area(f"Your feedback on {web.as_text(title)}", max_chars=MAX_FEEDBACK_CHARS,
+                            height=80, key=f"feedback_text_{kind.value}_{subject_id}")
+        verdict = st.radio(
+            "Verdict", VERDICTS, horizontal=True, key=f"verdict_{kind.value}_{subject_id}",
+            format_func=lambda v: "No verdict" if v is None else VERDICT_BADGES[v][0],
+        )
+        sent = st.form_submit_button("Submit feedback",
+                                     key=f"feedback_send_{kind.value}_{subject_id}")
+    if sent:
+        try:
+            reviewers.submit_feedback(db, token, kind, subject_id, body, verdict)
+        except reviewers.InvalidLink:
+            st.rerun()  # revoked a moment ago: the next run shows only "not valid"
+        except (RuleViolation, NotFound, ConcurrentEditError) as refusal:
+            st.error(str(refusal))
+            return
+        web.flash("Thank you: your feedback was sent.")
+        st.rerun()
+
+
+def own_feedback(pieces: list[Piece]) -> None:
+    """The reviewer's own feedback on a subject, newest first, with the agency's replies."""
+    for piece in pieces:
+        cols = st.columns([1, 5])
+        if piece.verdict:
+            label, color = VERDICT_BADGES[piece.verdict]
+            cols[0].badge(label, color=color)
+        cols[1].caption(f"You wrote on {piece.created_at:%Y-%m-%d %H:%M} UTC")
+        if piece.body:
+            st.markdown(web.as_text(piece.body))
+        for reply in piece.replies:
+            st.caption(f"Reply from {web.as_text(reply.author)} on "
+                       f"{reply.created_at:%Y-%m-%d %H:%M} UTC")
+            st.markdown("> " + web.as_text(reply.body).replace("\n", "\n> "))
+
+
+def page_picker(page: Any, key: str) -> None:
+    if page.pages > 1:
+        st.number_input("Page", 1, page.pages, key=key)
+    st.caption(f"{page.total:,} in all · page {page.page} of {page.pages}")
+
+
+def creator_card(row: pd.Series, pieces: list[Piece]) -> None:
+    creator_id = int(row["id"])
+    with st.container(border=True):
+        left, right = st.columns([4, 1])
+        left.markdown(f"**{web.as_text(row['name'])}** · @{web.as_text(row['handle'])} on "
+                      f"{web.as_text(row['platform'])}")
+        left.caption(f"{int(row['followers']):,} followers · "
+                     f"{float(row['engagement_rate']):.2f}% engagement · "
+                     f"{STANDING.get(row['standing'], '')}")
+        right.download_button(
+            "Profile (PDF)", data=lambda: reviewers.creator_report(db, token, creator_id),
+            file_name=f"profile-{creator_id}.pdf", mime="application/pdf",
+            key=f"pdf_{creator_id}", on_click="ignore", icon=":material/download:",
+        )
+        own_feedback(pieces)
+        feedback_form(SubjectKind.CREATOR, creator_id, row["name"])
+
+
+def content_card(row: pd.Series, pieces: list[Piece]) -> None:
+    item_id = int(row["id"])
+    title = f"{row['kind']} v{int(row['version'] or 1)} by {row['creator']}"
+    approval = ContentApproval(row["approval"] or "approved")
+    with st.container(border=True):
+        left, right = st.columns([4, 1])
+        left.markdown(f"**{web.as_text(title)}** (@{web.as_text(row['handle'])})")
+        left.badge(approval.label, color=APPROVAL_COLORS[approval.value])
+        if row["caption"]:
+            left.markdown(web.as_text(row["caption"]))
+        left.caption(f"Submitted {row['submitted_at']:%Y-%m-%d} · {web.as_text(row['url'])}")
+        right.link_button("Open content", row["url"], icon=":material/open_in_new:")
+        own_feedback(pieces)
+        feedback_form(SubjectKind.CONTENT, item_id, title)
+
+
+def creators_tab(link: ReviewerLink) -> None:
+    number = int(st.session_state.get("review_creators_page", 1))
+    page = web.attempt(lambda: reviewers.campaign_creators(db, link, number))
+    if page is None:
+        return
+    if page.rows.empty:
+        st.caption("The campaign has no creators to review yet.")
+        return
+    ids = [int(i) for i in page.rows["id"]]
+    threads = reviewers.own_threads(db, link, SubjectKind.CREATOR, ids)
+    for _, row in page.rows.iterrows():
+        creator_card(row, threads.get(int(row["id"]), []))
+    page_picker(page, "review_creators_page")
+
+
+def content_tab(link: ReviewerLink) -> None:
+    number = int(st.session_state.get("review_content_page", 1))
+    page = web.attempt(lambda: reviewers.campaign_content(db, link, number))
+    if page is None:
+        return
+    if page.rows.empty:
+        st.caption("No content has been submitted yet.")
+        return
+    ids = [int(i) for i in page.rows["id"]]
+    threads = reviewers.own_threads(db, link, SubjectKind.CONTENT, ids)
+    for _, row in page.rows.iterrows():
+        content_card(row, threads.get(int(row["id"]), []))
+    page_picker(page, "review_content_page")
+
+
+st.title(web.as_text(link.campaign))
+st.caption(f"{web.as_text(link.client)} · {link.start_date:%Y-%m-%d} to {link.end_date:%Y-%m-%d}"
+           f" · you review as {web.as_text(link.email)}")
+st.info("Leave feedback on each creator and each piece of content, and approve or decline it "
+        "if you like. Only you and the agency see your feedback; the agency's replies appear "
+        "under it.", icon=":material/info:")
+creators, content = st.tabs(["Creators", "Content"])
+with creators:
+    creators_tab(link)
+with content:
+    content_tab(link)
