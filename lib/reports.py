@@ -221,17 +221,36 @@ CHANGES = SectionSpec(
      Column("actor", "By"), Column("collab_id", "Collaboration", "int")),
 )
 
+# Content delivered in the week, decided in the week, or awaiting approval at the week's end
+# (issue 5's approval: a submission is pending until reviewed; content recorded outside the
+# approval flow is approved from the start). The state at the week's end is the state now,
+# unless the decision came after the week: then it was still pending.
 CONTENT = SectionSpec(
     "content", "Content",
     """
-    SELECT ci.delivered_on, c.campaign, c.creator, c.handle, ci.kind, ci.url, ci.collab_id
-    FROM content_items ci JOIN collabs c ON c.id = ci.collab_id
-    WHERE ci.delivered_on >= $start_day AND ci.delivered_on < $end_day
-    ORDER BY ci.delivered_on, ci.id
+    , items AS (
+        SELECT ci.*, CASE WHEN ci.reviewed_at >= $end THEN 'pending' ELSE ci.approval END
+                     AS approval_at_end
+        FROM content_items ci JOIN collabs c ON c.id = ci.collab_id
+        WHERE ci.delivered_on < $end_day
+    )
+    SELECT i.delivered_on, c.campaign, c.creator, c.handle, i.kind, i.url, i.version,
+           i.approval_at_end, i.reviewed_at, i.reviewed_by, i.collab_id,
+           i.delivered_on >= $start_day AS delivered_in_week,
+           i.reviewed_at >= $start AND i.reviewed_at < $end AS decided_in_week
+    FROM items i JOIN collabs c ON c.id = i.collab_id
+    WHERE i.delivered_on >= $start_day OR (i.reviewed_at >= $start AND i.reviewed_at < $end)
+       OR i.approval_at_end = 'pending'
+    ORDER BY i.delivered_on, i.id
     """,
     (Column("delivered_on", "Delivered on", "date"), Column("campaign", "Campaign"),
      Column("creator", "Creator"), Column("handle", "Handle"), Column("kind", "Type"),
-     Column("url", "Link"), Column("collab_id", "Collaboration", "int")),
+     Column("url", "Link"), Column("version", "Version", "int"),
+     Column("approval_at_end", "Approval at week end"),
+     Column("reviewed_at", "Decided (UTC)", "datetime"), Column("reviewed_by", "Decided by"),
+     Column("collab_id", "Collaboration", "int"),
+     Column("delivered_in_week", "Delivered in the week"),
+     Column("decided_in_week", "Decided in the week")),
 )
 
 PAYMENTS = SectionSpec(
@@ -299,6 +318,28 @@ SHIPMENTS = SectionSpec(
      Column("id", "Shipment", "int")),
 )
 
+# Feedback the client's reviewers gave in the week, on a creator or on a content item.
+FEEDBACK = SectionSpec(
+    "feedback", "Feedback",
+    """
+    SELECT f.created_at, s.campaign, r.email AS reviewer,
+           CASE WHEN f.content_item_id IS NULL THEN 'creator' ELSE 'content' END AS about,
+           coalesce(cr.name, ccr.name) AS creator, ci.url, f.verdict, f.body, f.id
+    FROM feedback f JOIN scope s ON s.campaign_id = f.campaign_id
+    JOIN reviewers r ON r.id = f.reviewer_id
+    LEFT JOIN creators cr ON cr.id = f.creator_id
+    LEFT JOIN content_items ci ON ci.id = f.content_item_id
+    LEFT JOIN collaborations cc ON cc.id = ci.collab_id
+    LEFT JOIN creators ccr ON ccr.id = cc.creator_id
+    WHERE f.created_at >= $start AND f.created_at < $end
+    ORDER BY f.created_at, f.id
+    """,
+    (Column("created_at", "When (UTC)", "datetime"), Column("campaign", "Campaign"),
+     Column("reviewer", "Reviewer"), Column("about", "On"), Column("creator", "Creator"),
+     Column("url", "Content"), Column("verdict", "Verdict"), Column("body", "Feedback"),
+     Column("id", "Feedback #", "int")),
+)
+
 # Agreements still unsigned at the week's end: pending (deadline not passed) or expired
 # during the week (an agreement is pending up to and including its deadline).
 AGREEMENTS = SectionSpec(
@@ -320,8 +361,25 @@ AGREEMENTS = SectionSpec(
      Column("id", "Agreement", "int")),
 )
 
+# Tracking links and coupon codes sent to creators in the week (issue 7's assets), with the
+# state of the e-mail that carried each.
+ASSETS = SectionSpec(
+    "assets", "Assets sent",
+    """
+    SELECT a.created_at, c.campaign, c.creator, c.handle, a.kind, a.value, m.state,
+           a.created_by, a.collab_id
+    FROM assets a JOIN collabs c ON c.id = a.collab_id JOIN messages m ON m.id = a.message_id
+    WHERE a.created_at >= $start AND a.created_at < $end
+    ORDER BY a.created_at, a.id
+    """,
+    (Column("created_at", "When (UTC)", "datetime"), Column("campaign", "Campaign"),
+     Column("creator", "Creator"), Column("handle", "Handle"), Column("kind", "Kind"),
+     Column("value", "Link or code"), Column("state", "E-mail"), Column("created_by", "By"),
+     Column("collab_id", "Collaboration", "int")),
+)
+
 SECTIONS: tuple[SectionSpec, ...] = (STATUS, CHANGES, CONTENT, PAYMENTS, OWED, SHIPMENTS,
-                                     AGREEMENTS)
+                                     FEEDBACK, AGREEMENTS, ASSETS)
 SUMMARY_TITLE = "Summary"
 
 
@@ -483,7 +541,7 @@ def _figures(now: dict[str, pd.DataFrame], before: dict[str, pd.DataFrame], week
     def both(count: Callable[[dict[str, pd.DataFrame]], Any]) -> tuple[Any, Any]:
         return count(now), count(before)
 
-    def rows(section: str, column: str | None = None, value: str | None = None
+    def rows(section: str, column: str | None = None, value: object = None
              ) -> Callable[[dict[str, pd.DataFrame]], int]:
         def count(frames: dict[str, pd.DataFrame]) -> int:
             frame = frames[section]
@@ -501,7 +559,12 @@ def _figures(now: dict[str, pd.DataFrame], before: dict[str, pd.DataFrame], week
                           ("Completed in the week", "completed"),
                           ("Cancelled in the week", "cancelled")):
         figures.append((label, both(rows(CHANGES.name, "Change", change))))
-    figures.append(("Content delivered", both(rows(CONTENT.name))))
+    figures.append(("Content delivered", both(rows(CONTENT.name, "Delivered in the week", True))))
+    figures.append(("Content approved in the week", both(_decided(CONTENT.name, "approved"))))
+    figures.append(("Changes requested in the week",
+                    both(_decided(CONTENT.name, "changes_requested"))))
+    figures.append(("Content awaiting approval at week end",
+                    both(rows(CONTENT.name, "Approval at week end", "pending"))))
     figures.append(("Payments made", both(rows(PAYMENTS.name))))
     figures += _money(now, before, PAYMENTS.name, "Amount", "Paid")
     figures += _money(now, before, OWED.name, "Owed", "Compensation owed at week end")
@@ -510,11 +573,23 @@ def _figures(now: dict[str, pd.DataFrame], before: dict[str, pd.DataFrame], week
                      _delivered_in_week(before[SHIPMENTS.name], week.previous))))
     figures.append(("Shipments with an open exception (now)",
                     (int((now[SHIPMENTS.name]["Status now"] == "exception").sum()), None)))
+    figures.append(("Feedback received", both(rows(FEEDBACK.name))))
+    figures.append(("  approving", both(rows(FEEDBACK.name, "Verdict", "approve"))))
+    figures.append(("  declining", both(rows(FEEDBACK.name, "Verdict", "decline"))))
     figures.append(("Agreements pending at week end",
                     both(rows(AGREEMENTS.name, "State at week end", "pending"))))
     figures.append(("Agreements expired in the week",
                     both(rows(AGREEMENTS.name, "State at week end", "expired"))))
+    figures.append(("Tracking links and coupon codes sent", both(rows(ASSETS.name))))
     return figures
+
+
+def _decided(section: str, approval: str) -> Callable[[dict[str, pd.DataFrame]], int]:
+    def count(frames: dict[str, pd.DataFrame]) -> int:
+        frame = frames[section]
+        return int((frame["Decided in the week"].astype(bool)
+                    & (frame["Approval at week end"] == approval)).sum())
+    return count
 
 
 def _delivered_in_week(frame: pd.DataFrame, week: Week) -> int:

@@ -64,6 +64,42 @@ def content(db: Database, collab_id: int, kind: str, day: dt.date) -> None:
     )
 
 
+def submit(db: Database, collab_id: int, kind: str, day: dt.date, approval: str,
+           reviewed: dt.datetime | None = None) -> int:
+    """Content sent in for approval (issue 5), and the decision if there was one yet."""
+    return db.value(
+        "INSERT INTO content_items (collab_id, url, kind, delivered_on, created_at, created_by,"
+        " approval, reviewed_at, reviewed_by) VALUES (?, 'https://example.com/s', ?, ?, ?,"
+        " 'staff', ?, ?, ?) RETURNING id",
+        [collab_id, kind, day, dt.datetime.combine(day, dt.time(12)), approval, reviewed,
+         "client@acme.test" if reviewed else None],
+    )
+
+
+def reviewer(db: Database, campaign_id: int, email: str) -> int:
+    return db.value("INSERT INTO reviewers (campaign_id, email, invited_at, invited_by)"
+                    " VALUES (?, ?, ?, 'manager') RETURNING id", [campaign_id, email, at(2)])
+
+
+def feedback(db: Database, campaign_id: int, reviewer_id: int, when: dt.datetime,
+             verdict: str | None, body: str, creator_id: int | None = None,
+             content_id: int | None = None) -> None:
+    db.value("INSERT INTO feedback (campaign_id, reviewer_id, creator_id, content_item_id, body,"
+             " verdict, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             [campaign_id, reviewer_id, creator_id, content_id, body, verdict, when])
+
+
+def asset(db: Database, collab_id: int, creator_id: int, campaign_id: int, kind: str,
+          value: str, when: dt.datetime) -> None:
+    message = db.value(
+        "INSERT INTO messages (creator_id, campaign_id, direction, kind, state, created_at,"
+        " created_by) VALUES (?, ?, 'out', 'asset', 'sent', ?, 'staff') RETURNING id",
+        [creator_id, campaign_id, when])
+    db.value("INSERT INTO assets (collab_id, kind, value, message_id, created_at, created_by)"
+             " VALUES (?, ?, ?, ?, ?, 'staff') RETURNING id",
+             [collab_id, kind, value, message, when])
+
+
 def ship(db: Database, collab_id: int, status: str, created: dt.datetime,
          delivered: dt.date | None = None, reason: str | None = None) -> None:
     db.value(
@@ -106,8 +142,15 @@ def week(db: Database, world: World) -> World:
       Globex: linus_launch -> negotiating Tue 10, grace_launch -> fulfilling Tue 10
     Payments: linus_spring 100 EUR paid Sun 15 (recorded 23:59), 50 EUR paid Mon 16,
       20 USD paid Thu 12; mary_spring 400 EUR paid Sun 8; Globex grace_launch 80 EUR Wed 11.
-    Content: ada_spring story Mon 9, linus_spring reel Sun 15, mary_spring post Mon 16;
-      Globex grace_launch post Tue 10.
+    Content recorded as delivered (approved from the start): ada_spring story Mon 9,
+      linus_spring reel Sun 15, mary_spring post Mon 16; Globex grace_launch post Tue 10.
+    Content sent in for approval: grace_spring video Wed 4, changes requested Wed 11 10:00;
+      linus_spring post Tue 10, approved Thu 12; mary_spring reel Fri 13, still pending;
+      ada_summer short Sat 14, approved Mon 16 09:00 (after the week).
+    Feedback (reviewer client@acme on Spring): on Ada, approve, Tue 10; on linus_spring's post,
+      decline "Logo too small", Wed 11; on Grace, no verdict, Sun 8 23:00 (week 10). Globex's
+      reviewer approves Linus in Launch on Wed 11.
+    Assets: a tracking link to linus_spring Thu 12; a coupon code to mary_summer Mon 16.
     Shipments: linus_spring exception "Damaged in transit" (created Tue 10); mary_spring
       delivered Thu 12 (created Mon 2); ada_spring delivered Fri 6 (created Mon 2);
       grace_summer in transit, created Mon 16.
@@ -145,6 +188,23 @@ def week(db: Database, world: World) -> World:
     content(db, c["linus_spring"], "reel", dt.date(2026, 3, 15))
     content(db, c["mary_spring"], "post", dt.date(2026, 3, 16))
     content(db, c["grace_launch"], "post", dt.date(2026, 3, 10))
+
+    submit(db, c["grace_spring"], "video", dt.date(2026, 3, 4), "changes_requested", at(11, 10))
+    post = submit(db, c["linus_spring"], "post", dt.date(2026, 3, 10), "approved", at(12, 10))
+    submit(db, c["mary_spring"], "reel", dt.date(2026, 3, 13), "pending")
+    submit(db, c["ada_summer"], "short", dt.date(2026, 3, 14), "approved", at(16, 9))
+
+    acme_reviewer = reviewer(db, spring, "client@acme.test")
+    feedback(db, spring, acme_reviewer, at(10, 9), "approve", "", creator_id=p["Ada"])
+    feedback(db, spring, acme_reviewer, at(11, 9), "decline", "Logo too small", content_id=post)
+    feedback(db, spring, acme_reviewer, at(8, 23), None, "Love her style", creator_id=p["Grace"])
+    launch = world.campaigns["Launch"]
+    feedback(db, launch, reviewer(db, launch, "client@globex.test"), at(11, 9), "approve", "",
+             creator_id=p["Linus"])
+
+    asset(db, c["linus_spring"], p["Linus"], spring, "tracking_link", "https://trk.example/l",
+          at(12, 16))
+    asset(db, c["mary_summer"], p["Mary"], summer, "coupon_code", "MARY10", at(16, 10))
 
     ship(db, c["linus_spring"], "exception", at(10, 10), reason="Damaged in transit")
     ship(db, c["mary_spring"], "delivered", at(2, 10), delivered=dt.date(2026, 3, 12))
@@ -251,9 +311,48 @@ def test_compensation_owed_at_the_end_of_the_week(db, week, viewer) -> None:
         Decimal("200.00"), Decimal("0.00"), Decimal("200.00"))
 
 
-def test_content_shipments_and_agreements(db, week, viewer) -> None:
+def test_content_with_its_approval_at_the_end_of_the_week(db, week, viewer) -> None:
     report = acme(db, week, viewer)
-    assert section(report, "content")["Type"].tolist() == ["story", "reel"]
+    content = section(report, "content")
+    assert content[["Type", "Approval at week end", "Delivered in the week",
+                    "Decided in the week"]].astype(object).values.tolist() == [
+        ["video", "changes_requested", False, True],  # sent in the week before
+        ["story", "approved", True, None],  # recorded as delivered: no approval asked
+        ["post", "approved", True, True],
+        ["reel", "pending", True, None],
+        ["short", "pending", True, False],  # approved, but only on Monday after
+        ["reel", "approved", True, None],
+    ]
+    f = figures(report)
+    assert f["Content delivered"] == (5, 1, 4)
+    assert f["Content approved in the week"] == (1, 0, 1)
+    assert f["Changes requested in the week"] == (1, 0, 1)
+    assert f["Content awaiting approval at week end"] == (2, 1, 1)  # W10: the video
+
+
+def test_feedback_received_in_the_week(db, week, viewer) -> None:
+    report = acme(db, week, viewer)
+    received = section(report, "feedback")
+    assert received[["Reviewer", "On", "Creator", "Verdict", "Feedback"]].values.tolist() == [
+        ["client@acme.test", "creator", "Ada Lovelace", "approve", ""],
+        ["client@acme.test", "content", "Linus Field", "decline", "Logo too small"],
+    ]
+    assert received["Content"].iloc[1] == "https://example.com/s"
+    f = figures(report)
+    assert f["Feedback received"] == (2, 1, 1)
+    assert f["  approving"] == (1, 0, 1)
+    assert f["  declining"] == (1, 0, 1)
+
+
+def test_assets_sent_in_the_week(db, week, viewer) -> None:
+    report = acme(db, week, viewer)
+    assert section(report, "assets")[["Kind", "Link or code", "E-mail"]].values.tolist() == [
+        ["tracking_link", "https://trk.example/l", "sent"]]
+    assert figures(report)["Tracking links and coupon codes sent"] == (1, 0, 1)
+
+
+def test_shipments_and_agreements(db, week, viewer) -> None:
+    report = acme(db, week, viewer)
     shipments = section(report, "shipments")
     # Ada's, delivered the week before, is done with; Grace's came after the week.
     assert shipments["Status now"].tolist() == ["exception", "delivered"]
@@ -262,7 +361,6 @@ def test_content_shipments_and_agreements(db, week, viewer) -> None:
     assert agreements[["State at week end", "Creator"]].values.tolist() == [
         ["pending", "Mary Shelley"], ["pending", "Grace Hopper"], ["expired", "Ada Lovelace"]]
     f = figures(report)
-    assert f["Content delivered"] == (2, 0, 2)
     assert f["Shipments delivered in the week"] == (1, 1, 0)
     assert f["Shipments with an open exception (now)"][:2] == (1, None)
     assert f["Agreements pending at week end"] == (2, 0, 2)
@@ -318,7 +416,8 @@ def test_the_workbook_opens_back_with_its_sheets_and_formats(db, week, viewer) -
     report = acme(db, week, viewer)
     book = load_workbook(io.BytesIO(reports.workbook_bytes(report)))
     assert book.sheetnames == ["Summary", "Status at week end", "Changes", "Content", "Payments",
-                               "Compensation owed", "Shipments", "Agreements"]
+                               "Compensation owed", "Shipments", "Feedback", "Agreements",
+                               "Assets sent"]
     payments = book["Payments"]
     header = [cell.value for cell in payments[1]]
     assert header[:6] == ["Paid on", "Campaign", "Creator", "Handle", "Amount", "Currency"]
@@ -343,7 +442,8 @@ def test_the_zip_holds_the_same_sections_as_csv(db, week, viewer) -> None:
     archive = zipfile.ZipFile(io.BytesIO(reports.csv_zip_bytes(report)))
     assert sorted(archive.namelist()) == sorted(
         ["README.txt", "summary.csv", "status_at_week_end.csv", "changes.csv", "content.csv",
-         "payments.csv", "compensation_owed.csv", "shipments.csv", "agreements.csv"])
+         "payments.csv", "compensation_owed.csv", "shipments.csv", "feedback.csv",
+         "agreements.csv", "assets.csv"])
     payments = pd.read_csv(archive.open("payments.csv"), dtype=str)
     assert payments[["Paid on", "Amount", "Currency"]].values.tolist() == [
         ["2026-03-12", "20.00", "USD"], ["2026-03-15", "100.00", "EUR"]]

@@ -56,13 +56,24 @@ def test_every_table_as_parquet_with_a_description(db, world, root) -> None:
                       ).fetchall()[0][0] == sum(i.rows for i in snapshot.tables.values())
 
 
-def test_password_hashes_never_leave_the_database(db, people, root) -> None:
+def test_password_and_link_token_hashes_never_leave_the_database(db, world, root) -> None:
+    token_hash = "ab" * 32  # as lib.feedback stores a reviewer link: SHA-256, hex
+    reviewer = db.value(
+        "INSERT INTO reviewers (campaign_id, email, invited_at, invited_by)"
+        " VALUES (?, 'client@example.com', now(), 'manager') RETURNING id",
+        [world.campaigns["Spring"]])
+    db.value("INSERT INTO reviewer_tokens VALUES (?, ?, now(), 'manager') RETURNING 1",
+             [token_hash, reviewer])
     snapshot = snapshots.write_snapshot(db, root, db.path)
     users = pq.read_table(snapshot.parquet("users"))
     assert "password_hash" not in users.column_names and users.num_rows == 4
     assert "username" in users.column_names
-    assert snapshot.left_out == {"users": ["password_hash"]}
-    assert not any(b"$2b$" in f.read_bytes() for f in snapshot.path.iterdir())
+    tokens = pq.read_table(snapshot.parquet("reviewer_tokens"))
+    assert tokens.column_names == ["reviewer_id", "created_at", "created_by"]
+    assert snapshot.left_out == {"reviewer_tokens": ["token_hash"], "users": ["password_hash"]}
+    for file in snapshot.path.iterdir():
+        data = file.read_bytes()
+        assert b"$2b$" not in data and token_hash.encode() not in data
 
 
 def test_the_report_sql_runs_on_a_snapshot_through_views(db, world, root) -> None:
