@@ -10,6 +10,7 @@ from lib.models import Role
 st.set_page_config(page_title="Collabdesk", page_icon="🤝", layout="wide")
 
 db = web.database()
+web.start_snapshots()  # snapshots for analysts, the SQL console and the command line
 # A reviewer's link (<base URL>/review?token=...) opens the reviewer page alone, before and
 # instead of the login gate: no login, no sidebar, no other page, and a staff login cookie in
 # the same browser is never read. Any other URL with a token shows "this link is not valid".
@@ -41,6 +42,10 @@ PAGES: list[tuple[str, str, str, Role, bool]] = [
     ("pages/deliveries.py", "Deliveries", ":material/local_shipping:", Role.VIEWER, True),
     ("pages/feedback.py", "Feedback", ":material/rate_review:", Role.VIEWER, True),
     ("pages/inbox.py", INBOX_TITLE, ":material/inbox:", Role.VIEWER, True),
+    ("pages/reports.py", "Reports", ":material/summarize:", Role.VIEWER, True),
+    # Every role may query (viewers read and export everything; staff is above viewer).
+    ("pages/sql_console.py", "SQL console", ":material/terminal:", Role.VIEWER, True),
+    ("pages/imports.py", "Imports", ":material/upload_file:", Role.MANAGER, True),
     ("pages/users.py", "Users", ":material/manage_accounts:", Role.ADMIN, True),
 ]
 # Notifications, with the unread count in the navigation itself.

@@ -7,10 +7,11 @@ import datetime as dt
 import getpass
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import duckdb
 
-from lib import config, users
+from lib import config, snapshots, users
 from lib.db import Database, NotFound, utcnow
 from lib.models import Role
 from lib.rules import RuleViolation
@@ -131,6 +132,189 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     db.close()
 
 
+# --- reports, snapshots, imports (issue 8) ----------------------------------------------------
+
+
+def _lazy_bar() -> Callable[[str, float], None]:
+    """A progress bar drawn from its first step on, so a refusal before any leaves none."""
+    bar: list[Callable[[str, float], None]] = []
+
+    def update(step: str, fraction: float) -> None:
+        if not bar:
+            bar.append(progress_bar())
+        bar[0](step, fraction)
+
+    return update
+
+
+def cmd_report(args: argparse.Namespace) -> None:
+    """The weekly report as .xlsx and .zip of CSV files: from the database, or, while the app
+    holds it, from the latest snapshot (said so, with its time). It never writes to the
+    database file."""
+    from lib import reports
+
+    store = _store_for_reading(config.db_path())
+    try:
+        scope = (reports.ReportScope(client_id=reports.find_client(store, args.client))
+                 if args.client else reports.ReportScope(campaign_id=args.campaign))
+        week = args.week or reports.last_full_week(utcnow().date())
+        report = reports.weekly_report(
+            store, users.CLI_ADMIN, scope, week, source=store.source,
+            progress=None if args.quiet else _lazy_bar(),
+        )
+        written = reports.write_files(report, args.out)
+    except (RuleViolation, NotFound, PermissionError) as refusal:
+        sys.exit(f"Refused: {refusal}")
+    except duckdb.Error as error:
+        sys.exit(f"The report could not be read from the {store.source}: {error}")
+    finally:
+        store.close()
+    print(f"{report.scope_label}, week {report.week.label}:")
+    for path in written:
+        print(f"  {path}")
+
+
+def _store_for_reading(path: Path) -> snapshots.ReadOnlyStore:
+    """The database read-only; while another process (the app) holds it, the latest snapshot
+    beside it, and a line on stdout saying so."""
+    if not path.exists():
+        sys.exit(f"There is no database at {path} (set COLLABDESK_DB).")
+    try:
+        store = snapshots.open_live_read_only(path)
+    except duckdb.IOException as error:
+        if "lock" not in str(error).lower():
+            raise
+        root = snapshots.snapshots_root(path)
+        latest = snapshots.latest_snapshot(root)
+        if latest is None:
+            sys.exit(
+                f"{path} is in use by another process (is the app running?), and there is no "
+                f"snapshot in {root} to read instead. Take one on the Reports page, or stop the "
+                "app, then run this again."
+            )
+        print(
+            f"The database is in use by another process (the app), so this reads the latest "
+            f"snapshot instead, taken {latest.label} ({latest.path.name})."
+        )
+        return snapshots.open_snapshot(latest)
+    print(f"Reading {path}.")
+    return store
+
+
+def cmd_snapshot(args: argparse.Namespace) -> None:
+    """Write a snapshot of every table (Parquet plus snapshot.json) while the app is stopped."""
+    path = config.db_path()
+    root = args.out or snapshots.snapshots_root(path)
+    if not path.exists():
+        sys.exit(f"There is no database at {path} (set COLLABDESK_DB).")
+    try:
+        conn = duckdb.connect(str(path), read_only=True)
+    except duckdb.IOException as error:
+        if "lock" not in str(error).lower():
+            raise
+        latest = snapshots.latest_snapshot(snapshots.snapshots_root(path))
+        when = f"; the latest is {latest.path}, taken {latest.label}" if latest else ""
+        sys.exit(
+            f"{path} is in use by another process (is the app running?). The app writes "
+            f"snapshots itself into {snapshots.snapshots_root(path)}{when}. Take one on demand "
+            "on the Reports page, or stop the app first."
+        )
+    try:
+        snapshot = snapshots.write_snapshot(
+            conn, root, path, keep=args.keep, progress=None if args.quiet else _lazy_bar()
+        )
+    except RuleViolation as refusal:
+        sys.exit(f"Refused: {refusal}")
+    finally:
+        conn.close()
+    rows = sum(t.rows for t in snapshot.tables.values())
+    print(f"Snapshot of {len(snapshot.tables)} tables ({rows:,} rows) in {snapshot.path}")
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    """Check every row of a CSV or .xlsx file, list the failing ones, then import in one
+    transaction (unless --dry-run, or rows fail without --leave-out-failing)."""
+    from lib import imports
+
+    file = Path(args.file)
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        sys.exit(f"Cannot read {file}: {error.strerror}.")
+    db = open_database()
+    try:
+        bar = None if args.quiet else _lazy_bar()
+        checked = imports.preview(db, users.CLI_ADMIN, args.kind, data, file.name, bar)
+        for warning in checked.warnings:
+            print(f"Note: {warning}")
+        for failure in checked.failures:
+            print(f"Line {failure.line}: {failure.message}")
+        print(f"{checked.ok_count:,} of {len(checked.outcomes):,} rows pass the checks.")
+        if args.dry_run:
+            print("Dry run: nothing was written.")
+            return
+        if checked.failures and not args.leave_out_failing:
+            sys.exit("Nothing was imported. Fix the failing rows, or run again with "
+                     "--leave-out-failing to import only the rows that pass.")
+        bar = None if args.quiet else _lazy_bar()
+        result = imports.commit(db, users.CLI_ADMIN, checked, args.leave_out_failing, bar)
+        print(result.summary())
+    except (RuleViolation, NotFound, PermissionError) as refusal:
+        sys.exit(f"Refused: {refusal}")
+    finally:
+        db.close()
+
+
+def add_issue8_commands(sub: argparse._SubParsersAction) -> None:
+    report = sub.add_parser(
+        "report", help="export a weekly client report (.xlsx and .zip of CSV files)",
+        description="Write the weekly report of a client (all its campaigns) or one campaign "
+        "for an ISO week into DIR, as <name>.xlsx and <name>.zip. While the app runs and holds "
+        "the database, the report reads the latest snapshot instead and says so.",
+    )
+    kinds = report.add_subparsers(dest="report", required=True)
+    weekly = kinds.add_parser("weekly", help="the weekly report (for a scheduled job)")
+    which = weekly.add_mutually_exclusive_group(required=True)
+    which.add_argument("--client", metavar="NAME", help="a client's name: all its campaigns")
+    which.add_argument("--campaign", type=int, metavar="ID", help="one campaign's number")
+    weekly.add_argument("--week", metavar="YYYY-Www",
+                        help="ISO week, like 2026-W47 (default: last week, the one before "
+                        "the current week)")
+    weekly.add_argument("--out", type=Path, default=Path("."), metavar="DIR",
+                        help="folder for the files (created if missing; default: here)")
+    weekly.add_argument("--quiet", action="store_true", help="no progress bar")
+    weekly.set_defaults(run=cmd_report)
+
+    snapshot = sub.add_parser(
+        "snapshot", help="write a snapshot of every table as Parquet files (app stopped)",
+        description="Write every table as Parquet plus snapshot.json into DIR/<UTC time>/, "
+        "atomically, keeping the newest N. The running app does this by itself.",
+    )
+    snapshot.add_argument("--out", type=Path, metavar="DIR",
+                          help="where the snapshot folders go (default: snapshots/ beside the"
+                          " database)")
+    snapshot.add_argument("--keep", type=int, default=snapshots.KEEP, metavar="N",
+                          help=f"snapshots to keep in DIR (default {snapshots.KEEP})")
+    snapshot.add_argument("--quiet", action="store_true", help="no progress bar")
+    snapshot.set_defaults(run=cmd_snapshot)
+
+    importer = sub.add_parser(
+        "import", help="import creators or collaborations from a CSV or .xlsx file",
+        description="Check every row, list the failing ones with their line numbers, and "
+        "import in one transaction: all rows, or none while any row fails (unless "
+        "--leave-out-failing). The columns are in the README and the templates on the "
+        "Imports page.",
+    )
+    importer.add_argument("kind", choices=["creators", "collaborations"])
+    importer.add_argument("file", metavar="FILE", help="a .csv (UTF-8) or .xlsx file")
+    importer.add_argument("--dry-run", action="store_true",
+                          help="check the rows and write nothing")
+    importer.add_argument("--leave-out-failing", action="store_true",
+                          help="import the rows that pass even when others fail")
+    importer.add_argument("--quiet", action="store_true", help="no progress bar")
+    importer.set_defaults(run=cmd_import)
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="python -m lib",
@@ -174,6 +358,7 @@ def parser() -> argparse.ArgumentParser:
         help="read the password from standard input instead of a prompt",
     )
     user.set_defaults(run=cmd_user)
+    add_issue8_commands(sub)
     return main
 
 

@@ -205,6 +205,44 @@ class CampaignFields:
     currency: str
 
 
+# --- reports and imports (issue 8) -------------------------------------------
+
+MAX_IMPORT_ROWS = 50_000  # rows per imported file; split bigger files
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+MAX_HANDLE_CHARS = 100
+MAX_PHONE_CHARS = 40
+MAX_TAGS_PER_CREATOR = 20
+MAX_FOLLOWERS = 10_000_000_000
+
+
+@dataclass(frozen=True)
+class ImportedCreator:
+    """One creator row of an import file, checked by lib.rules.check_creator_row."""
+
+    name: str
+    handle: str
+    platform: str
+    email: str | None
+    phone: str | None
+    address: str | None
+    followers: int
+    engagement_rate: float
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ImportedCollaboration:
+    """One collaboration row of an import file, checked by lib.rules.check_collaboration_row.
+    The campaign and the creator are named, not yet looked up (lib.imports does that)."""
+
+    campaign_id: int | None
+    campaign_name: str | None
+    handle: str
+    platform: str
+    status: CollabStatus
+    cancel_reason: str | None
+    terms: Terms
+    created_on: dt.date | None  # when the collaboration began, for history; None: today
 # --- deliveries (issue 6) ------------------------------------------------------
 
 MAX_TRACKING_CHARS = 60

@@ -17,7 +17,7 @@ import streamlit_authenticator as stauth
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit_authenticator.utilities.exceptions import LoginError
 
-from lib import config, users
+from lib import config, snapshots, users
 from lib.db import ConcurrentEditError, Database, NotFound
 from lib.models import CollabStatus, DeliveryStatus, Role, User, ValidationStatus
 from lib.rules import RuleViolation
@@ -84,6 +84,24 @@ def _open(path: str) -> Database:
 def database() -> Database:
     """The process's one connection to COLLABDESK_DB (cached across reruns and sessions)."""
     return _open(str(config.db_path()))
+
+
+def _stop_snapshotter(snapshotter: snapshots.Snapshotter | None) -> None:
+    if snapshotter is not None:
+        snapshotter.stop()
+
+
+@st.cache_resource(show_spinner=False, on_release=_stop_snapshotter)
+def _snapshotter(path: str) -> snapshots.Snapshotter | None:
+    every = snapshots.interval_from_env()
+    if every is None:  # COLLABDESK_SNAPSHOT_MINUTES=0
+        return None
+    return snapshots.Snapshotter(_open(path), every).start()
+
+
+def start_snapshots() -> None:
+    """Start the process's background snapshot writer once (see lib.snapshots.Snapshotter)."""
+    _snapshotter(str(config.db_path()))
 
 
 # A page's heavy reads (the progress charts: seconds at a million collaborations) are kept

@@ -186,6 +186,7 @@ def app(db: Database, world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator
     """The app, on its login form, over the `world` data set in the test's database."""
     monkeypatch.setenv("COLLABDESK_DB", str(db.path))
     monkeypatch.setenv("COLLABDESK_COOKIE_KEY", secrets.token_urlsafe(32))
+    monkeypatch.setenv("COLLABDESK_SNAPSHOT_MINUTES", "0")  # no background snapshot thread
     original_init = PagesManager.__init__
 
     def init_without_pages_directory(self: PagesManager, *args: Any, **kwargs: Any) -> None:

@@ -1,0 +1,489 @@
+"""Snapshots: every table as Parquet files, for analysts' own tools, the SQL console and the
+command line while the app holds the database.
+
+A snapshot is a folder `<root>/<UTC time>/` with one `<table>.parquet` per table and a small
+`snapshot.json` (time, schema version, row counts, column types). It is written into a hidden
+temporary folder first and renamed into place in one step, so a reader sees a whole snapshot or
+none; the last few are kept. `<root>` is `snapshots/` beside the database file.
+
+Reading a snapshot: an in-memory DuckDB connection with one VIEW per table over its Parquet
+file, so report SQL runs unchanged on it. That connection can reach those files and nothing
+else (no other files, no extensions, no settings changes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import re
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import duckdb
+import pandas as pd
+
+from lib import rules
+from lib.db import utcnow
+from lib.models import Role, User
+
+log = logging.getLogger(__name__)
+
+KEEP = 5  # snapshots kept in a folder; older ones are removed after each new one
+DEFAULT_MINUTES = 5.0  # the app writes at most this often, and only after changes
+MINUTES_ENV = "COLLABDESK_SNAPSHOT_MINUTES"  # 0 turns the app's background snapshots off
+POLL_SECONDS = 15.0  # how often the app's background thread looks for changes
+MANIFEST = "snapshot.json"
+TMP_PREFIX = ".tmp-"
+STALE_TMP = dt.timedelta(hours=1)  # a temporary folder this old was left by a crash
+NAME_FORMAT = "%Y%m%dT%H%M%S.%fZ"  # folder names sort in time order
+_NAME = re.compile(r"^\d{8}T\d{6}\.\d{6}Z(-\d+)?$")
+MEMORY_LIMIT = "1GB"  # per reading connection: a console query must not starve the app
+
+Progress = Callable[[str, float], None]
+_locks: dict[Path, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def is_secret(column: str) -> bool:
+    """Columns that hold credentials (password or token hashes) never leave the database."""
+    name = column.lower()
+    return name.endswith("_hash") or "password" in name or "secret" in name
+
+
+def snapshots_root(db_path: Path | str) -> Path:
+    """Where the app keeps the snapshots of the database at `db_path`: beside the file."""
+    return Path(db_path).resolve().parent / "snapshots"
+
+
+def interval_from_env() -> dt.timedelta | None:
+    """How often the app may write a snapshot (COLLABDESK_SNAPSHOT_MINUTES); None when off."""
+    raw = os.environ.get(MINUTES_ENV, "").strip()
+    try:
+        minutes = float(raw) if raw else DEFAULT_MINUTES
+    except ValueError:
+        log.warning("%s=%r is not a number of minutes; using %s", MINUTES_ENV, raw,
+                    DEFAULT_MINUTES)
+        minutes = DEFAULT_MINUTES
+    return dt.timedelta(minutes=minutes) if minutes > 0 else None
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    rows: int
+    columns: dict[str, str]  # name -> DuckDB type
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One complete snapshot folder, as its snapshot.json describes it."""
+
+    path: Path
+    taken_at: dt.datetime  # UTC, when its transaction started (the data's moment)
+    schema_version: int
+    tables: dict[str, TableInfo]
+    left_out: dict[str, list[str]] = field(default_factory=dict)  # secret columns per table
+    fingerprint: list[Any] = field(default_factory=list)  # of the database file when taken
+
+    def parquet(self, table: str) -> Path:
+        return self.path / f"{table}.parquet"
+
+    @property
+    def label(self) -> str:
+        return f"{self.taken_at:%Y-%m-%d %H:%M:%S} UTC"
+
+
+class CursorSource(Protocol):
+    """A Database, or a DuckDB connection: anything that hands out cursors."""
+
+    def cursor(self) -> duckdb.DuckDBPyConnection: ...
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def fingerprint(db_path: Path | str) -> list[Any]:
+    """Size and modification time of the database file and its write-ahead log.
+
+    Every commit appends to the log, and a checkpoint rewrites the file and empties the log,
+    so the fingerprint changes with every committed change and with nothing else (reads and
+    snapshots write neither). It costs two stat calls, whatever the size of the data.
+    """
+    found: list[Any] = []
+    for file in (Path(db_path), Path(f"{db_path}.wal")):
+        try:
+            info = file.stat()
+        except FileNotFoundError:
+            found.append(None)
+        else:
+            found.append([info.st_size, info.st_mtime_ns])
+    return found
+
+
+def write_snapshot(
+    source: CursorSource,
+    root: Path,
+    db_path: Path | str | None = None,
+    keep: int = KEEP,
+    progress: Progress | None = None,
+) -> Snapshot:
+    """Write a snapshot of every table in `source` under `root`; return it.
+
+    All tables are read in one transaction, so the snapshot is one consistent moment. The
+    files go to `root/.tmp-<id>/` and the folder is renamed to `root/<time>/` when complete
+    (a reader never sees a half-written snapshot); then all but the newest `keep` are removed.
+    `db_path` (the database file) lets later callers tell whether the data changed since.
+    """
+    if keep < 1:
+        raise rules.RuleViolation("Keep at least one snapshot.")
+    root = Path(root)
+    with _lock(root):
+        root.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temporaries(root)
+        marked = fingerprint(db_path) if db_path else []
+        tmp = root / f"{TMP_PREFIX}{uuid.uuid4().hex}"
+        tmp.mkdir()
+        try:
+            taken_at, version, tables, left_out = _copy_tables(source, tmp, progress)
+            manifest = {
+                "taken_at": taken_at.isoformat(),
+                "schema_version": version,
+                "database": Path(db_path).name if db_path else None,
+                "fingerprint": marked,
+                "tables": {
+                    name: {"rows": info.rows, "columns": info.columns}
+                    for name, info in tables.items()
+                },
+                "left_out": left_out,
+            }
+            _write_durably(tmp / MANIFEST, json.dumps(manifest, indent=2).encode())
+            final = _free_name(root, taken_at)
+            os.rename(tmp, final)  # atomic: the folder appears complete, or not at all
+            _fsync_dir(root)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        _prune(root, keep)
+    if progress:
+        progress("Snapshot written", 1.0)
+    return Snapshot(final, taken_at, version, tables, left_out, marked)
+
+
+def _copy_tables(
+    source: CursorSource, folder: Path, progress: Progress | None
+) -> tuple[dt.datetime, int, dict[str, TableInfo], dict[str, list[str]]]:
+    tables: dict[str, TableInfo] = {}
+    left_out: dict[str, list[str]] = {}
+    with source.cursor() as cur:
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            # Microseconds too: the folder's name, and the order of snapshots, come from it.
+            taken_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            names = [r[0] for r in cur.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+                " AND schema_name = 'main' AND NOT temporary ORDER BY table_name"
+            ).fetchall()]
+            for done, table in enumerate(names):
+                if progress:
+                    progress(f"Copying {table}", done / max(1, len(names)))
+                tables[table], secret = _copy_table(cur, table, folder / f"{table}.parquet")
+                if secret:
+                    left_out[table] = secret
+            version = cur.execute(
+                "SELECT coalesce(max(version), 0) FROM schema_version"
+            ).fetchone()[0] if "schema_version" in names else 0
+        finally:
+            cur.execute("ROLLBACK")  # it only read
+    return taken_at, int(version), tables, left_out
+
+
+def _copy_table(cur: duckdb.DuckDBPyConnection, table: str, target: Path
+                ) -> tuple[TableInfo, list[str]]:
+    columns = cur.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name ="
+        " current_database() AND schema_name = 'main' AND table_name = ? ORDER BY column_index",
+        [table],
+    ).fetchall()
+    kept = {name: kind for name, kind in columns if not is_secret(name)}
+    secret = [name for name, _ in columns if is_secret(name)]
+    select = ", ".join(quote_identifier(name) for name in kept) or "NULL AS no_columns"
+    rows = cur.execute(
+        f"COPY (SELECT {select} FROM {quote_identifier(table)}) TO {quote_literal(target)}"
+        " (FORMAT parquet)"
+    ).fetchone()
+    _fsync_file(target)
+    return TableInfo(int(rows[0]) if rows else 0, kept), secret
+
+
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value: object) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _free_name(root: Path, taken_at: dt.datetime) -> Path:
+    name = taken_at.strftime(NAME_FORMAT)
+    candidate, number = root / name, 1
+    while candidate.exists():  # two snapshots in one microsecond: keep both
+        number += 1
+        candidate = root / f"{name}-{number}"
+    return candidate
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    with open(path, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _fsync_file(path: Path) -> None:
+    """Flush a file to disk before the folder is renamed, so a crash cannot leave a complete
+    looking snapshot with empty files."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _lock(root: Path) -> threading.Lock:
+    """One writer per snapshot folder in this process (the background thread and a button)."""
+    with _locks_guard:
+        return _locks.setdefault(root.resolve(), threading.Lock())
+
+
+def _remove_stale_temporaries(root: Path) -> None:
+    cutoff = time.time() - STALE_TMP.total_seconds()
+    for folder in root.glob(f"{TMP_PREFIX}*"):
+        if folder.is_dir() and folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _prune(root: Path, keep: int) -> None:
+    """Remove all but the newest `keep`. Each is renamed out of sight first (one atomic step),
+    so a reader never finds a snapshot with some of its files already gone."""
+    for old in list_snapshots(root)[keep:]:
+        doomed = root / f"{TMP_PREFIX}old-{uuid.uuid4().hex}"
+        try:
+            os.rename(old.path, doomed)
+        except OSError:
+            continue  # removed by someone else meanwhile
+        shutil.rmtree(doomed, ignore_errors=True)
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def list_snapshots(root: Path | str) -> list[Snapshot]:
+    """The complete snapshots under `root`, newest first (temporary folders are not listed)."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    found = []
+    for folder in root.iterdir():
+        if folder.is_dir() and _NAME.match(folder.name):
+            snapshot = _read_manifest(folder)
+            if snapshot is not None:
+                found.append(snapshot)
+    return sorted(found, key=lambda s: (s.taken_at, s.path.name), reverse=True)
+
+
+def latest_snapshot(root: Path | str) -> Snapshot | None:
+    snapshots = list_snapshots(root)
+    return snapshots[0] if snapshots else None
+
+
+def _read_manifest(folder: Path) -> Snapshot | None:
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+        tables = {
+            name: TableInfo(int(info["rows"]), dict(info["columns"]))
+            for name, info in manifest["tables"].items()
+        }
+        return Snapshot(
+            folder,
+            dt.datetime.fromisoformat(manifest["taken_at"]),
+            int(manifest.get("schema_version", 0)),
+            tables,
+            {k: list(v) for k, v in manifest.get("left_out", {}).items()},
+            list(manifest.get("fingerprint", [])),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        log.warning("Skipping %s: its %s is missing or unreadable", folder, MANIFEST)
+        return None
+
+
+class ReadOnlyStore:
+    """Reads over one DuckDB connection, with the same methods as lib.db.Database's reads, so
+    the report queries run unchanged on a snapshot or on a read-only live database."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection, source: str,
+                 taken_at: dt.datetime | None = None) -> None:
+        self._conn = connection
+        self.source = source  # says where the data came from, for people
+        self.taken_at = taken_at  # the snapshot's time; None for the live database
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return self._conn.cursor()
+
+    def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple]:
+        with self.cursor() as cur:
+            return cur.execute(sql, params).fetchall()
+
+    def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> tuple | None:
+        with self.cursor() as cur:
+            return cur.execute(sql, params).fetchone()
+
+    def value(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+        row = self.one(sql, params)
+        return row[0] if row else None
+
+    def frame(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> pd.DataFrame:
+        with self.cursor() as cur:
+            return cur.execute(sql, params).df()
+
+    def execute(self, sql: str) -> duckdb.DuckDBPyConnection:
+        """Run `sql` on the store's own connection (which interrupt() stops); fetch from the
+        returned result as far as needed: rows are produced as they are fetched."""
+        return self._conn.execute(sql)
+
+    def interrupt(self) -> None:
+        self._conn.interrupt()
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> ReadOnlyStore:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def open_snapshot(snapshot: Snapshot, memory_limit: str = MEMORY_LIMIT,
+                  threads: int = 2) -> ReadOnlyStore:
+    """An in-memory connection with one view per table over the snapshot's Parquet files.
+
+    It can read those files and nothing else: external access is off except for exactly
+    these paths, extensions are neither installed nor loaded, nothing spills to disk, and the
+    configuration is locked, so no statement run on it can change any of that.
+    """
+    conn = duckdb.connect(":memory:", config={
+        "autoinstall_known_extensions": False, "autoload_known_extensions": False,
+    })
+    try:
+        conn.execute(f"SET memory_limit = {quote_literal(memory_limit)}")
+        conn.execute(f"SET threads = {int(threads)}")
+        conn.execute("SET temp_directory = ''")  # in-memory: no spilling to files
+        paths = [str(snapshot.parquet(table)) for table in snapshot.tables]
+        conn.execute("SET allowed_paths = ?", [paths])
+        conn.execute("SET enable_external_access = false")
+        conn.execute("SET lock_configuration = true")
+        for table in snapshot.tables:
+            conn.execute(
+                f"CREATE VIEW {quote_identifier(table)} AS"
+                f" SELECT * FROM read_parquet({quote_literal(snapshot.parquet(table))})"
+            )
+    except BaseException:
+        conn.close()
+        raise
+    return ReadOnlyStore(conn, f"snapshot of {snapshot.label}", snapshot.taken_at)
+
+
+def open_live_read_only(db_path: Path | str) -> ReadOnlyStore:
+    """The database file itself, read-only (raises duckdb.IOException while the app holds it)."""
+    conn = duckdb.connect(str(db_path), read_only=True)
+    return ReadOnlyStore(conn, f"database {Path(db_path).name}")
+
+
+# --- in the app ----------------------------------------------------------------------------
+
+
+class _Database(Protocol):
+    path: Path
+
+    def cursor(self) -> duckdb.DuckDBPyConnection: ...
+
+
+def take_snapshot(db: _Database, user: User, progress: Progress | None = None
+                  ) -> tuple[Snapshot, bool]:
+    """A snapshot on demand (the Reports page): (the snapshot, True when a new one was written).
+
+    Viewers may take one (they read and export). When nothing changed since the latest
+    snapshot, that one is returned instead of writing the same data again.
+    """
+    rules.require_role(user, Role.VIEWER, "take a snapshot")
+    root = snapshots_root(db.path)
+    latest = latest_snapshot(root)
+    if latest is not None and latest.fingerprint == fingerprint(db.path):
+        return latest, False
+    return write_snapshot(db, root, db.path, progress=progress), True
+
+
+def current_snapshot(db: _Database, user: User) -> Snapshot:
+    """The latest snapshot, writing a first one when there is none yet (the SQL console)."""
+    rules.require_role(user, Role.VIEWER, "read snapshots")
+    latest = latest_snapshot(snapshots_root(db.path))
+    return latest if latest is not None else take_snapshot(db, user)[0]
+
+
+class Snapshotter:
+    """The app's background writer: once the data has changed (see fingerprint()) and the
+    latest snapshot is at least `every` old, it writes a new one, on a fresh cursor of the
+    app's one connection. One per process (lib.web starts it through st.cache_resource)."""
+
+    def __init__(self, db: _Database, every: dt.timedelta,
+                 poll_seconds: float = POLL_SECONDS) -> None:
+        self.db = db
+        self.root = snapshots_root(db.path)
+        self.every = every
+        self.poll_seconds = poll_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="collabdesk-snapshots",
+                                        daemon=True)
+
+    def start(self) -> Snapshotter:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def due(self, now: dt.datetime | None = None) -> bool:
+        latest = latest_snapshot(self.root)
+        if latest is None:
+            return True
+        if latest.fingerprint == fingerprint(self.db.path):
+            return False  # nothing committed since
+        return (now or utcnow()) - latest.taken_at >= self.every
+
+    def tick(self, now: dt.datetime | None = None) -> Snapshot | None:
+        """Write a snapshot if one is due; return it, or None."""
+        if not self.due(now):
+            return None
+        return write_snapshot(self.db, self.root, self.db.path)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.poll_seconds):
+            try:
+                self.tick()
+            except Exception:  # a failed snapshot must never take the app down; try later
+                log.exception("Writing a snapshot into %s failed", self.root)
