@@ -87,7 +87,7 @@ def test_migration_007_applies_to_a_database_with_demo_data(
                         / "migrations")
     new = Database(path)
     try:
-        assert new.schema_version() == 7
+        assert new.schema_version() >= 7
         assert new.rows(
             "SELECT id, creator_id, kind, state, created_at FROM messages ORDER BY id") == before
         assert new.value("SELECT count(*) FROM messages WHERE attempts = 0") == len(before)
