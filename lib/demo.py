@@ -15,6 +15,12 @@ the campaign workflow instead (open with applications; closed with agreements ac
 declined, expired and one about to expire; past its start with nobody signed; a draft). They
 sit around `today` (DEMO_TODAY unless build_demo is given another day: the command line gives
 the real date, so that their agreements are still open to sign when someone looks).
+
+The newer features get data too, in proportion (a handful of campaigns, a share of creators)
+and written as their services write it: outside reviewers with feedback, staff replies and
+internal notes, notifications for the campaign owners, content submitted for approval (see
+_plan_reviews); and the inbox: conversations with creators by e-mail and chat, some e-mails
+failed, tracking links and coupon codes, and each demo user's read state (see _plan_inbox).
 """
 
 from __future__ import annotations
@@ -180,6 +186,139 @@ WORKFLOW_APPLICATIONS: tuple[tuple[int, str, str, tuple | None], ...] = (
     (2, "applied", "invited", None),
 )
 
+# --- feedback and the inbox ---------------------------------------------------
+
+# Campaigns whose client reviews creators and content: the running ones nearest DEMO_TODAY
+# (most recently finished ones when fewer are running), and two campaigns in the workflow
+# (WORKFLOW indexes: the open one and the one closed early), whose shortlists are reviewed.
+FEEDBACK_HISTORY_CAMPAIGNS = 5
+REVIEWED_WORKFLOW = (0, 1)
+FEEDBACK_CREATORS = 8  # per campaign, the creators reviewers write about
+SUBMISSIONS = 6  # per campaign, fulfilling collaborations with content submitted for approval
+INBOX_SHARE = 0.15  # of the creators with an e-mail address: a conversation in the inbox
+ASSET_SHARE = 0.6  # of those conversations about a fulfilling collaboration: an asset sent
+AGENCY_SENDER = "hello@collabdesk.example"  # COLLABDESK_MAIL_FROM of the demo's e-mails
+
+# Feedback texts in FEEDBACK_TEXTS / REPLY_TEXTS order: on a creator (approve, decline, no
+# verdict), then on a content item (the same three).
+FEEDBACK_TEXTS = (
+    ("Great fit for the brand, the audience is exactly our target group.",
+     "Love the style of the feed. Approved from our side.",
+     "Very authentic, and strong engagement. Go ahead.",
+     "We worked with them last year and the results were great."),
+    ("The audience skews too young for this product, sorry.",
+     "They posted for a direct competitor last month; please skip.",
+     "The tone does not match our brand guidelines.",
+     "Followers look inflated to us; we would rather not."),
+    ("Could you share the audience demographics (age, countries)?",
+     "What would an extra story cost?",
+     "Is this creator available in the second week of the campaign?",
+     "Has this creator worked with beauty brands before?"),
+    ("Looks great, approved.", "Perfect, the product is clearly visible.",
+     "Love it! Good to post.", "Nice shot and the caption is on point."),
+    ("Please add the #ad disclosure in the first line.",
+     "The logo is hardly visible; can the first seconds be reshot?",
+     "The caption mentions last season's price.",
+     "Music is not licensed for commercial use; please swap it."),
+    ("Could we see an alternative cover image?",
+     "Which day is this planned to go live?",
+     "Can the discount code go in the caption too?",
+     "Our legal team will have a quick look as well."),
+)
+REPLY_TEXTS = (
+    ("Thanks! We will confirm the collaboration this week.",
+     "Great to hear, we will send the agreement."),
+    ("Understood, we will take them off the list.",
+     "Thanks for flagging it; we will propose someone else."),
+    ("Good question, I will check with the creator and come back to you.",
+     "I have sent you the media kit by e-mail."),
+    ("Thanks! We will let the creator know it can go live.",
+     "Great, it is scheduled for the agreed date."),
+    ("Thanks, we asked the creator for a new version.",
+     "Agreed; the creator is already working on it."),
+    ("I will check and come back to you today.",
+     "Noted; we will plan it in."),
+)
+INTERNAL_NOTES = (
+    "Client prefers bigger accounts; keep it in mind for the next shortlist.",
+    "Check the creator's last sponsored posts before we answer.",
+    "The rate is above budget; negotiate before confirming.",
+    "This reviewer is the client's brand lead: their word counts.",
+    "Asked the creator informally; a reshoot is no problem.",
+)
+CAPTIONS = (
+    "Morning routine upgrade ✨ #ad", "Unboxing day! Link in bio #ad",
+    "Three ways I use it every day #ad #sponsored", "Weekend essentials, honest review #ad",
+    "Finally tried it, here is what I think #ad", "",
+)
+CHANGE_REQUESTS = (
+    "Please add #ad in the first line of the caption.",
+    "The product should be visible in the first three seconds.",
+    "Use the new logo from the brand kit.",
+    "Mention the discount code in the caption.",
+)
+# What a mail server answers when it refuses a message ({to}: the recipient).
+SMTP_ERRORS = (
+    "{to}: 550 5.1.1 Mailbox unavailable",
+    "{to}: 552 5.2.2 Mailbox full",
+    "Could not reach the mail server smtp.collabdesk.example:587: timed out",
+)
+# Conversations with a creator by the status of their latest collaboration: (status,
+# direction, subject, body). A thread is the first one to all of its status's lines; an
+# incoming line recorded from a chat has no subject. Placeholders are filled in SQL.
+_INVITE = (
+    "out", "{campaign}: would you like to join?",
+    "Hi {first},\n\nwe are planning {campaign} for {client} and think your content would be "
+    "a great fit: {deliverables}. Would you be interested? I can send dates and details.\n\n"
+    "Best,\n{manager}",
+)
+_BRIEF = (
+    "out", "Brief for {campaign}",
+    "Hi {first},\n\nwelcome on board! Here is the brief for {campaign}: {deliverables}. "
+    "Please send your drafts for approval before posting.\n\nBest,\n{manager}",
+)
+_BRIEF_THANKS = (
+    "in", "Re: Brief for {campaign}",
+    "Thanks {manager_first}, got it! The product arrived today and looks great. "
+    "I will start shooting this week.\n\n{first}",
+)
+SCRIPTS: tuple[tuple[str, str, str, str], ...] = (
+    ("pending", *_INVITE),
+    ("pending", "in", "Re: {campaign}: would you like to join?",
+     "Hi {manager_first},\n\nthanks for thinking of me! Sounds interesting. What is the "
+     "timeline, and is it paid or gifted?\n\n{first}"),
+    ("pending", "out", "Re: {campaign}: would you like to join?",
+     "Hi {first},\n\nposting would be in the weeks after the start, paid plus the product. "
+     "I will send the terms once the client confirms the shortlist.\n\n{manager}"),
+    ("negotiating", *_INVITE),
+    ("negotiating", "in", "Re: {campaign}: would you like to join?",
+     "Hi! I would love to. My rate for this is usually a bit higher, can we talk about it?"),
+    ("negotiating", "out", "Re: {campaign}: would you like to join?",
+     "Of course. We could offer {fee} including usage rights for 6 months. Would that work "
+     "for you?\n\n{manager}"),
+    ("negotiating", "in", "Re: {campaign}: would you like to join?",
+     "That works for me. Please send over the agreement!\n\n{first}"),
+    ("fulfilling", *_BRIEF),
+    ("fulfilling", *_BRIEF_THANKS),
+    ("fulfilling", "out", "Re: Brief for {campaign}",
+     "Wonderful! Remember the #ad disclosure in the first line. Looking forward to the "
+     "drafts.\n\n{manager}"),
+    ("fulfilling", "in", "Draft for {campaign}",
+     "Hi {manager_first}, my first draft is ready. Let me know if the client wants any "
+     "changes!\n\n{first}"),
+    ("completed", *_BRIEF),
+    ("completed", *_BRIEF_THANKS),
+    ("completed", "in", "All live for {campaign}",
+     "Hi {manager_first}, everything is live now! My invoice is attached.\n\n{first}"),
+    ("completed", "out", "Re: All live for {campaign}",
+     "Thank you {first}, the posts look fantastic and {client} is very happy. The invoice is "
+     "with our accounting team.\n\n{manager}"),
+    ("cancelled", *_INVITE),
+    ("cancelled", "in", "Re: {campaign}: would you like to join?",
+     "Hi, thanks for reaching out, but I am fully booked for the next weeks, so I have to "
+     "pass this time. Maybe next time!\n\n{first}"),
+)
+
 
 # --- public API ---------------------------------------------------------------
 
@@ -198,6 +337,14 @@ class DemoSummary:
     content_items: int
     shipments: int
     activity_events: int
+    messages: int
+    assets: int
+    thread_reads: int
+    reviewers: int
+    reviewer_events: int
+    feedback: int
+    feedback_replies: int
+    notifications: int
 
     @property
     def total(self) -> int:
@@ -275,6 +422,10 @@ class _Plan:
 class _Build:
     plan: _Plan
     base: dict[str, int] = field(default_factory=dict)  # first reserved id per table
+    # Whether the schema has the feedback tables (migration 005) and the inbox's (007). A
+    # database migrated only so far (as migration tests build one) gets the demo without them.
+    feedback: bool = True
+    inbox: bool = True
 
 
 _EXISTING_SQL = "SELECT (SELECT count(*) FROM campaigns), (SELECT count(*) FROM collaborations)"
@@ -326,7 +477,9 @@ def _create_macros(cur: Cursor, seed: int) -> None:
 
 
 _TEMP_TABLES = ("demo_user", "demo_manager", "demo_client", "demo_campaign", "demo_collab",
-                "demo_pay", "demo_content", "demo_ship", "demo_event_first", "demo_wf_app")
+                "demo_pay", "demo_content", "demo_ship", "demo_event_first", "demo_wf_app",
+                "demo_fb_campaign", "demo_sub", "demo_thread", "demo_script", "demo_msg",
+                "demo_asset", "demo_reviewer", "demo_fb", "demo_fb_reply")
 _TEMP_MACROS = ("demo_u", "demo_n", "demo_pick", "demo_secs", "demo_days")
 
 
@@ -364,19 +517,28 @@ def _count(cur: Cursor, sql: str) -> int:
     return int(cur.execute(sql).fetchone()[0])
 
 
+def _has_column(cur: Cursor, table: str, column: str) -> bool:
+    return bool(_count(cur, f"""
+        SELECT count(*) FROM duckdb_columns()
+        WHERE database_name <> 'temp' AND table_name = {_lit(table)}
+              AND column_name = {_lit(column)}"""))
+
+
 # --- the build ----------------------------------------------------------------
 
 
 def _build(cur: Cursor, plan: _Plan, progress: Progress | None) -> DemoSummary:
     # Checked again inside the transaction: someone may have started work since.
     _refuse_unless_empty(cur.execute(_EXISTING_SQL).fetchone())
-    build = _Build(plan)
+    build = _Build(plan, feedback=_has_column(cur, "content_items", "approval"),
+                   inbox=_has_column(cur, "messages", "channel"))
     _create_macros(cur, plan.seed)
     counts: dict[str, int] = {}
     total = sum(weight for _, _, weight in _STEPS) + _COMMIT_WEIGHT
     done = 0
     for name, step, weight in _STEPS:
-        counts.update(step(cur, build))
+        for table, rows in step(cur, build).items():  # several steps may write one table
+            counts[table] = counts.get(table, 0) + rows
         done += weight
         if progress is not None:
             progress(name, done / total)
@@ -405,7 +567,7 @@ def _users(cur: Cursor, build: _Build) -> dict[str, int]:
     """)
     cur.execute("""
         CREATE OR REPLACE TEMP TABLE demo_manager AS
-        SELECT d.k, u.id, u.username FROM demo_user d JOIN users u USING (username)
+        SELECT d.k, u.id, u.username, u.name FROM demo_user d JOIN users u USING (username)
     """)
     return {"users": count}
 
@@ -798,7 +960,8 @@ def _collaborations(cur: Cursor, build: _Build) -> dict[str, int]:
                c.conditions, c.cancel_reason,
                1 + c.steps + (c.status = 'cancelled')::INTEGER,
                c.t0,
-               greatest(c.last_status_at, list_max(c.note_at), pay.at, content.at, ship.at)
+               greatest(c.last_status_at, list_max(c.note_at), pay.at, content.at, ship.at,
+                        sub.at, asset.at)
         FROM demo_collab c
         LEFT JOIN (SELECT collab_id, max(paid_at) AS at FROM demo_pay GROUP BY ALL) pay
             ON pay.collab_id = c.id
@@ -807,6 +970,10 @@ def _collaborations(cur: Cursor, build: _Build) -> dict[str, int]:
         LEFT JOIN (SELECT collab_id, CASE WHEN status = 'pending' THEN NULL
                                           ELSE status_changed_at END AS at FROM demo_ship) ship
             ON ship.collab_id = c.id
+        LEFT JOIN (SELECT collab_id, max(coalesce(reviewed_at, submitted_at)) AS at
+                   FROM demo_sub GROUP BY ALL) sub ON sub.collab_id = c.id
+        LEFT JOIN (SELECT collab_id, max(moment) AS at FROM demo_asset GROUP BY ALL) asset
+            ON asset.collab_id = c.id
         ORDER BY c.id
     """)
     return {"collaborations": build.plan.collaborations}
@@ -884,6 +1051,21 @@ UNION ALL
 SELECT collab_id, final_at, 41, owner, 'delivery_changed', 'in_transit', status, NULL, NULL,
        coalesce(exception_reason, item || ' delivered')
 FROM demo_ship WHERE status IN ('delivered', 'exception')
+UNION ALL
+-- as lib.feedback.submit_content and review_content word them
+SELECT collab_id, submitted_at, 50 + 2 * version, owner, 'content_submitted', NULL, NULL, NULL,
+       NULL, kind || ' v' || version || ' submitted for approval: ' || url
+FROM demo_sub
+UNION ALL
+SELECT collab_id, reviewed_at, 51 + 2 * version, owner, 'content_reviewed', NULL, NULL, NULL,
+       NULL, kind || ' v' || version || ': ' || CASE approval WHEN 'approved' THEN 'approved'
+                                                ELSE 'changes requested (' || change_note || ')' END
+FROM demo_sub WHERE reviewed_at IS NOT NULL
+UNION ALL
+-- as lib.inbox.send_asset words it
+SELECT collab_id, moment, 60, owner, 'asset_sent', NULL, NULL, NULL, NULL,
+       asset_label || ' sent: ' || value
+FROM demo_asset
 """
 
 
@@ -1010,13 +1192,14 @@ def _workflow(cur: Cursor, build: _Build) -> dict[str, int]:
                CASE WHEN stage = 'applied' THEN applied_at ELSE staged_at END
         FROM demo_wf_app ORDER BY app_id
     """)
-    _workflow_agreements(cur)
+    messages = _workflow_agreements(cur)
     _workflow_events(cur, build)
-    return {}
+    return {"messages": messages}
 
 
-def _workflow_agreements(cur: Cursor) -> None:
-    """Agreements with terms like a collaboration's, and the message that sent each."""
+def _workflow_agreements(cur: Cursor) -> int:
+    """Agreements with terms like a collaboration's, and the message that sent each; returns
+    how many messages."""
     sent = "FROM demo_wf_app WHERE sent_at IS NOT NULL"
     base = _reserve_ids(cur, "agreements", _count(cur, f"SELECT count(*) {sent}"))
     cur.execute(f"""
@@ -1034,7 +1217,8 @@ def _workflow_agreements(cur: Cursor) -> None:
         FROM demo_wf_app a JOIN creators cr ON cr.id = a.creator_id
         WHERE a.sent_at IS NOT NULL ORDER BY a.n
     """)
-    base = _reserve_ids(cur, "messages", _count(cur, f"SELECT count(*) {sent}"))
+    messages = _count(cur, f"SELECT count(*) {sent}")
+    base = _reserve_ids(cur, "messages", messages)
     cur.execute(f"""
         INSERT INTO messages (id, creator_id, campaign_id, direction, kind, subject, body, state,
                               created_at, created_by)
@@ -1051,6 +1235,7 @@ def _workflow_agreements(cur: Cursor) -> None:
         JOIN campaigns ca ON ca.id = a.campaign_id
         ORDER BY a.n
     """)
+    return messages
 
 
 _WORKFLOW_EVENTS_VIEW = """
@@ -1101,6 +1286,517 @@ def _workflow_events(cur: Cursor, build: _Build) -> None:
     """)
 
 
+# --- feedback, content approval and the inbox -------------------------------------
+
+
+def _domain(expr: str) -> str:
+    """SQL: a reserved-TLD web domain for a client name ('Maple & Moss Home' ->
+    'maple-moss-home.example'), so demo reviewers and links never reach a real one."""
+    return (f"trim(regexp_replace(lower(strip_accents({expr})), '[^a-z0-9]+', '-', 'g'), '-')"
+            " || '.example'")
+
+
+def _plan_reviews_and_inbox(cur: Cursor, build: _Build) -> dict[str, int]:
+    """What must be known before the collaborations are written (their updated_at) and
+    before their history is (the events): content submitted for approval and assets sent."""
+    _plan_reviews(cur, build)  # nothing planned without the tables (see _Build)
+    _plan_inbox(cur, build)
+    return {}
+
+
+def _plan_reviews(cur: Cursor, build: _Build) -> None:
+    """The campaigns under review, and content submitted for approval in them: per campaign
+    up to SUBMISSIONS fulfilling collaborations, each with a v1 that waits, was approved or
+    got changes requested (then a v2 that waits or was approved), as lib.feedback writes it."""
+    plan = build.plan
+    workflow = ", ".join(str(plan.history + k) for k in REVIEWED_WORKFLOW)
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE demo_fb_campaign AS
+        WITH history AS (
+            SELECT ca.id FROM campaigns ca JOIN demo_campaign d ON d.id = ca.id
+            WHERE d.c < {plan.history} AND ca.status IN ('running', 'finished')
+            ORDER BY ca.status = 'running' DESC,
+                     abs(date_diff('day', ca.start_date, DATE '{DEMO_TODAY}')), ca.id
+            LIMIT {FEEDBACK_HISTORY_CAMPAIGNS if build.feedback else 0}
+        ), chosen AS (
+            SELECT id, false AS workflow FROM history
+            UNION ALL SELECT id, true FROM demo_campaign
+            WHERE c IN ({workflow}) AND {build.feedback}
+        )
+        -- reviewers are invited once the campaign has creators: at its start (history) or
+        -- when it was set up (workflow, whose applicants come in the hours after)
+        SELECT ch.id AS campaign_id, ch.workflow, d.owner_id, d.owner, ca.name, cl.name AS client,
+               CASE WHEN ch.workflow THEN ca.created_at ELSE ca.started_at END AS opened_at
+        FROM chosen ch JOIN demo_campaign d ON d.id = ch.id JOIN campaigns ca ON ca.id = ch.id
+        JOIN clients cl ON cl.id = d.client_id
+    """)
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE demo_sub AS
+        WITH picked AS (
+            SELECT c.id AS collab_id, c.i, c.owner, c.platform, c.p, c.handle, c.t2,
+                   row_number() OVER (PARTITION BY c.campaign_id
+                                      ORDER BY demo_u(c.i, 'su.pick'), c.i) AS rank
+            FROM demo_collab c
+            WHERE c.status = 'fulfilling'
+              AND c.campaign_id IN (SELECT campaign_id FROM demo_fb_campaign)
+        ), chains AS (
+            SELECT *, demo_u(i, 'su.chain') AS u,
+                   CASE WHEN u < 0.35 THEN ['pending'] WHEN u < 0.65 THEN ['approved']
+                        WHEN u < 0.85 THEN ['changes_requested', 'pending']
+                        ELSE ['changes_requested', 'approved'] END AS approvals,
+                   t2 + demo_secs(i, 'su.s1', 86400, 4 * 86400) AS s1,
+                   demo_secs(i, 'su.r1', 6 * 3600, 48 * 3600) AS r1_gap,
+                   demo_secs(i, 'su.s2', 86400, 3 * 86400) AS s2_gap,
+                   demo_secs(i, 'su.r2', 4 * 3600, 30 * 3600) AS r2_gap,
+                   demo_pick({_nested(CONTENT_KINDS)}[p], i, 'su.kind') AS kind
+            FROM picked WHERE rank <= {SUBMISSIONS}
+        ), versions AS (
+            SELECT *, unnest(range(1, len(approvals) + 1)) AS version FROM chains
+        ), v AS (
+            SELECT *, approvals[version] AS approval, 8 + version AS k,
+                   CASE version WHEN 1 THEN s1 ELSE s1 + r1_gap + s2_gap END AS submitted_at
+            FROM versions
+        )
+        SELECT collab_id, i, owner, version, approval, kind, submitted_at,
+               CASE WHEN approval <> 'pending'
+                    THEN submitted_at + CASE version WHEN 1 THEN r1_gap ELSE r2_gap END
+               END AS reviewed_at,
+               {_content_url()} AS url,
+               demo_pick({_list(CAPTIONS)}, i * 4 + version, 'su.caption') AS caption,
+               CASE WHEN approval = 'changes_requested'
+                    THEN demo_pick({_list(CHANGE_REQUESTS)}, i, 'su.change') END AS change_note,
+               row_number() OVER (ORDER BY collab_id, version) - 1 AS n
+        FROM v
+    """)
+
+
+def _fill(expr: str) -> str:
+    """SQL: a SCRIPTS text with its placeholders filled from a demo_thread row."""
+    for name, value in (
+        ("{first}", "first"), ("{manager_first}", "manager_first"), ("{manager}", "manager"),
+        ("{campaign}", "campaign"), ("{client}", "client"), ("{deliverables}", "deliverables"),
+        ("{fee}", "compensation || ' ' || currency"),
+    ):
+        expr = f"replace({expr}, {_lit(name)}, {value})"
+    return expr
+
+
+def _plan_inbox(cur: Cursor, build: _Build) -> None:
+    """Conversations with a share of the creators (those with an e-mail address) about their
+    latest collaboration, and the tracking links and coupon codes sent in some of them, as
+    lib.inbox writes them: e-mails sent (some failed, with the server's answer) and replies
+    recorded by hand (e-mail, some from a .eml file with its Message-ID, or chat)."""
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE demo_thread AS
+        WITH latest AS (
+            SELECT creator_id, arg_max(i, (t0, i)) AS i FROM demo_collab
+            WHERE demo_u(creator_id, 'ib.has') < {INBOX_SHARE if build.inbox else 0}
+            GROUP BY creator_id
+        )
+        SELECT c.i, c.id AS collab_id, c.creator_id, c.campaign_id, c.status, c.owner,
+               c.platform, c.handle, c.t2, c.deliverables, c.compensation, c.currency,
+               m.name AS manager, split_part(m.name, ' ', 1) AS manager_first,
+               split_part(cr.name, ' ', 1) AS first, cr.email, ca.name AS campaign,
+               cl.name AS client,
+               CASE WHEN c.status IN ('fulfilling', 'completed') THEN c.t2 ELSE c.t0 END
+                   + demo_secs(c.i, 'ib.start', 2 * 3600, 30 * 3600) AS start_at,
+               2 * 3600 + demo_n(c.i, 'ib.gap', 70 * 3600) AS gap
+        FROM latest l JOIN demo_collab c ON c.i = l.i
+        JOIN creators cr ON cr.id = c.creator_id JOIN demo_manager m ON m.username = c.owner
+        JOIN campaigns ca ON ca.id = c.campaign_id JOIN clients cl ON cl.id = ca.client_id
+        WHERE cr.email IS NOT NULL
+    """)
+    lines = ", ".join(
+        f"({_lit(status)}, {k}, {_lit(direction)}, {_lit(subject)}, {_lit(body)})"
+        for k, (status, direction, subject, body) in enumerate(SCRIPTS)
+    )
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE demo_script AS
+        SELECT status, (row_number() OVER (PARTITION BY status ORDER BY n) - 1)::INTEGER AS k,
+               direction, subject, body
+        FROM (VALUES {lines}) v(status, n, direction, subject, body)
+    """)
+    _plan_assets(cur)
+    error = (f"replace(demo_pick({_list(SMTP_ERRORS)}, key, 'ib.error'), '{{to}}', email)")
+    # Numbered in the order they were written (n), as the services' inserts would be.
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE demo_msg AS
+        WITH t AS (
+            SELECT t.*, 1 + demo_n(t.i, 'ib.length', s.lines) AS thread_length
+            FROM demo_thread t
+            JOIN (SELECT status, count(*) AS lines FROM demo_script GROUP BY ALL) s USING (status)
+        ), l AS (
+            SELECT t.*, s.k, s.direction, {_fill('s.subject')} AS subject,
+                   {_fill('s.body')} AS body, t.i * 8 + s.k AS key,
+                   t.start_at + to_seconds(s.k * t.gap + demo_n(t.i * 8 + s.k, 'ib.jitter', 3600))
+                       AS moment
+            FROM t JOIN demo_script s ON s.status = t.status AND s.k < t.thread_length
+        ), m AS (
+            SELECT *,
+                   CASE WHEN direction = 'out' THEN 'email'
+                        WHEN demo_u(key, 'ib.channel') < 0.75 THEN 'email'
+                        WHEN demo_u(key, 'ib.channel') < 0.95 THEN 'chat' ELSE 'other' END
+                       AS channel,
+                   direction = 'out' AND k = thread_length - 1 AND demo_u(key, 'ib.fail') < 0.1
+                       AS failed
+            FROM l
+        ), written AS (
+            SELECT creator_id, campaign_id, k, direction, 'message' AS kind,
+                   CASE WHEN channel = 'email' THEN subject ELSE '' END AS subject, body,
+                   CASE WHEN direction = 'in' THEN 'recorded' WHEN failed THEN 'failed'
+                        ELSE 'sent' END AS state,
+                   CASE WHEN failed THEN {error} END AS error,
+                   -- a reply is recorded by hand a little after it arrived
+                   CASE WHEN direction = 'in'
+                        THEN moment + demo_secs(key, 'ib.recorded', 600, 6 * 3600)
+                        ELSE moment END AS created_at,
+                   owner AS created_by, channel,
+                   CASE WHEN direction = 'out' THEN '{AGENCY_SENDER}'
+                        WHEN channel = 'email' THEN email END AS sender,
+                   CASE WHEN direction = 'out' THEN email END AS recipient,
+                   CASE WHEN direction = 'out' AND NOT failed
+                            THEN '<' || substr(md5(key::VARCHAR || '/out'), 1, 24)
+                                 || '@collabdesk.example>'
+                        WHEN channel = 'email' AND demo_u(key, 'ib.eml') < 0.5
+                            THEN '<' || substr(md5(key::VARCHAR || '/in'), 1, 24) || '@'
+                                 || split_part(email, '@', 2) || '>' END AS message_id_header,
+                   CASE WHEN direction = 'out' THEN moment END AS queued_at,
+                   CASE WHEN direction = 'out' AND NOT failed THEN moment + INTERVAL 2 SECOND END
+                       AS sent_at,
+                   CASE WHEN direction = 'in' THEN moment END AS received_at,
+                   CASE WHEN direction = 'out' THEN 1 ELSE 0 END AS attempts
+            FROM m
+            UNION ALL
+            SELECT creator_id, campaign_id, 100, 'out', 'asset', subject, body, state, error,
+                   moment, owner, 'email', '{AGENCY_SENDER}', email,
+                   CASE WHEN state = 'sent' THEN '<' || substr(md5(i::VARCHAR || '/asset'), 1, 24)
+                                                 || '@collabdesk.example>' END,
+                   moment, CASE WHEN state = 'sent' THEN moment + INTERVAL 2 SECOND END, NULL, 1
+            FROM demo_asset
+        )
+        SELECT *, row_number() OVER (ORDER BY created_at, creator_id, k) - 1 AS n FROM written
+    """)
+
+
+def _plan_assets(cur: Cursor) -> None:
+    """A tracking link or a coupon code for ASSET_SHARE of the fulfilling collaborations in a
+    conversation, e-mailed to the creator (a tenth of those e-mails failed)."""
+    error = f"replace(demo_pick({_list(SMTP_ERRORS)}, i, 'as.error'), '{{to}}', email)"
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE demo_asset AS
+        WITH a AS (
+            SELECT *, demo_u(i, 'as.kind') < 0.5 AS link,
+                   CASE WHEN link THEN 'tracking_link' ELSE 'coupon_code' END AS asset_kind,
+                   CASE WHEN link THEN 'Tracking link' ELSE 'Coupon code' END AS asset_label,
+                   CASE WHEN link
+                        THEN 'https://shop.' || {_domain('client')} || '/?utm_source=' || platform
+                             || '&utm_medium=influencer&utm_campaign=c' || campaign_id
+                             || '&utm_content=' || handle
+                        ELSE upper({_slug('first')})
+                             || demo_pick(['10', '15', '20'], i, 'as.off') END AS value,
+                   t2 + demo_secs(i, 'as.at', 2 * 86400, 6 * 86400) AS moment,
+                   CASE WHEN demo_u(i, 'as.fail') < 0.1 THEN 'failed' ELSE 'sent' END AS state
+            FROM demo_thread WHERE status = 'fulfilling' AND demo_u(i, 'as.has') < {ASSET_SHARE}
+        )
+        SELECT *, 'Your ' || lower(asset_label) || ' for ' || campaign AS subject,
+               'Here is your personal ' || lower(asset_label) || ' for ' || campaign
+               || '. Thanks for being part of it!' || chr(10) || chr(10) || 'Your '
+               || lower(asset_label) || ': ' || value AS body,
+               CASE WHEN state = 'failed' THEN {error} END AS error
+        FROM a
+    """)
+
+
+def _submissions(cur: Cursor, build: _Build) -> dict[str, int]:
+    """The content submitted for approval (planned in _plan_reviews), after the delivered
+    content; a new version points at the one it replaces."""
+    if not build.feedback:
+        return {"content_items": 0}
+    count = _count(cur, "SELECT count(*) FROM demo_sub")
+    base = build.base["submissions"] = _reserve_ids(cur, "content_items", count)
+    cur.execute(f"""
+        INSERT INTO content_items (id, collab_id, url, kind, delivered_on, created_at,
+                                   created_by, approval, caption, version, previous_id,
+                                   reviewed_at, reviewed_by)
+        SELECT {base} + n, collab_id, url, kind, submitted_at::DATE, submitted_at, owner,
+               approval, caption, version, CASE WHEN version > 1 THEN {base} + n - 1 END,
+               reviewed_at, CASE WHEN reviewed_at IS NOT NULL THEN owner END
+        FROM demo_sub ORDER BY n
+    """)
+    return {"content_items": count}
+
+
+def _feedback(cur: Cursor, build: _Build) -> dict[str, int]:
+    """Reviewers (1-3 per campaign under review, invited by its owner), their feedback on
+    some of its creators and on its submitted content, staff replies and internal notes, and
+    a notification to the owner for each piece, as lib.reviewers and lib.feedback write them.
+
+    No reviewer_tokens rows: only a hash of a link's token is ever stored, so a demo link
+    could not be handed to anyone. The demo's reviewers have no working link; a manager gives
+    one a link with "Regenerate link" on the Feedback page.
+    """
+    if not build.feedback:
+        return dict.fromkeys(("reviewers", "reviewer_events", "feedback", "feedback_replies",
+                              "notifications"), 0)
+    _plan_reviewers(cur)
+    _plan_feedback(cur)
+    counts = {
+        "reviewers": _count(cur, "SELECT count(*) FROM demo_reviewer"),
+        "feedback": _count(cur, "SELECT count(*) FROM demo_fb"),
+        "feedback_replies": _count(cur, "SELECT count(*) FROM demo_fb_reply"),
+    }
+    base = {table: _reserve_ids(cur, table, n) for table, n in counts.items()}
+    base["submissions"] = build.base["submissions"]
+    counts["notifications"] = counts["feedback"]  # every demo campaign has an owner
+    base["notifications"] = _reserve_ids(cur, "notifications", counts["notifications"])
+    counts["reviewer_events"] = 2 * counts["reviewers"]
+    base["reviewer_events"] = _reserve_ids(cur, "reviewer_events", counts["reviewer_events"])
+    _insert_reviewers(cur, base)
+    _insert_feedback(cur, base)
+    return counts
+
+
+def _plan_reviewers(cur: Cursor) -> None:
+    n_first = len(FIRST_NAMES)
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE demo_reviewer AS
+        WITH r AS (
+            SELECT *, unnest(range(1 + demo_n(campaign_id, 'rv.count', 3))) AS r
+            FROM demo_fb_campaign
+        ), named AS (
+            -- first names 7 apart: a campaign's reviewers have different addresses
+            SELECT *,
+                   {_list(FIRST_NAMES)}[1 + (demo_n(campaign_id, 'rv.first', {n_first}) + 7 * r)
+                                        % {n_first}] AS first,
+                   demo_pick({_list(LAST_NAMES)}, [campaign_id, r], 'rv.last') AS last,
+                   opened_at + to_seconds(3600 + r * 12 * 3600
+                                          + demo_n([campaign_id, r], 'rv.at', 8 * 3600))
+                       AS invited_at
+            FROM r
+        )
+        SELECT *, {_slug('first')} || '.' || {_slug('last')} || '@' || {_domain('client')}
+                      AS email,
+               row_number() OVER (ORDER BY invited_at, campaign_id, r) - 1 AS n
+        FROM named
+    """)
+
+
+def _plan_feedback(cur: Cursor) -> None:
+    """Feedback on up to FEEDBACK_CREATORS of each campaign's creators (those its reviewers
+    see: applicants still in the running, collaborations not cancelled) and on its submitted
+    content; a content item's feedback comes before staff decided it, and agrees with it."""
+    verdict_index = "CASE verdict WHEN 'approve' THEN 1 WHEN 'decline' THEN 2 ELSE 3 END"
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE demo_fb AS
+        WITH members AS (
+            SELECT campaign_id, creator_id, min(since) AS since FROM (
+                SELECT campaign_id, creator_id, created_at AS since FROM applications
+                WHERE stage IN ('applied', 'selected')
+                  AND campaign_id IN (SELECT campaign_id FROM demo_fb_campaign)
+                UNION ALL
+                SELECT campaign_id, creator_id, created_at FROM collaborations
+                WHERE status <> 'cancelled'
+                  AND campaign_id IN (SELECT campaign_id FROM demo_fb_campaign)
+            ) GROUP BY ALL
+        ), picked AS (
+            SELECT *, row_number() OVER (PARTITION BY campaign_id
+                                         ORDER BY demo_u(creator_id, 'fb.pick'), creator_id)
+                          AS rank
+            FROM members
+        ), on_creators AS (
+            SELECT r.campaign_id, r.n AS reviewer_n, r.email, p.creator_id,
+                   NULL::BIGINT AS item_n, cr.name AS subject_name, 0 AS texts,
+                   [r.campaign_id, p.creator_id, r.r] AS key,
+                   greatest(r.invited_at, p.since)
+                       + demo_secs([r.campaign_id, p.creator_id, r.r], 'fb.at', 2 * 3600,
+                                   48 * 3600) AS created_at,
+                   CASE WHEN demo_u(key, 'fb.verdict') < 0.5 THEN 'approve'
+                        WHEN demo_u(key, 'fb.verdict') < 0.7 THEN 'decline' END AS verdict
+            FROM picked p JOIN demo_reviewer r ON r.campaign_id = p.campaign_id
+            JOIN creators cr ON cr.id = p.creator_id
+            WHERE p.rank <= {FEEDBACK_CREATORS}
+              AND demo_u([r.campaign_id, p.creator_id, r.r], 'fb.has') < 0.55
+        ), on_content AS (
+            SELECT r.campaign_id, r.n, r.email, NULL::BIGINT, s.n,
+                   s.kind || ' v' || s.version || ' by ' || cr.name, 3,
+                   [r.campaign_id, -1 - s.n, r.r] AS key,
+                   CASE WHEN s.reviewed_at IS NULL
+                        THEN s.submitted_at + demo_secs(key, 'fb.at', 2 * 3600, 40 * 3600)
+                        ELSE s.submitted_at + to_seconds(
+                            date_diff('second', s.submitted_at, s.reviewed_at)
+                            * (20 + 25 * r.r) // 100) END,
+                   CASE s.approval
+                       WHEN 'approved' THEN CASE WHEN demo_u(key, 'fb.verdict') < 0.85
+                                                 THEN 'approve' END
+                       WHEN 'changes_requested' THEN CASE WHEN demo_u(key, 'fb.verdict') < 0.8
+                                                          THEN 'decline' END
+                       ELSE CASE WHEN demo_u(key, 'fb.verdict') < 0.4 THEN 'approve'
+                                 WHEN demo_u(key, 'fb.verdict') < 0.65 THEN 'decline' END END
+            FROM demo_sub s JOIN demo_collab c ON c.id = s.collab_id
+            JOIN creators cr ON cr.id = c.creator_id
+            JOIN demo_reviewer r ON r.campaign_id = c.campaign_id
+            WHERE r.r = 0 OR demo_u([r.campaign_id, -1 - s.n, r.r], 'fb.has') < 0.35
+        ), pieces AS (SELECT * FROM on_creators UNION ALL SELECT * FROM on_content)
+        SELECT p.*, f.owner, f.name AS campaign,
+               -- some reviewers only click approve or decline
+               CASE WHEN verdict IS NOT NULL AND demo_u(key, 'fb.silent') < 0.15 THEN ''
+                    ELSE demo_pick({_nested(FEEDBACK_TEXTS)}[texts + {verdict_index}], key,
+                                   'fb.text') END AS body,
+               {_nested(REPLY_TEXTS)}[texts + {verdict_index}] AS replies,
+               row_number() OVER (ORDER BY created_at, reviewer_n, key) - 1 AS n
+        FROM pieces p JOIN demo_fb_campaign f USING (campaign_id)
+    """)
+    managers = "(SELECT list(username ORDER BY k) FROM demo_manager)"
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE demo_fb_reply AS
+        SELECT n AS feedback_n, 'reply' AS kind, owner AS author,
+               demo_pick(replies, key, 'rp.text') AS body,
+               created_at + demo_secs(key, 'rp.at', 2 * 3600, 30 * 3600) AS created_at
+        FROM demo_fb WHERE demo_u(key, 'rp.has') < 0.5
+        UNION ALL
+        SELECT n, 'internal_note', demo_pick({managers}, key, 'rp.noter'),
+               demo_pick({_list(INTERNAL_NOTES)}, key, 'rp.note'),
+               created_at + demo_secs(key, 'rp.noted', 1800, 20 * 3600)
+        FROM demo_fb WHERE demo_u(key, 'rp.noted') < 0.15
+    """)
+
+
+def _insert_reviewers(cur: Cursor, base: dict[str, int]) -> None:
+    """Reviewers with their invitation and its e-mail (reviewer_events); last visit just
+    before their last piece of feedback (some who wrote nothing looked once, others never),
+    write_seq bumped by each write on their data, as lib.feedback.claim_reviewer does."""
+    cur.execute(f"""
+        INSERT INTO reviewers (id, campaign_id, email, invited_at, invited_by, last_visit_at,
+                               link_sent_at, write_seq)
+        SELECT {base['reviewers']} + r.n, r.campaign_id, r.email, r.invited_at, r.owner,
+               CASE WHEN f.last IS NOT NULL
+                        THEN f.last - demo_secs([r.campaign_id, r.r], 'rv.visit', 60, 1200)
+                    WHEN demo_u([r.campaign_id, r.r], 'rv.looked') < 0.4
+                        THEN r.invited_at + demo_secs([r.campaign_id, r.r], 'rv.visit', 3 * 3600,
+                                                      30 * 3600) END,
+               r.invited_at + INTERVAL 2 SECOND,
+               coalesce(f.pieces, 0) + coalesce(a.answers, 0)
+        FROM demo_reviewer r
+        LEFT JOIN (SELECT reviewer_n, max(created_at) AS last, count(*) AS pieces FROM demo_fb
+                   GROUP BY ALL) f ON f.reviewer_n = r.n
+        LEFT JOIN (SELECT f.reviewer_n, count(*) AS answers FROM demo_fb_reply a
+                   JOIN demo_fb f ON f.n = a.feedback_n GROUP BY ALL) a ON a.reviewer_n = r.n
+        ORDER BY r.n
+    """)
+    cur.execute(f"""
+        INSERT INTO reviewer_events (id, campaign_id, reviewer_id, occurred_at, actor, kind, text)
+        SELECT {base['reviewer_events']} + 2 * n + e, campaign_id, {base['reviewers']} + n,
+               invited_at + to_seconds(2 * e), owner, ['invited', 'mail_sent'][e + 1],
+               CASE WHEN e = 0 THEN email END
+        FROM (SELECT *, unnest([0, 1]) AS e FROM demo_reviewer)
+        ORDER BY 1
+    """)
+
+
+def _insert_feedback(cur: Cursor, base: dict[str, int]) -> None:
+    """Feedback, its replies and notes, and the owner's notification of each piece (the text
+    lib.reviewers.submit_feedback writes). The owner read the notifications of what was
+    answered before answering; of the rest, about half."""
+    fb = base["feedback"]
+    cur.execute(f"""
+        INSERT INTO feedback (id, campaign_id, reviewer_id, creator_id, content_item_id, body,
+                              verdict, created_at)
+        SELECT {fb} + n, campaign_id, {base['reviewers']} + reviewer_n, creator_id,
+               {base['submissions']} + item_n, body, verdict, created_at
+        FROM demo_fb ORDER BY n
+    """)
+    cur.execute(f"""
+        INSERT INTO feedback_replies (id, feedback_id, kind, author, body, created_at)
+        SELECT {base['feedback_replies']}
+                   + row_number() OVER (ORDER BY created_at, feedback_n, kind) - 1,
+               {fb} + feedback_n, kind, author, body, created_at
+        FROM demo_fb_reply ORDER BY 1
+    """)
+    verb = "CASE f.verdict WHEN 'approve' THEN 'approved' WHEN 'decline' THEN 'declined'" \
+           " ELSE 'left feedback on' END"
+    cur.execute(f"""
+        INSERT INTO notifications (id, user_id, kind, campaign_id, feedback_id, text, created_at,
+                                   read_at)
+        SELECT {base['notifications']} + f.n, o.owner_id, 'feedback', f.campaign_id, {fb} + f.n,
+               f.email || ' ' || {verb} || ' ' || f.subject_name || ' (' || f.campaign || ')',
+               f.created_at,
+               CASE WHEN a.first IS NOT NULL
+                        THEN f.created_at + to_seconds(date_diff('second', f.created_at, a.first)
+                                                       // 2)
+                    WHEN demo_u(f.key, 'nt.read') < 0.5
+                        THEN f.created_at + demo_secs(f.key, 'nt.at', 3600, 20 * 3600) END
+        FROM demo_fb f JOIN campaign_ownership o ON o.campaign_id = f.campaign_id
+        LEFT JOIN (SELECT feedback_n, min(created_at) AS first FROM demo_fb_reply
+                   WHERE kind = 'reply' GROUP BY ALL) a ON a.feedback_n = f.n
+        ORDER BY f.n
+    """)
+
+
+def _inbox(cur: Cursor, build: _Build) -> dict[str, int]:
+    """The conversations' messages, the assets with their e-mails (their asset_sent events
+    are in the history), and each demo user's read state."""
+    if not build.inbox:
+        return {"messages": 0, "assets": 0, "thread_reads": 0}
+    messages = _count(cur, "SELECT count(*) FROM demo_msg")
+    base = _reserve_ids(cur, "messages", messages)
+    cur.execute(f"""
+        INSERT INTO messages (id, creator_id, campaign_id, direction, kind, subject, body, state,
+                              error, created_at, created_by, channel, sender, recipient,
+                              message_id_header, queued_at, sent_at, received_at, attempts)
+        SELECT {base} + n, creator_id, campaign_id, direction, kind, subject, body, state, error,
+               created_at, created_by, channel, sender, recipient, message_id_header, queued_at,
+               sent_at, received_at, attempts
+        FROM demo_msg ORDER BY n
+    """)
+    assets = _count(cur, "SELECT count(*) FROM demo_asset")
+    asset_base = _reserve_ids(cur, "assets", assets)
+    cur.execute(f"""
+        INSERT INTO assets (id, collab_id, kind, value, message_id, created_at, created_by)
+        SELECT {asset_base} + row_number() OVER (ORDER BY m.n) - 1, a.collab_id, a.asset_kind,
+               a.value, {base} + m.n, a.moment, a.owner
+        FROM demo_asset a JOIN demo_msg m ON m.creator_id = a.creator_id AND m.k = 100
+        ORDER BY 1
+    """)
+    return {"messages": messages, "assets": assets, "thread_reads": _thread_reads(cur)}
+
+
+def _thread_reads(cur: Cursor) -> int:
+    """Per demo user and conversation: read to the end (more often by the collaboration's
+    owner; a few of those marked unread again), read up to the creator's last reply (which
+    is then unread), or never opened (no row: everything incoming is unread), as
+    lib.inbox.mark_read and mark_unread leave it."""
+    before = _count(cur, "SELECT count(*) FROM thread_reads")
+    cur.execute("""
+        INSERT INTO thread_reads (user_id, creator_id, last_read_id, marked_unread, updated_at)
+        WITH last AS (
+            SELECT m.creator_id, max(m.id) AS last_id, max(m.created_at) AS last_at,
+                   max(m.id) FILTER (WHERE m.direction = 'in') AS last_in
+            FROM messages m WHERE m.creator_id IN (SELECT creator_id FROM demo_thread)
+            GROUP BY ALL
+        ), before_reply AS (
+            SELECT l.creator_id, max(m.id) AS id, arg_max(m.created_at, m.id) AS moment
+            FROM last l JOIN messages m ON m.creator_id = l.creator_id AND m.id < l.last_in
+            GROUP BY ALL
+        ), choice AS (
+            SELECT u.id AS user_id, u.k, t.creator_id, l.last_id, l.last_at, b.id AS before_id,
+                   b.moment AS before_at, demo_u([t.creator_id, u.k], 'tr.read') AS r,
+                   CASE WHEN u.username = t.owner THEN 0.6 ELSE 0.3 END AS read_share
+            FROM demo_thread t JOIN last l USING (creator_id) CROSS JOIN demo_manager u
+            LEFT JOIN before_reply b USING (creator_id)
+        )
+        SELECT user_id, creator_id,
+               CASE WHEN r < read_share THEN last_id ELSE before_id END,
+               r < read_share AND demo_u([creator_id, k], 'tr.marked') < 0.08,
+               CASE WHEN r < read_share
+                    THEN last_at + demo_secs([creator_id, k], 'tr.at', 600, 6 * 3600)
+                    ELSE before_at + demo_secs([creator_id, k], 'tr.at', 300, 3600) END
+        FROM choice
+        WHERE r < read_share OR (r < read_share + 0.25 AND before_id IS NOT NULL)
+        ORDER BY user_id, creator_id
+    """)
+    return _count(cur, "SELECT count(*) FROM thread_reads") - before
+
+
 def _clean_up(cur: Cursor, build: _Build) -> dict[str, int]:
     _drop_temporaries(cur)
     return {}
@@ -1121,8 +1817,12 @@ _STEPS: tuple[tuple[str, Callable[[Cursor, _Build], dict[str, int]], int], ...] 
     ("Planning payments", _plan_payments, 1),
     ("Planning content", _plan_content, 2),
     ("Planning shipments", _plan_shipments, 1),
+    ("Planning reviews and the inbox", _plan_reviews_and_inbox, 1),
     ("Collaborations", _collaborations, 13),
     ("Payments, content and shipments", _children, 12),
+    ("Content for approval", _submissions, 1),
+    ("Reviewers and feedback", _feedback, 1),
+    ("Inbox", _inbox, 1),
     ("Activity history", _events, 45),
     ("Cleaning up", _clean_up, 1),
 )
