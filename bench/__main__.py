@@ -11,7 +11,7 @@ import argparse
 import time
 from typing import Any
 
-from bench import batch, dataset, listing, progress, render
+from bench import batch, dataset, deliveries, inbox, listing, progress, render
 from bench.report import (
     RESULTS,
     Row,
@@ -26,10 +26,11 @@ from lib.db import Database
 from lib.models import Role
 
 GB = 1_000_000_000
-ITEMS = ("list", "progress", "batch", "render")
+ITEMS = ("list", "progress", "batch", "render", "deliveries", "inbox")
 # How each item's rows are named: a run with --only keeps the last figures of the items it skips.
 ROW_PREFIXES = {"list": ("list",), "progress": ("progress",), "batch": ("batch",),
-                "render": ("page render", "app peak memory")}
+                "render": ("page render", "app peak memory"), "deliveries": ("deliveries",),
+                "inbox": ("inbox",)}
 
 
 def list_rows(outcomes: list[listing.ListOutcome]) -> list[Row]:
@@ -93,6 +94,22 @@ def render_rows(o: render.RenderOutcome) -> list[Row]:
     ]
 
 
+def versus_sql_rows(kind: str, outcomes: list[deliveries.DeliveryOutcome]
+                    | list[inbox.InboxOutcome]) -> list[Row]:
+    """One row per scenario of a list read held to a multiple of its hand-written SQL."""
+    rows = []
+    for o in outcomes:
+        service, sql = o.stats["service"], o.stats["sql"]
+        target = getattr(o.scenario, "target", 1.5)
+        ratio = service.median / sql.median
+        rows.append(Row(f"{kind}: {o.scenario.name} ({o.total:,} rows)", service,
+                        timing_text(service), f"hand SQL {ms(sql.median)}", ratio,
+                        f"{ratio:.2f}x", f"<= {target:g}x SQL", o.agree and ratio <= target,
+                        {"total": o.total, "agree": o.agree, "notes": o.notes,
+                         "sql": sql.as_dict()}))
+    return rows
+
+
 def with_skipped(rows: list[Row], only: set[str]) -> list[Row | dict[str, Any]]:
     """This run's rows, and the last results' rows of the items it skipped, in ITEMS order."""
     earlier = previous_items()
@@ -139,6 +156,10 @@ def main() -> None:
             rows += progress_rows(progress.run(db, args.repeat))
         if "batch" in only:
             rows += batch_rows(batch.run(db, args.repeat))
+        if "deliveries" in only:
+            rows += versus_sql_rows("deliveries", deliveries.run(db, args.list_repeat))
+        if "inbox" in only:
+            rows += versus_sql_rows("inbox", inbox.run(db, args.list_repeat))
         username, password = bench_admin(db)
     finally:
         db.close()
