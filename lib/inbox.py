@@ -179,9 +179,9 @@ _UNREAD_SQL = (
     " CASE WHEN coalesce({s}.marked_unread, false) THEN 1 ELSE 0 END)"
 )
 _LIST_SQL = f"""
-    WITH hits AS MATERIALIZED (SELECT cr.id FROM creators cr WHERE {{where}}),
+    WITH hits AS (SELECT cr.id FROM creators cr WHERE {{where}}),
     {_ACTIVITY_SQL},
-    ranked AS MATERIALIZED (
+    ranked AS (
         SELECT h.id, a.last_at, {_UNREAD_SQL.format(a="a", s="s")} AS unread
         FROM hits h LEFT JOIN activity a ON a.creator_id = h.id
         LEFT JOIN seen s ON s.creator_id = h.id
