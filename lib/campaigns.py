@@ -15,7 +15,6 @@ recorded while collaborations start is either seen by the start or refused after
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from lib import rules
-from lib.db import Cursor, Database, NotFound, utcnow
+from lib.db import BIGINT_RANGE, Cursor, Database, NotFound, Page, as_id, bind, paged, utcnow
 from lib.models import (
     MAX_NOTE_CHARS,
     MAX_SEARCH_CHARS,
@@ -43,7 +42,6 @@ from lib.models import (
 PAGE_SIZES = (25, 50, 100, 200)
 MAX_BATCH = 1_000  # applications or creators per batch action
 ATTENTION_LIMIT = 200  # rows per kind in the "needs attention" read
-_BIGINT = range(-(2**63), 2**63)
 
 # The status a campaign has now, as rules.campaign_status computes it: open closes by itself on
 # its start date. {t} is the campaigns alias.
@@ -58,40 +56,11 @@ STATE_SQL = (
 )
 
 
-def _bind(sql: str, **values: Any) -> dict[str, Any]:
-    """The named parameters `sql` uses, out of `values`: DuckDB refuses unused ones, and the
-    shared fragments above bring $now or $today into some statements only."""
-    return {k: v for k, v in values.items() if k in set(re.findall(r"\$(\w+)", sql))}
-
-
 def _now(now: dt.datetime | None) -> dt.datetime:
     return now or utcnow()
 
 
-def _id(value: object, what: str) -> int:
-    """`value` as an id; NotFound when it cannot name a row at all."""
-    try:
-        number = int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        raise NotFound(f"There is no {what} {rules.shown(value)}.") from None
-    if number not in _BIGINT:
-        raise NotFound(f"There is no {what} #{number}.")
-    return number
-
-
 # --- pages of rows -------------------------------------------------------------
-
-
-@dataclass
-class Page:
-    rows: pd.DataFrame
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
 
 
 def _check_page_size(page_size: int) -> None:
@@ -104,13 +73,9 @@ def _check_page_size(page_size: int) -> None:
 def _paged(
     db: Database, hits: str, order: str, params: dict[str, Any], page: int, page_size: int
 ) -> Page:
-    """One page of the rows `hits` selects, in `order`; a page past the end shows the last."""
+    """lib.db.paged, with this module's page sizes checked."""
     _check_page_size(page_size)
-    total = int(db.value(f"SELECT count(*) FROM ({hits})", _bind(hits, **params)))
-    page = min(max(1, int(page)), max(1, -(-total // page_size)))
-    sql = f"SELECT * FROM ({hits}) ORDER BY {order} LIMIT $limit OFFSET $offset"
-    values = {**params, "limit": page_size, "offset": (page - 1) * page_size}
-    return Page(db.frame(sql, _bind(sql, **values)), total, page, page_size)
+    return paged(db, hits, order, params, page, page_size)
 
 
 # --- campaigns: reads ----------------------------------------------------------
@@ -154,7 +119,7 @@ class CampaignFilter:
             params["search"] = text.lower()
         if self.client_id is not None:
             clauses.append("client_id = $client")
-            params["client"] = _id(self.client_id, "client")
+            params["client"] = as_id(self.client_id, "client")
         if self.statuses:
             clauses.append("list_contains($statuses, status)")
             params["statuses"] = [rules.parse_campaign_status(s).value for s in self.statuses]
@@ -199,7 +164,7 @@ _DETAIL_SQL = f"""
 
 def get_campaign(db: Database, campaign_id: int, now: dt.datetime | None = None) -> dict:
     """One campaign: its fields (budget exact), status now and as stored, workflow counts."""
-    cid = _id(campaign_id, "campaign")
+    cid = as_id(campaign_id, "campaign")
     row = db.one(_DETAIL_SQL, {"id": cid, "today": _now(now).date()})
     if row is None:
         raise NotFound(f"There is no campaign #{campaign_id}.")
@@ -248,7 +213,7 @@ def _log(
         f" from_value, to_value, text) SELECT $c, {apps_sql}, $now, $actor, $kind,"
         " unnest($froms::VARCHAR[]), $to, $text"
     )
-    cur.execute(sql, _bind(
+    cur.execute(sql, bind(
         sql, c=campaign_id, apps=apps, now=now, actor=user.username, kind=kind,
         froms=from_values, to=to_value, text=text,
     ))
@@ -290,12 +255,12 @@ def add_client(db: Database, user: User, name: str) -> int:
 
 
 def _require_client_and_owner(cur: Cursor, fields: CampaignFields) -> None:
-    client = _id(fields.client_id, "client")
+    client = as_id(fields.client_id, "client")
     if not cur.execute("SELECT 1 FROM clients WHERE id = $id", {"id": client}).fetchone():
         raise NotFound(f"There is no client #{fields.client_id}.")
     if fields.owner_id is None:
         return
-    owner = _id(fields.owner_id, "user")
+    owner = as_id(fields.owner_id, "user")
     if not cur.execute("SELECT 1 FROM users WHERE id = $id", {"id": owner}).fetchone():
         raise NotFound(f"There is no user #{fields.owner_id} to own the campaign.")
 
@@ -323,8 +288,8 @@ def create_campaign(
         ).fetchone()[0]
         cur.execute(
             "INSERT INTO campaign_ownership VALUES ($id, $client, $owner)",
-            {"id": campaign_id, "client": _id(fields.client_id, "client"),
-             "owner": None if fields.owner_id is None else _id(fields.owner_id, "user")},
+            {"id": campaign_id, "client": as_id(fields.client_id, "client"),
+             "owner": None if fields.owner_id is None else as_id(fields.owner_id, "user")},
         )
         _log(cur, campaign_id, user, "campaign_created", moment, to_value=status.value,
              text=fields.name)
@@ -335,9 +300,9 @@ def create_campaign(
 
 def _field_params(fields: CampaignFields) -> dict[str, Any]:
     return {
-        "client": _id(fields.client_id, "client"),
+        "client": as_id(fields.client_id, "client"),
         "name": fields.name,
-        "owner": None if fields.owner_id is None else _id(fields.owner_id, "user"),
+        "owner": None if fields.owner_id is None else as_id(fields.owner_id, "user"),
         "brief": fields.brief,
         "start": fields.start_date,
         "end": fields.end_date,
@@ -365,7 +330,7 @@ def edit_campaign(
     Returns what changed (as the campaign_edited event names it)."""
     rules.require_role(user, Role.MANAGER, "edit campaigns")
     fields = rules.check_campaign_fields(fields)
-    cid, moment = _id(campaign_id, "campaign"), _now(now)
+    cid, moment = as_id(campaign_id, "campaign"), _now(now)
     new = _field_params(fields)
     new_values = dict(zip((c for c, _ in _EDITABLE), new.values(), strict=True))
 
@@ -422,7 +387,7 @@ class _Campaign:
 
 
 def _read_campaign(cur: Cursor, campaign_id: object, now: dt.datetime) -> _Campaign:
-    cid = _id(campaign_id, "campaign")
+    cid = as_id(campaign_id, "campaign")
     row = cur.execute(
         "SELECT id, name, status, start_date, started_at FROM campaigns WHERE id = $id",
         {"id": cid},
@@ -439,7 +404,7 @@ def _claim(cur: Cursor, campaign_id: object, now: dt.datetime) -> _Campaign:
     has no SELECT ... FOR UPDATE, and an UPDATE that changes nothing claims nothing."""
     cur.execute(
         "UPDATE campaigns SET workflow_seq = workflow_seq + 1 WHERE id = $id",
-        {"id": _id(campaign_id, "campaign")},
+        {"id": as_id(campaign_id, "campaign")},
     )
     return _read_campaign(cur, campaign_id, now)
 
@@ -499,7 +464,7 @@ def _batch_ids(ids: Iterable[object], what: str) -> list[int]:
 
 
 def _sql_ids(ids: list[int]) -> list[int]:
-    return [i for i in ids if i in _BIGINT]  # beyond BIGINT no row exists (nor casts)
+    return [i for i in ids if i in BIGINT_RANGE]  # beyond BIGINT no row exists (nor casts)
 
 
 def _refuse_if_nothing(result: BatchResult, what: str) -> None:
@@ -627,7 +592,7 @@ def _applications(cur: Cursor, campaign_id: int, ids: list[int] | None = None) -
         f" LEFT JOIN agreements g ON g.application_id = a.id WHERE a.campaign_id = $c{only}"
         " ORDER BY a.id"
     )
-    rows = cur.execute(sql, _bind(sql, c=campaign_id, ids=_sql_ids(ids or []))).fetchall()
+    rows = cur.execute(sql, bind(sql, c=campaign_id, ids=_sql_ids(ids or []))).fetchall()
     return {r[0]: _App(*r) for r in rows}
 
 
@@ -962,7 +927,7 @@ _APPLICATION_SQL = f"""
 
 
 def _require_campaign(db: Database, campaign_id: object) -> int:
-    cid = _id(campaign_id, "campaign")
+    cid = as_id(campaign_id, "campaign")
     if db.value("SELECT count(*) FROM campaigns WHERE id = $id", {"id": cid}) == 0:
         raise NotFound(f"There is no campaign #{campaign_id}.")
     return cid
@@ -1133,4 +1098,4 @@ def needs_attention(
     params = {"now": moment, "today": moment.date()}
     if campaign_id is not None:
         params["c"] = _require_campaign(db, campaign_id)
-    return db.frame(sql, _bind(sql, **params))
+    return db.frame(sql, bind(sql, **params))

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from lib import creators, rules
-from lib.db import Cursor, Database, NotFound, utcnow
+from lib.db import Cursor, Database, NotFound, Page, utcnow
 from lib.models import (
     MAX_NOTE_CHARS,
     MAX_SHORT_TEXT_CHARS,
@@ -120,18 +120,6 @@ def _narrow_from(tables: set[str]) -> str:
     return f" FROM collaborations c{joins}"
 
 
-@dataclass
-class CollabPage:
-    rows: pd.DataFrame
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
-
-
 def list_collaborations(
     db: Database,
     filt: CollabFilter,
@@ -139,7 +127,7 @@ def list_collaborations(
     descending: bool = True,
     page: int = 1,
     page_size: int = 50,
-) -> CollabPage:
+) -> Page:
     """One page of collaborations matching `filt`, plus the total count."""
     filt.check()
     if sort not in SORTS:
@@ -162,7 +150,7 @@ def list_collaborations(
     total = int(rows.pop("total").iloc[0]) if len(rows) else 0
     badges = [creators.badge_from_facts(**facts).value for facts in rows.pop("facts")]
     rows.insert(3, "validation", pd.Series(badges, index=rows.index, dtype="str"))
-    return CollabPage(rows=rows, total=total, page=page, page_size=page_size)
+    return Page(rows=rows, total=total, page=page, page_size=page_size)
 
 
 _LIST_COLUMNS = (

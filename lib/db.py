@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -165,6 +167,55 @@ def _migrations() -> list[tuple[int, str, str]]:
         # Two files with one number: the second would be skipped silently on some databases.
         raise RuntimeError(f"Duplicate migration numbers in {MIGRATIONS_DIR}: {numbers}")
     return found
+
+
+BIGINT_RANGE = range(-(2**63), 2**63)  # the ids a BIGINT column can hold
+
+
+def as_id(value: object, what: str) -> int:
+    """`value` as an id; NotFound (saying which `what`) when it cannot name a row at all."""
+    from lib.rules import shown  # rules is pure; imported here to keep db.py's imports light
+
+    try:
+        number = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise NotFound(f"There is no {what} {shown(value)}.") from None
+    if number not in BIGINT_RANGE:
+        raise NotFound(f"There is no {what} #{number}.")
+    return number
+
+
+def bind(sql: str, values: Mapping[str, Any] | None = None, /, **more: Any) -> dict[str, Any]:
+    """The named parameters `sql` uses ($name), out of `values` and `more`: DuckDB refuses
+    unused ones, and shared SQL fragments bring some parameters into some statements only."""
+    used = set(re.findall(r"\$(\w+)", sql))
+    return {k: v for k, v in {**(values or {}), **more}.items() if k in used}
+
+
+@dataclass
+class Page:
+    """One page of a list: its rows, how many match in all, and where the page is."""
+
+    rows: pd.DataFrame
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def paged(
+    db: Database, hits: str, order: str, params: Mapping[str, Any], page: int, page_size: int
+) -> Page:
+    """One page of the rows `hits` selects, in `order`; a page past the end shows the last.
+    The caller has checked `page_size` against its list's limits."""
+    total = int(db.value(f"SELECT count(*) FROM ({hits})", bind(hits, params)))
+    page = min(max(1, int(page)), max(1, -(-total // page_size)))
+    sql = f"SELECT * FROM ({hits}) ORDER BY {order} LIMIT $limit OFFSET $offset"
+    values = {**params, "limit": page_size, "offset": (page - 1) * page_size}
+    return Page(db.frame(sql, bind(sql, values)), total, page, page_size)
 
 
 def placeholders_for(values: Sequence[Any]) -> str:

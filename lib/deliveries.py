@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from lib import delivery_sheet, rules
-from lib.db import Cursor, Database, NotFound, utcnow
+from lib.db import BIGINT_RANGE, Cursor, Database, NotFound, Page, as_id, bind, utcnow
 from lib.models import (
     MAX_SEARCH_CHARS,
     ChangeOutcome,
@@ -38,7 +38,6 @@ PAGE_SIZES = (25, 50, 100, 200)
 MAX_BATCH = 5_000  # shipments or collaborations in one batch (a preview lists every one)
 MAX_IN_TRANSIT_DAYS = 3_650
 _LAST_POSSIBLE_PAGE = 2**40  # keeps OFFSET a BIGINT; any page past the end shows the last one
-_BIGINT = range(-(2**63), 2**63)
 
 # Sort keys the page offers, mapped to SQL over `s` and the aliases in _SORT_TABLES.
 SORTS: dict[str, str] = {
@@ -81,23 +80,6 @@ def _from(aliases: set[str]) -> str:
     for alias in aliases:
         wanted |= _JOIN_NEEDS.get(alias, set())
     return " FROM shipments s" + "".join(sql for a, sql in _JOINS.items() if a in wanted)
-
-
-def _id(value: object, what: str) -> int:
-    """`value` as an id; NotFound when it cannot name a row at all."""
-    try:
-        number = int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        raise NotFound(f"There is no {what} {rules.shown(value)}.") from None
-    if number not in _BIGINT:
-        raise NotFound(f"There is no {what} #{number}.")
-    return number
-
-
-def _bind(sql: str, params: dict[str, Any]) -> dict[str, Any]:
-    """The named parameters `sql` uses (DuckDB refuses unused ones)."""
-    used = set(re.findall(r"\$(\w+)", sql))
-    return {k: v for k, v in params.items() if k in used}
 
 
 # --- the list -------------------------------------------------------------------------
@@ -161,18 +143,6 @@ class DeliveryFilter:
         return sql, params, set().union(*(a for _, _, a in conditions))
 
 
-@dataclass
-class ShipmentPage:
-    rows: pd.DataFrame
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
-
-
 _LIST_COLUMNS = (
     "s.id, cr.name AS creator, cr.handle, ca.name AS campaign, cl.name AS client,"
     " c.status AS collab_status, s.item, s.carrier, s.tracking_number, s.status,"
@@ -189,7 +159,7 @@ def list_shipments(
     page: int = 1,
     page_size: int = 50,
     now: dt.datetime | None = None,
-) -> ShipmentPage:
+) -> Page:
     """One page of shipments matching `filt`, plus the total count: a single SQL statement."""
     filt.check()
     if sort not in SORTS:
@@ -207,11 +177,11 @@ def list_shipments(
     if rows.empty and page > 1:  # past the last page: show the last one instead
         where, where_params, aliases = filt.where(now)
         count_sql = f"SELECT count(*){_from(aliases)} WHERE {where}"
-        total = db.value(count_sql, _bind(count_sql, where_params))
+        total = db.value(count_sql, bind(count_sql, where_params))
         page = max(1, -(-total // page_size))
         rows = db.frame(sql, {**params, "limit": page_size, "offset": (page - 1) * page_size})
     total = int(rows.pop("total").iloc[0]) if len(rows) else 0
-    return ShipmentPage(rows=rows, total=total, page=page, page_size=page_size)
+    return Page(rows=rows, total=total, page=page, page_size=page_size)
 
 
 def _page_sql(
@@ -239,7 +209,7 @@ def matching_ids(db: Database, filt: DeliveryFilter, now: dt.datetime | None = N
     filt.check()
     where, params, aliases = filt.where(now or utcnow())
     sql = f"SELECT s.id{_from(aliases)} WHERE {where} ORDER BY s.id LIMIT {MAX_BATCH + 1}"
-    ids = [i for (i,) in db.rows(sql, _bind(sql, params))]
+    ids = [i for (i,) in db.rows(sql, bind(sql, params))]
     if len(ids) > MAX_BATCH:
         raise rules.RuleViolation(
             f"More than {MAX_BATCH:,} shipments match; a batch takes at most {MAX_BATCH:,}. "
@@ -325,7 +295,7 @@ def summary(
             WHERE sc.status = 'in_transit' ORDER BY sc.status_changed_at, sc.id LIMIT 1)
         SELECT counts.*, oldest.* FROM counts LEFT JOIN oldest ON true
     """
-    row = db.one(sql, _bind(sql, params))
+    row = db.one(sql, bind(sql, params))
     assert row is not None  # an aggregate always has a row
     pending, in_transit, delivered, exception, oldest_id, creator, item, since = row
     oldest = None
@@ -341,7 +311,7 @@ def summary_by_campaign(
     page: int = 1,
     page_size: int = 25,
     now: dt.datetime | None = None,
-) -> ShipmentPage:
+) -> Page:
     """Per campaign with shipments: the count in each status and the longest time in transit,
     the campaigns with the most exceptions (then the longest wait) first; one page of them."""
     if not isinstance(page_size, int) or not 1 <= page_size <= max(PAGE_SIZES):
@@ -369,9 +339,9 @@ def summary_by_campaign(
         LIMIT $limit OFFSET $offset
     """
     values = {**params, "now": now, "limit": page_size, "offset": (page - 1) * page_size}
-    rows = db.frame(sql, _bind(sql, values))
+    rows = db.frame(sql, bind(sql, values))
     total = int(rows.pop("total").iloc[0]) if len(rows) else 0
-    return ShipmentPage(rows=rows, total=total, page=page, page_size=page_size)
+    return Page(rows=rows, total=total, page=page, page_size=page_size)
 
 
 # --- one collaboration's shipments ----------------------------------------------------
@@ -387,7 +357,7 @@ def for_collaboration(
         " s.version FROM shipments s WHERE s.collab_id = $collab"
         " ORDER BY s.created_at DESC, s.id DESC"
     )
-    return db.frame(sql, {"collab": _id(collab_id, "collaboration"), "now": now or utcnow()})
+    return db.frame(sql, {"collab": as_id(collab_id, "collaboration"), "now": now or utcnow()})
 
 
 def shippable(
@@ -403,7 +373,7 @@ def shippable(
         " FROM collaborations c JOIN creators cr ON cr.id = c.creator_id"
         " WHERE c.campaign_id = ? AND c.status IN (SELECT unnest(?::VARCHAR[]))"
         " ORDER BY lower(cr.name), c.id LIMIT ?",
-        [_id(campaign_id, "campaign"), wanted, MAX_BATCH],
+        [as_id(campaign_id, "campaign"), wanted, MAX_BATCH],
     )
 
 
@@ -451,7 +421,7 @@ class NewShipmentsResult:
 
 
 def _batch_ids(ids: list[object], what: str) -> list[int]:
-    unique = list(dict.fromkeys(_id(i, what) for i in ids))
+    unique = list(dict.fromkeys(as_id(i, what) for i in ids))
     if not unique:
         raise rules.RuleViolation(f"Choose at least one {what} first.")
     if len(unique) > MAX_BATCH:
@@ -610,7 +580,7 @@ def _load_shipments(cur: Cursor, ids: list[int]) -> dict[int, _Shipment]:
         " FROM shipments s JOIN collaborations c ON c.id = s.collab_id"
         " JOIN creators cr ON cr.id = c.creator_id JOIN campaigns ca ON ca.id = c.campaign_id"
         " WHERE s.id IN (SELECT unnest(?::BIGINT[]))",
-        [[i for i in ids if i in _BIGINT]],
+        [[i for i in ids if i in BIGINT_RANGE]],
     ).fetchall()
     return {r[0]: _Shipment(*r) for r in rows}
 
@@ -764,7 +734,7 @@ def update_shipment(
 ) -> str:
     """Change one shipment (as seen at `version`); return what changed, or raise
     RuleViolation saying why not (also when there is nothing to change)."""
-    sid = _id(shipment_id, "shipment")
+    sid = as_id(shipment_id, "shipment")
     change = ShipmentChange(sid, change.status, change.reason, change.tracking_number,
                             change.carrier)  # fmt: skip
     with db.cursor() as cur:
@@ -830,7 +800,7 @@ def _write_changes(
 
 
 def _campaign_name(db: Database, campaign_id: object) -> tuple[int, str]:
-    cid = _id(campaign_id, "campaign")
+    cid = as_id(campaign_id, "campaign")
     name = db.value("SELECT name FROM campaigns WHERE id = ?", [cid])
     if name is None:
         raise NotFound(f"There is no campaign #{cid}.")
@@ -863,7 +833,7 @@ def export_file_name(db: Database, campaign_id: object) -> str:
 def _sheet_id(row: delivery_sheet.SheetRow) -> int | None:
     """The shipment number a row names (a leading # is allowed), or None when it names none."""
     raw = row.values["id"].lstrip("#").strip()
-    return int(raw) if raw.isdigit() and int(raw) in _BIGINT else None
+    return int(raw) if raw.isdigit() and int(raw) in BIGINT_RANGE else None
 
 
 def _sheet_change(row: delivery_sheet.SheetRow, shipment_id: int) -> ShipmentChange:

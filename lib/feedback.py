@@ -10,14 +10,12 @@ it shares the reads here that take a reviewer id.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
-
 from lib import rules
-from lib.db import Cursor, Database, NotFound, utcnow
+from lib.db import BIGINT_RANGE, Cursor, Database, NotFound, Page, as_id, utcnow
+from lib.db import paged as db_paged
 from lib.models import (
     ContentApproval,
     ContentType,
@@ -31,7 +29,6 @@ from lib.models import (
 
 PAGE_SIZE = 10
 MAX_PAGE_SIZE = 100
-_BIGINT = range(-(2**63), 2**63)
 
 # The creators a campaign shows its reviewers: applicants still in the running (applied or
 # selected; declined ones are out) and the creators of its collaborations (not cancelled).
@@ -115,50 +112,15 @@ _SUBJECT_ORDER = {
 }
 
 
-def bind(sql: str, **values: Any) -> dict[str, Any]:
-    """The named parameters `sql` uses, out of `values` (DuckDB refuses unused ones)."""
-    return {k: v for k, v in values.items() if k in set(re.findall(r"\$(\w+)", sql))}
-
-
-def as_id(value: object, what: str) -> int:
-    """`value` as an id; NotFound when it cannot name a row at all."""
-    try:
-        number = int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        raise NotFound(f"There is no {what} {rules.shown(value)}.") from None
-    if number not in _BIGINT:
-        raise NotFound(f"There is no {what} #{number}.")
-    return number
-
-
-# --- pages of rows -----------------------------------------------------------------------
-
-
-@dataclass
-class Page:
-    rows: pd.DataFrame
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
-
-
 def paged(
     db: Database, hits: str, order: str, params: dict[str, Any], page: int, page_size: int
 ) -> Page:
-    """One page of the rows `hits` selects, in `order`; a page past the end shows the last."""
+    """lib.db.paged, with the feedback lists' page size checked."""
     if not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE_SIZE:
         raise rules.RuleViolation(
             f"A page has 1 to {MAX_PAGE_SIZE} rows, not {rules.shown(page_size)}."
         )
-    total = int(db.value(f"SELECT count(*) FROM ({hits})", bind(hits, **params)))
-    page = min(max(1, int(page)), max(1, -(-total // page_size)))
-    sql = f"SELECT * FROM ({hits}) ORDER BY {order} LIMIT $limit OFFSET $offset"
-    values = {**params, "limit": page_size, "offset": (page - 1) * page_size}
-    return Page(db.frame(sql, bind(sql, **values)), total, page, page_size)
+    return db_paged(db, hits, order, params, page, page_size)
 
 
 # --- reads: campaigns and subjects -------------------------------------------------------
@@ -287,7 +249,7 @@ def read_threads(
     """subject id -> its feedback, newest first, with replies (and internal notes only with
     `include_notes`); only `reviewer_id`'s feedback when given. Two queries in all."""
     col = "creator_id" if kind is SubjectKind.CREATOR else "content_item_id"
-    ids = [i for i in subject_ids if i in _BIGINT]
+    ids = [i for i in subject_ids if i in BIGINT_RANGE]
     pieces = db.rows(
         f"SELECT f.id, f.{col}, f.reviewer_id, r.email, f.body, f.verdict, f.created_at"
         " FROM feedback f JOIN reviewers r ON r.id = f.reviewer_id"

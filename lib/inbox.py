@@ -24,7 +24,7 @@ import pandas as pd
 
 from lib import eml, mail, rules
 from lib.campaigns import STATE_SQL
-from lib.db import Cursor, Database, NotFound, utcnow
+from lib.db import Cursor, Database, NotFound, Page, as_id, utcnow
 from lib.mail import MailError, MailSettings, Outgoing
 from lib.models import (
     MAX_MASS_RECIPIENTS,
@@ -44,7 +44,6 @@ from lib.models import (
 
 PAGE_SIZES = (25, 50, 100)
 THREAD_LIMIT = 200  # the newest items of a thread shown at once
-_BIGINT = range(-(2**63), 2**63)
 
 NOT_CONFIGURED = (
     "E-mail is not set up, so nothing was sent. Set COLLABDESK_SMTP_HOST (the SMTP server) and "
@@ -57,20 +56,9 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return now or utcnow()
 
 
-def _id(value: object, what: str) -> int:
-    """`value` as an id; NotFound when it cannot name a row at all."""
-    try:
-        number = int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        raise NotFound(f"There is no {what} {rules.shown(value)}.") from None
-    if number not in _BIGINT:
-        raise NotFound(f"There is no {what} #{number}.")
-    return number
-
-
 def _creator(cur: Cursor, creator_id: object) -> tuple[int, str, str, str | None]:
     """(id, name, handle, e-mail) of a creator; NotFound when there is none."""
-    cid = _id(creator_id, "creator")
+    cid = as_id(creator_id, "creator")
     row = cur.execute(
         "SELECT id, name, handle, email FROM creators WHERE id = $id", {"id": cid}
     ).fetchone()
@@ -81,7 +69,7 @@ def _creator(cur: Cursor, creator_id: object) -> tuple[int, str, str, str | None
 
 def _campaign_name(cur: Cursor, campaign_id: object) -> str:
     row = cur.execute(
-        "SELECT name FROM campaigns WHERE id = $id", {"id": _id(campaign_id, "campaign")}
+        "SELECT name FROM campaigns WHERE id = $id", {"id": as_id(campaign_id, "campaign")}
     ).fetchone()
     if row is None:
         raise NotFound(f"There is no campaign #{campaign_id}.")
@@ -138,23 +126,11 @@ class InboxFilter:
                 "cr.id IN (SELECT creator_id FROM applications WHERE campaign_id = $campaign"
                 " UNION ALL SELECT creator_id FROM collaborations WHERE campaign_id = $campaign)"
             )
-            params["campaign"] = _id(self.campaign_id, "campaign")
+            params["campaign"] = as_id(self.campaign_id, "campaign")
         if self.tag:
             clauses.append("cr.id IN (SELECT creator_id FROM creator_tags WHERE tag = $tag)")
             params["tag"] = self.tag
         return " AND ".join(clauses), params
-
-
-@dataclass
-class CreatorPage:
-    rows: pd.DataFrame
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
 
 
 # Per creator with messages: when the last one happened and how many incoming ones this user
@@ -217,7 +193,7 @@ def list_creators(
     page: int = 1,
     page_size: int = 25,
     now: dt.datetime | None = None,
-) -> CreatorPage:
+) -> Page:
     """One page of creators for `user`: those with unread messages first, then by the most
     recent interaction (creators without any come last, by id); with each one's unread count
     and last subject, and with a campaign filter, their standing in that campaign."""
@@ -245,7 +221,7 @@ def list_creators(
             standings = _standings(cur, filt.campaign_id, ids, _now(now))
         rows["standing"] = [standing_label(standings[i]) for i in ids]
         rows["may_message"] = [_allowed(standings[i]) for i in ids]
-    return CreatorPage(rows, total, page, page_size)
+    return Page(rows, total, page, page_size)
 
 
 def matching_creator_ids(db: Database, filt: InboxFilter) -> list[int]:
@@ -458,7 +434,7 @@ def collaborations_of(db: Database, creator_id: int) -> pd.DataFrame:
         "SELECT c.id, ca.name AS campaign, c.status, c.compensation::DOUBLE AS compensation,"
         " c.currency, c.due_date FROM collaborations c JOIN campaigns ca ON ca.id = c.campaign_id"
         " WHERE c.creator_id = $cr ORDER BY c.created_at DESC, c.id DESC",
-        {"cr": _id(creator_id, "creator")},
+        {"cr": as_id(creator_id, "creator")},
     )
 
 
@@ -483,7 +459,7 @@ def notes_of(db: Database, creator_id: int, limit: int = 20) -> pd.DataFrame:
         " JOIN collaborations c ON c.id = e.collab_id JOIN campaigns ca ON ca.id = c.campaign_id"
         " WHERE c.creator_id = $cr AND e.kind = 'note'"
         " ORDER BY e.occurred_at DESC, e.id DESC LIMIT $limit",
-        {"cr": _id(creator_id, "creator"), "limit": int(limit)},
+        {"cr": as_id(creator_id, "creator"), "limit": int(limit)},
     )
 
 
@@ -493,7 +469,7 @@ def payments_of(db: Database, creator_id: int) -> pd.DataFrame:
         " p.reference FROM payments p JOIN collaborations c ON c.id = p.collab_id"
         " JOIN campaigns ca ON ca.id = c.campaign_id WHERE c.creator_id = $cr"
         " ORDER BY p.paid_on DESC, p.id DESC",
-        {"cr": _id(creator_id, "creator")},
+        {"cr": as_id(creator_id, "creator")},
     )
 
 
@@ -504,7 +480,7 @@ def agreements_of(db: Database, creator_id: int, now: dt.datetime | None = None)
         " g.responded_at FROM agreements g JOIN applications a ON a.id = g.application_id"
         " JOIN campaigns ca ON ca.id = a.campaign_id WHERE a.creator_id = $cr"
         " ORDER BY g.sent_at DESC, g.id DESC",
-        {"cr": _id(creator_id, "creator"), "now": _now(now)},
+        {"cr": as_id(creator_id, "creator"), "now": _now(now)},
     )
 
 
@@ -603,7 +579,7 @@ def _checked_draft(draft: Draft) -> Draft:
     subject = rules.check_subject(draft.subject)
     body = rules.check_body(draft.body)
     used = rules.merge_fields_in(subject) | rules.merge_fields_in(body)
-    campaign_id = None if draft.campaign_id is None else _id(draft.campaign_id, "campaign")
+    campaign_id = None if draft.campaign_id is None else as_id(draft.campaign_id, "campaign")
     if "campaign" in used and campaign_id is None:
         raise rules.RuleViolation(
             "The message uses {campaign} but is about no campaign; choose the campaign."
@@ -612,7 +588,7 @@ def _checked_draft(draft: Draft) -> Draft:
 
 
 def _recipient_ids(creator_ids: Iterable[object]) -> list[int]:
-    ids = list(dict.fromkeys(_id(i, "creator") for i in creator_ids))
+    ids = list(dict.fromkeys(as_id(i, "creator") for i in creator_ids))
     if not ids:
         raise rules.RuleViolation("Choose at least one creator to write to.")
     if len(ids) > MAX_MASS_RECIPIENTS:
@@ -737,7 +713,7 @@ def deliver(
     Messages that are not queued (sent meanwhile by someone else) are left alone."""
     rules.require_role(user, Role.STAFF, "send messages")
     settings = settings or mail_settings()
-    ids = [_id(i, "message") for i in message_ids]
+    ids = [as_id(i, "message") for i in message_ids]
     rows = db.rows(
         "SELECT id, creator_id, recipient, subject, body FROM messages"
         " WHERE id IN (SELECT unnest($ids::BIGINT[])) AND state = 'queued' ORDER BY id",
@@ -794,7 +770,7 @@ def retry(
     current address."""
     rules.require_role(user, Role.STAFF, "send messages")
     settings, moment = mail_settings(), _now(now)
-    mid = _id(message_id, "message")
+    mid = as_id(message_id, "message")
 
     def write(cur: Cursor) -> None:
         row = cur.execute(
@@ -890,7 +866,7 @@ def record_incoming(
             " VALUES ($cr, $campaign, 'in', 'message', $subject, $body, 'recorded', $now,"
             " $actor, $channel, $sender, $header, $received) RETURNING id",
             {"cr": creator[0], "campaign": None if campaign_id is None
-             else _id(campaign_id, "campaign"), "subject": subject, "body": body, "now": moment,
+             else as_id(campaign_id, "campaign"), "subject": subject, "body": body, "now": moment,
              "actor": user.username, "channel": channel.value, "sender": sender,
              "header": header, "received": received},
         ).fetchone()[0]
@@ -943,7 +919,7 @@ def send_asset(
     kind, value = rules.check_asset(kind, value)
     note = rules.check_text(note, "The note", MAX_NOTE_CHARS, required=False)
     settings, moment = mail_settings(), _now(now)
-    cid = _id(collab_id, "collaboration")
+    cid = as_id(collab_id, "collaboration")
 
     def write(cur: Cursor) -> int:
         row = cur.execute(
@@ -1002,6 +978,6 @@ def assets_of(db: Database, collab_id: int) -> pd.DataFrame:
         "SELECT a.kind, a.value, a.created_at, a.created_by, m.state FROM assets a"
         " JOIN messages m ON m.id = a.message_id WHERE a.collab_id = $id"
         " ORDER BY a.created_at DESC, a.id DESC",
-        {"id": _id(collab_id, "collaboration")},
+        {"id": as_id(collab_id, "collaboration")},
     )
 

@@ -8,8 +8,8 @@ as read. A removed reviewer's notifications are deleted with their feedback.
 from __future__ import annotations
 
 from lib import rules
-from lib.db import Cursor, Database, utcnow
-from lib.feedback import OWNERSHIP_SQL, Page, paged
+from lib.db import Cursor, Database, Page, utcnow
+from lib.feedback import OWNERSHIP_SQL, paged
 from lib.models import Role, User
 
 PAGE_SIZE = 25

@@ -32,7 +32,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from lib import rules
-from lib.db import NotFound, utcnow
+from lib.db import NotFound, bind, utcnow
 from lib.models import CollabStatus, Role, User
 
 Progress = Callable[[str, float], None]
@@ -387,18 +387,12 @@ def _sql(spec: SectionSpec, condition: str) -> str:
     return "WITH " + _SCOPE.format(condition=condition) + spec.sql
 
 
-def _bind(sql: str, values: dict[str, Any]) -> dict[str, Any]:
-    """The named parameters `sql` uses: DuckDB refuses unused ones."""
-    used = set(re.findall(r"\$(\w+)", sql))
-    return {k: v for k, v in values.items() if k in used}
-
-
 def _read(store: Store, spec: SectionSpec, condition: str, params: dict[str, Any]
           ) -> pd.DataFrame:
     """The section's rows with exact values (DECIMAL stays Decimal, for money), titled."""
     sql = _sql(spec, condition)
     with store.cursor() as cur:
-        cur.execute(sql, _bind(sql, params))
+        cur.execute(sql, bind(sql, params))
         names = [d[0] for d in cur.description]
         rows = cur.fetchall()
     frame = pd.DataFrame.from_records(rows, columns=names)

@@ -31,14 +31,11 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from lib import config, mail, notifications, pdf, rules
-from lib.db import Cursor, Database, NotFound, utcnow
+from lib.db import Cursor, Database, NotFound, Page, as_id, bind, utcnow
 from lib.feedback import (
     MEMBERS_SQL,
     OWNERSHIP_SQL,
-    Page,
     Piece,
-    as_id,
-    bind,
     claim_reviewer,
     paged,
     read_threads,

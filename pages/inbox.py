@@ -140,7 +140,7 @@ def creator_row(row: Any) -> None:
     st.caption(" · ".join(plain(d) for d in details))
 
 
-def creator_list(found: inbox.CreatorPage) -> None:
+def creator_list(found: inbox.Page) -> None:
     st.caption(f"**{found.total:,}** creators · page {found.page:,} of {found.pages:,}")
     if found.rows.empty:
         st.info("No creator matches the filter.")

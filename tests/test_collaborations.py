@@ -15,7 +15,7 @@ from lib.rules import RuleViolation
 from tests.conftest import World, add_collab, event_count, status_of
 
 
-def ids_of(page: collabs.CollabPage) -> set[int]:
+def ids_of(page: collabs.Page) -> set[int]:
     return set(page.rows["id"])
 
 
