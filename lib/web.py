@@ -198,6 +198,15 @@ def _log_out() -> None:
     st.session_state["_logged_out"] = True
 
 
+def run_through_app() -> None:
+    """When a page file runs on its own (Streamlit's pages/ folder mode, on a fresh server),
+    switch that mode off, as st.navigation would, and run again through app.py: its routing
+    (the login gate and the role's navigation, or the reviewer link) then applies."""
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def current_user() -> User:
     """The logged-in user, set by app.py's login gate before any page runs.
 
@@ -207,11 +216,7 @@ def current_user() -> User:
     and reruns, so the request goes through app.py's login gate and navigation. If a page
     still got here without a user, it asks for a login itself.
     """
-    if PagesManager.uses_pages_directory:
-        # Run again through app.py, which builds the navigation for the user's role: the page
-        # then opens (or not) as it would for any later visitor.
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+    run_through_app()
     user = st.session_state.get("user")
     if user is None:
         return login_gate(database())

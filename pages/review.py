@@ -13,7 +13,6 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
 from lib import reviewers, web
 from lib.db import ConcurrentEditError, NotFound
@@ -21,12 +20,9 @@ from lib.feedback import Piece
 from lib.models import MAX_FEEDBACK_CHARS, ContentApproval, ReviewerLink, SubjectKind, Verdict
 from lib.rules import RuleViolation
 
-if PagesManager.uses_pages_directory:
-    # On a freshly started server Streamlit runs a deep-linked page file on its own, with every
-    # page file listed in a sidebar (README, "Known limits"). A reviewer must see none of them:
-    # run again through app.py, which routes the link to this page alone.
-    PagesManager.uses_pages_directory = False
-    st.rerun()
+# On a fresh server a deep link runs this file alone, with every page file in a sidebar; a
+# reviewer must see none of them: app.py routes the link to this page alone.
+web.run_through_app()
 
 db = web.database()
 token = st.query_params.get("token")
