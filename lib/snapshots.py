@@ -106,7 +106,8 @@ class Snapshot:
     database: str | None = None  # that database file's name
 
     def belongs_to(self, database: DatabaseIdentity) -> bool:
-        return self.database_id == database.id and self.database == database.name
+        return (bool(database.id) and self.database_id == database.id
+                and self.database == database.name)
 
     def parquet(self, table: str) -> Path:
         return self.path / f"{table}.parquet"
