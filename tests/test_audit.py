@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import audit, reviewers, users
+from lib import audit, console, reviewers, snapshots, users
 from lib.db import Database
 from lib.models import Role, User
 from lib.rules import RuleViolation
@@ -173,6 +173,16 @@ def test_only_admins_read_it(db: Database, people: dict) -> None:
     with pytest.raises(PermissionError):
         audit.list_events(db, disabled)
     assert audit.list_events(db, people[Role.ADMIN]).total == 0
+
+
+def test_it_is_in_no_snapshot_and_not_in_the_console(db: Database, people: dict) -> None:
+    users.attempt_login(db, "staff", "wrong")
+    snapshot = snapshots.write_snapshot(db, snapshots.snapshots_root(db.path), db.path)
+    assert "audit_events" not in snapshot.tables
+    assert not (snapshot.path / "audit_events.parquet").exists()
+    with pytest.raises(console.QueryRefused, match="audit_events"):
+        console.run_query(snapshot, people[Role.VIEWER], "SELECT * FROM audit_events",
+                          database=db.identity)
 
 
 def test_newest_first_per_user_and_paged_in_sql(db: Database, people: dict,

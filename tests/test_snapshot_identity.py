@@ -120,6 +120,13 @@ def test_pruning_keeps_the_other_databases_snapshots(
     mine = [snapshots.write_snapshot(db, root, db.path, keep=1) for _ in range(3)]
     assert snapshots.list_snapshots(root, db.identity) == [mine[-1]]
     assert snapshots.list_snapshots(root, other.identity) == theirs[::-1]
+    # Snapshots from before identities: this file's go with its next snapshot (no reader
+    # accepts them any more); the other file's stay.
+    tamper(mine[-1], database_id=None)
+    tamper(theirs[0], database_id=None)
+    newest = snapshots.write_snapshot(db, root, db.path, keep=3)
+    assert not mine[-1].path.exists() and theirs[0].path.exists()
+    assert snapshots.list_snapshots(root, db.identity) == [newest]
 
 
 @pytest.mark.parametrize("changes", [
