@@ -7,7 +7,7 @@ import streamlit as st
 from lib import inbox, notifications, web
 from lib.models import Role
 
-st.set_page_config(page_title="Collabdesk", page_icon="🤝", layout="wide")
+st.set_page_config(page_title="Collabdesk", page_icon=":material/handshake:", layout="wide")
 
 db = web.database()
 web.start_snapshots()  # snapshots for analysts, the SQL console and the command line

@@ -247,7 +247,7 @@ INTERNAL_NOTES = (
     "Asked the creator informally; a reshoot is no problem.",
 )
 CAPTIONS = (
-    "Morning routine upgrade ✨ #ad", "Unboxing day! Link in bio #ad",
+    "Morning routine upgrade #ad", "Unboxing day! Link in bio #ad",
     "Three ways I use it every day #ad #sponsored", "Weekend essentials, honest review #ad",
     "Finally tried it, here is what I think #ad", "",
 )

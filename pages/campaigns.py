@@ -32,23 +32,38 @@ db = web.database()
 user = web.current_user()
 can_manage = user.can(Role.MANAGER)
 
-CAMPAIGN_BADGES = {
-    CampaignStatus.DRAFT: "⚪ Draft",
-    CampaignStatus.OPEN: "🟢 Open for applications",
-    CampaignStatus.CLOSED: "🟠 Closed",
-    CampaignStatus.RUNNING: "🔵 Running",
-    CampaignStatus.FINISHED: "⚫ Finished",
+# Statuses show as coloured pills (tables) and st.badge (headings), with Material icons, never
+# emoji: a Linux server without an emoji font draws those as empty boxes.
+CAMPAIGN_COLORS: dict[str, str] = {
+    CampaignStatus.DRAFT: "gray",
+    CampaignStatus.OPEN: "green",
+    CampaignStatus.CLOSED: "orange",
+    CampaignStatus.RUNNING: "blue",
+    CampaignStatus.FINISHED: "violet",
 }
-STAGE_BADGES = {
-    ApplicationStage.APPLIED: "📝 Applied",
-    ApplicationStage.SELECTED: "⭐ Selected",
-    ApplicationStage.DECLINED: "✖️ Declined",
+CAMPAIGN_ICONS: dict[str, str] = {
+    CampaignStatus.DRAFT: ":material/edit_note:",
+    CampaignStatus.OPEN: ":material/how_to_reg:",
+    CampaignStatus.CLOSED: ":material/lock:",
+    CampaignStatus.RUNNING: ":material/play_circle:",
+    CampaignStatus.FINISHED: ":material/flag:",
 }
-AGREEMENT_BADGES = {
-    AgreementState.PENDING: "🕒 Pending",
-    AgreementState.ACCEPTED: "✅ Accepted",
-    AgreementState.DECLINED: "❌ Declined",
-    AgreementState.EXPIRED: "⌛ Expired",
+STAGE_COLORS: dict[str, str] = {
+    ApplicationStage.APPLIED: "gray",
+    ApplicationStage.SELECTED: "green",
+    ApplicationStage.DECLINED: "red",
+}
+AGREEMENT_COLORS: dict[str, str] = {
+    AgreementState.PENDING: "orange",
+    AgreementState.ACCEPTED: "green",
+    AgreementState.DECLINED: "red",
+    AgreementState.EXPIRED: "gray",
+}
+# Table column -> (colour per value, the value's enum for its label).
+BADGE_COLUMNS: dict[str, tuple[dict[str, str], type[Any]]] = {
+    "status": (CAMPAIGN_COLORS, CampaignStatus),
+    "stage": (STAGE_COLORS, ApplicationStage),
+    "agreement": (AGREEMENT_COLORS, AgreementState),
 }
 STATUS_BUTTONS = {
     CampaignStatus.OPEN: "Open for applications",
@@ -76,6 +91,14 @@ WIDE = {"why", "issue"}
 def plain(text: str) -> str:
     """User text for a heading: markdown characters escaped, so a name shows as typed."""
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", text)
+
+
+def campaign_label(value: str) -> str:
+    return CampaignStatus(value).label
+
+
+def stage_label(value: str) -> str:
+    return ApplicationStage(value).label
 
 
 def done(message: str, icon: str = web.OK_ICON) -> None:
@@ -116,6 +139,11 @@ def columns(*names: str) -> dict[str, Any]:
             config[name] = st.column_config.NumberColumn(LABELS[name], format="%.2f")
         elif name == "id":
             config[name] = st.column_config.NumberColumn("#", format="%d")
+        elif name in BADGE_COLUMNS:
+            colors, kind = BADGE_COLUMNS[name]
+            config[name] = web.badge_column(
+                LABELS[name], colors, lambda value, kind=kind: kind(value).label
+            )
         else:
             config[name] = st.column_config.Column(
                 LABELS.get(name, name), width="large" if name in WIDE else None
@@ -160,14 +188,11 @@ def time_left(hours: float | None) -> str:
 def badges(rows: pd.DataFrame) -> pd.DataFrame:
     """Stage, agreement and status columns as badges; time left as words."""
     shown = rows.copy()
-    if "stage" in shown:
-        shown["stage"] = shown["stage"].map(STAGE_BADGES)
-    if "agreement" in shown:
-        shown["agreement"] = shown["agreement"].map(AGREEMENT_BADGES).fillna("—")
+    for name in BADGE_COLUMNS:
+        if name in shown:  # one pill per cell (see web.badge_column); none for no value
+            shown[name] = shown[name].map(lambda v: [v] if isinstance(v, str) else [])
     if "hours_left" in shown:
         shown["time_left"] = shown["hours_left"].map(time_left)
-    if "status" in shown:
-        shown["status"] = shown["status"].map(CAMPAIGN_BADGES)
     if "creator" in shown:
         shown["creator"] = shown["creator"].fillna("—")
     return shown
@@ -200,7 +225,7 @@ def campaign_filter() -> CampaignFilter:
         format_func=lambda i: "All clients" if i is None else clients[i],
     )
     statuses = cols[2].multiselect(
-        "Campaign status", list(CampaignStatus), format_func=CAMPAIGN_BADGES.get
+        "Campaign status", list(CampaignStatus), format_func=campaign_label
     )
     return CampaignFilter(search, client_id, tuple(s.value for s in statuses))
 
@@ -332,7 +357,8 @@ def header(c: dict) -> None:
     st.subheader(plain(c["name"]))
     status = CampaignStatus(c["status"])
     auto = status is CampaignStatus.CLOSED and c["stored_status"] == "open"
-    st.badge(CAMPAIGN_BADGES[status] + (" (on its start date)" if auto else ""))
+    st.badge(status.label + (" (on its start date)" if auto else ""),
+             color=CAMPAIGN_COLORS[status], icon=CAMPAIGN_ICONS[status])  # type: ignore[arg-type]
     st.caption(
         f"#{c['id']} · {c['start_date']} to {c['end_date']} · budget {c['budget']:,} "
         f"{c['currency']} · {c['applications']} applications, {c['selected']} selected, "
@@ -344,7 +370,7 @@ def header(c: dict) -> None:
 
 
 def applications_tab(c: dict) -> None:
-    stages = st.multiselect("Stage", list(ApplicationStage), format_func=STAGE_BADGES.get,
+    stages = st.multiselect("Stage", list(ApplicationStage), format_func=stage_label,
                             key="app_stages")
     number = int(st.session_state.get("apps_page", 1))
     page = web.attempt(lambda: camps.list_applications(
@@ -366,7 +392,7 @@ def applications_tab(c: dict) -> None:
 def stage_changer(c: dict, ticked: pd.DataFrame) -> None:
     cols = st.columns([2, 1, 3])
     target = cols[0].selectbox("Move selected to", list(ApplicationStage),
-                               format_func=STAGE_BADGES.get, key="stage_target")
+                               format_func=stage_label, key="stage_target")
     cols[2].caption(f"{len(ticked)} selected. A pre-selection notifies nobody; it can change "
                     "until collaborations start.")
     if cols[1].button("Change stage", disabled=ticked.empty):
