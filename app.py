@@ -8,6 +8,7 @@ from lib import inbox, notifications, web
 from lib.models import Role
 
 st.set_page_config(page_title="Collabdesk", page_icon=":material/handshake:", layout="wide")
+web.own_navigation()  # no menu of pages/ file names, not even on a fresh server's first run
 
 db = web.database()
 web.start_snapshots()  # snapshots for analysts, the SQL console and the command line

@@ -63,8 +63,29 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def review_url(token: str, base_url: str | None = None) -> str:
-    return f"{base_url or config.base_url()}/{config.REVIEW_PATH}?token={token}"
+def review_url(token: str, base_url: str) -> str:
+    return f"{base_url}/{config.REVIEW_PATH}?token={token}"
+
+
+def link_base(base_url: str | None = None) -> str:
+    """Where reviewer links point: `base_url` (the page passes the app's address, see
+    web.app_base_url), else COLLABDESK_BASE_URL. Checked before anything is written, so a
+    link never goes out to a malformed or missing address."""
+    given = base_url or config.base_url()
+    if given is None:
+        raise rules.RuleViolation(
+            f"Reviewer links need the app's address: set {config.BASE_URL_ENV} to the URL "
+            "people open the app with, such as https://collabdesk.example.com."
+        )
+    checked = config.valid_base_url(given)
+    if checked is None:
+        where = config.BASE_URL_ENV if given == config.base_url() else "The app's address"
+        raise rules.RuleViolation(
+            f"{where} is not a usable address for reviewer links: it must be http:// or "
+            "https://, a host name with an optional port and path, and nothing else "
+            "(such as https://collabdesk.example.com)."
+        )
+    return checked
 
 
 def _issue_token(cur: Cursor, reviewer_id: int, user: User, now: dt.datetime) -> str:
@@ -194,13 +215,15 @@ def invite(
     campaign_id: int,
     emails: str | list[str],
     settings: SettingsSource = mail.MailSettings.from_env,
+    base_url: str | None = None,
 ) -> InviteResult:
     """Invite each address to review the campaign: a reviewer row and a link each, in one
     transaction; then the invitations are mailed. Addresses that already review the campaign
     are refused (re-send their link instead); when every address is refused, nothing is
-    written and RuleViolation says why."""
+    written and RuleViolation says why. Links point at `base_url` (see link_base)."""
     rules.require_role(user, Role.MANAGER, "invite reviewers")
     addresses = rules.check_reviewer_emails(emails)
+    base = link_base(base_url)
     campaign_id = as_id(campaign_id, "campaign")
 
     def write(cur: Cursor) -> tuple[list[tuple[int, str, str]], dict[str, str], str, str]:
@@ -233,7 +256,7 @@ def invite(
         return created, refused, campaign, client
 
     created, refused, campaign, client = db.write(write)
-    deliveries = _deliver(db, user, campaign_id, campaign, client, created, settings)
+    deliveries = _deliver(db, user, campaign_id, campaign, client, created, settings, base)
     return InviteResult(deliveries, refused)
 
 
@@ -263,11 +286,12 @@ def _deliver(
     client: str,
     created: list[tuple[int, str, str]],
     settings: SettingsSource,
+    base_url: str,
     fresh: bool = False,
 ) -> list[Delivery]:
     """Mail each (reviewer id, address, token) its link, after the commit that made the
     links; record what happened. Without SMTP, every link is returned to be shown."""
-    links = {rid: review_url(token) for rid, _, token in created}
+    links = {rid: review_url(token, base_url) for rid, _, token in created}
     try:
         smtp = settings()
     except mail.MailError as misconfigured:
@@ -335,10 +359,12 @@ def _active_reviewer(cur: Cursor, reviewer_id: int) -> tuple[int, str, str, str]
 
 
 def _new_link(
-    db: Database, user: User, reviewer_id: int, regenerate: bool, settings: SettingsSource
+    db: Database, user: User, reviewer_id: int, regenerate: bool, settings: SettingsSource,
+    base_url: str | None,
 ) -> Delivery:
     rules.require_role(user, Role.MANAGER, "send reviewer links")
     reviewer_id = as_id(reviewer_id, "reviewer")
+    base = link_base(base_url)
 
     def write(cur: Cursor) -> tuple[int, str, str, str, str]:
         campaign_id, email, campaign, client = _active_reviewer(cur, reviewer_id)
@@ -353,7 +379,7 @@ def _new_link(
 
     campaign_id, email, campaign, client, token = db.write(write)
     [delivery] = _deliver(
-        db, user, campaign_id, campaign, client, [(reviewer_id, email, token)], settings,
+        db, user, campaign_id, campaign, client, [(reviewer_id, email, token)], settings, base,
         fresh=True,
     )
     return delivery
@@ -362,17 +388,19 @@ def _new_link(
 def resend_link(
     db: Database, user: User, reviewer_id: int,
     settings: SettingsSource = mail.MailSettings.from_env,
+    base_url: str | None = None,
 ) -> Delivery:
     """Mail the reviewer a fresh link (earlier ones keep working: only their hashes exist)."""
-    return _new_link(db, user, reviewer_id, regenerate=False, settings=settings)
+    return _new_link(db, user, reviewer_id, False, settings, base_url)
 
 
 def regenerate_link(
     db: Database, user: User, reviewer_id: int,
     settings: SettingsSource = mail.MailSettings.from_env,
+    base_url: str | None = None,
 ) -> Delivery:
     """Revoke every earlier link of the reviewer and mail a new one."""
-    return _new_link(db, user, reviewer_id, regenerate=True, settings=settings)
+    return _new_link(db, user, reviewer_id, True, settings, base_url)
 
 
 def feedback_count(db: Database, reviewer_id: int) -> int:

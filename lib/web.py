@@ -198,6 +198,21 @@ def _log_out() -> None:
     st.session_state["_logged_out"] = True
 
 
+def own_navigation() -> None:
+    """Make app.py's st.navigation the only menu, for every session, from this run on.
+
+    A fresh server runs in Streamlit's pages/ folder mode until a session calls st.navigation:
+    each run first lists the folder's file names as a menu. .streamlit/config.toml hides that
+    menu (client.showSidebarNavigation = false) from the server's first run; app.py calls this
+    first thing, on every run and before the login gate, so the mode ends with the first run of
+    app.py (switched off before the menu is shown again: no later run can list the files), and
+    the setting, which would hide app.py's own sidebar menu too, is turned back on.
+    """
+    PagesManager.uses_pages_directory = False
+    if st.get_option("client.showSidebarNavigation") is False:
+        st.set_option("client.showSidebarNavigation", True)
+
+
 def run_through_app() -> None:
     """When a page file runs on its own (Streamlit's pages/ folder mode, on a fresh server),
     switch that mode off, as st.navigation would, and run again through app.py: its routing
@@ -279,6 +294,24 @@ def is_review_link() -> bool:
     token): app.py then shows the reviewer page alone, before and instead of the login."""
     path = urlparse(st.context.url or "").path.rstrip("/")
     return "token" in st.query_params or path.endswith(f"/{config.REVIEW_PATH}")
+
+
+def app_base_url() -> str:
+    """Where links back to the app (reviewer links) point: COLLABDESK_BASE_URL when set, else
+    the address this session's request came in on (config.request_base_url: the browser's URL
+    or the Host header, each checked, as anyone can forge them), else this server's own
+    address, http://localhost:<server.port>: never a port written into the code."""
+    configured = config.base_url()
+    if configured is not None:
+        return configured  # reviewers.link_base checks it and says what is wrong
+    address = str(st.get_option("server.address") or "").strip()
+    if address in ("", "0.0.0.0", "::"):  # listening everywhere: this machine by name
+        address = "localhost"
+    server_url = f"http://{address}:{int(st.get_option('server.port'))}"
+    return config.request_base_url(
+        st.context.url, st.context.headers.get("Host"), server_url,
+        str(st.get_option("server.baseUrlPath") or ""),
+    )
 
 
 def invalid_link() -> None:

@@ -254,7 +254,8 @@ def invite_form(campaign_id: int) -> None:
                               placeholder="anna@client.com, ben@client.com", height=80)
         sent = st.form_submit_button("Send invitations", type="primary")
     if sent:
-        result = web.attempt(lambda: reviewers.invite(db, user, campaign_id, emails))
+        result = web.attempt(lambda: reviewers.invite(
+            db, user, campaign_id, emails, base_url=web.app_base_url()))
         if result is not None:
             remember(result.deliveries)
             refused = "; ".join(f"{a} {why}" for a, why in result.refused.items())
@@ -269,12 +270,14 @@ def manage_reviewer(listed: dict[int, str]) -> None:
     email = listed[reviewer_id]
     cols = st.columns([1, 1, 3])
     if cols[0].button("Re-send link", help="Mails a fresh link; earlier links keep working."):
-        delivery = web.attempt(lambda: reviewers.resend_link(db, user, reviewer_id))
+        delivery = web.attempt(lambda: reviewers.resend_link(
+            db, user, reviewer_id, base_url=web.app_base_url()))
         if delivery is not None:
             remember([delivery])
             done(f"New link for {email}.")
     if cols[1].button("Regenerate link", help="Earlier links stop working; a new one is sent."):
-        delivery = web.attempt(lambda: reviewers.regenerate_link(db, user, reviewer_id))
+        delivery = web.attempt(lambda: reviewers.regenerate_link(
+            db, user, reviewer_id, base_url=web.app_base_url()))
         if delivery is not None:
             remember([delivery])
             done(f"Link regenerated for {email}; earlier links no longer work.")

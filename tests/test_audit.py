@@ -142,11 +142,13 @@ def test_reviewer_links_are_recorded_without_their_tokens(
 ) -> None:
     manager = people[Role.MANAGER]
     spring = world.campaigns["Spring"]
+    base = "https://desk.agency.test"
     [invited] = reviewers.invite(db, manager, spring, "anna@client.test",
-                                 settings=lambda: None).deliveries
+                                 settings=lambda: None, base_url=base).deliveries
     reviewer_id = db.value("SELECT id FROM reviewers WHERE email = 'anna@client.test'")
-    resent = reviewers.resend_link(db, manager, reviewer_id, settings=lambda: None)
-    regenerated = reviewers.regenerate_link(db, manager, reviewer_id, settings=lambda: None)
+    resent = reviewers.resend_link(db, manager, reviewer_id, settings=lambda: None, base_url=base)
+    regenerated = reviewers.regenerate_link(db, manager, reviewer_id, settings=lambda: None,
+                                            base_url=base)
     reviewers.remove_reviewer(db, manager, reviewer_id, 0)
     where = f"campaign #{spring}"
     assert entries(db) == [

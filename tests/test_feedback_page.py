@@ -19,7 +19,8 @@ def no_smtp() -> None:
 
 
 def invite(db: Database, manager: User, campaign_id: int, email: str) -> str:
-    [delivery] = reviewers.invite(db, manager, campaign_id, email, settings=no_smtp).deliveries
+    [delivery] = reviewers.invite(db, manager, campaign_id, email, settings=no_smtp,
+                                  base_url="https://desk.agency.test").deliveries
     return delivery.link.split("token=", 1)[1]
 
 

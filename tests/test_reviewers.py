@@ -36,6 +36,16 @@ def counts(db: Database) -> dict[str, int]:
     return {t: db.value(f"SELECT count(*) FROM {t}") for t in tables}
 
 
+PUBLIC_URL = "https://desk.agency.test"
+
+
+@pytest.fixture(autouse=True)
+def public_url(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The configured public address, COLLABDESK_BASE_URL (tests of the address unset it)."""
+    monkeypatch.setenv("COLLABDESK_BASE_URL", PUBLIC_URL)
+    return PUBLIC_URL
+
+
 @pytest.fixture
 def manager(people: dict[Role, User]) -> User:
     return people[Role.MANAGER]
@@ -96,8 +106,87 @@ def test_without_smtp_the_links_are_returned_to_show(
     monkeypatch.delenv("COLLABDESK_SMTP_HOST", raising=False)
     [delivery] = reviewers.invite(db, manager, spring, "anna@client.test").deliveries
     assert (delivery.sent, delivery.error) == (False, None)
-    assert delivery.link.startswith("http://localhost:8501/review?token=")
+    assert delivery.link.startswith(f"{PUBLIC_URL}/review?token=")
     assert token_of(delivery) not in repr(delivery)  # a log line never carries it
+
+
+# --- where the links point (issue 15.3) ----------------------------------------------------
+
+
+def test_links_point_at_the_address_they_are_given(
+    db: Database, world: World, manager: User, spring: int
+) -> None:
+    running_on = "http://127.0.0.1:47113"  # the page passes the address the app runs on
+    [invited] = reviewers.invite(db, manager, spring, "anna@client.test", settings=no_smtp,
+                                 base_url=running_on + "/").deliveries
+    reviewer_id = invited.reviewer_id
+    resent = reviewers.resend_link(db, manager, reviewer_id, settings=no_smtp,
+                                   base_url=running_on)
+    regenerated = reviewers.regenerate_link(db, manager, reviewer_id, settings=no_smtp,
+                                            base_url=f"{running_on}/desk")
+    assert invited.link == f"{running_on}/review?token={token_of(invited)}"
+    assert resent.link == f"{running_on}/review?token={token_of(resent)}"
+    assert regenerated.link == f"{running_on}/desk/review?token={token_of(regenerated)}"
+    assert reviewers.open_link(db, token_of(regenerated)) is not None
+
+
+def test_without_an_address_the_configured_public_url_is_used(
+    db: Database, world: World, manager: User, spring: int, monkeypatch
+) -> None:
+    monkeypatch.setenv("COLLABDESK_BASE_URL", " https://collab.example.com:8443/desk/ ")
+    [delivery] = reviewers.invite(db, manager, spring, "anna@client.test",
+                                  settings=no_smtp).deliveries
+    assert delivery.link.startswith("https://collab.example.com:8443/desk/review?token=")
+
+
+def test_no_address_at_all_is_refused_and_nothing_is_written(
+    db: Database, world: World, manager: User, spring: int, monkeypatch
+) -> None:
+    monkeypatch.delenv("COLLABDESK_BASE_URL")
+    before = counts(db)
+    with pytest.raises(rules.RuleViolation, match="set COLLABDESK_BASE_URL"):
+        reviewers.invite(db, manager, spring, "anna@client.test", settings=no_smtp)
+    assert counts(db) == before
+    monkeypatch.setenv("COLLABDESK_BASE_URL", PUBLIC_URL)
+    invite_one(db, manager, spring, "anna@client.test")
+    reviewer_id = db.value("SELECT id FROM reviewers")
+    monkeypatch.delenv("COLLABDESK_BASE_URL")
+    before = counts(db)
+    for action in (reviewers.resend_link, reviewers.regenerate_link):
+        with pytest.raises(rules.RuleViolation, match="set COLLABDESK_BASE_URL"):
+            action(db, manager, reviewer_id, settings=no_smtp)
+    assert counts(db) == before
+
+
+BAD_ADDRESSES = [
+    "localhost:8501",  # no scheme
+    "ftp://desk.agency.test",
+    "javascript:alert(1)",
+    "https://",
+    "https://user:secret@desk.agency.test",
+    "https://desk.agency.test/?next=evil",
+    "https://desk.agency.test/#x",
+    "https://desk.agency.test\r\nBcc: all@evil.test",
+    "https://desk.agency.test/a b",
+    "https://desk.agency.test/%2e%2e",
+    "https://desk.agency.test:99999",
+    "https://ev\u0456l.test",  # a look-alike letter
+    "https://" + "a" * 2000 + ".test",
+]
+
+
+@pytest.mark.parametrize("bad", BAD_ADDRESSES)
+def test_a_malformed_address_is_refused_and_nothing_is_written(
+    db: Database, world: World, manager: User, spring: int, monkeypatch, bad: str
+) -> None:
+    before = counts(db)
+    with pytest.raises(rules.RuleViolation, match="not a usable address"):
+        reviewers.invite(db, manager, spring, "anna@client.test", settings=no_smtp,
+                         base_url=bad)
+    monkeypatch.setenv("COLLABDESK_BASE_URL", bad)
+    with pytest.raises(rules.RuleViolation, match="COLLABDESK_BASE_URL is not a usable"):
+        reviewers.invite(db, manager, spring, "anna@client.test", settings=no_smtp)
+    assert counts(db) == before
 
 
 @pytest.mark.parametrize(

@@ -175,13 +175,15 @@ class AppServer:
         self.log_path = workdir / "streamlit.log"
         self.port = _free_port()
         self.url = f"http://localhost:{self.port}"
+        # Kept across restarts, as data/.cookie_key is: a login cookie outlives a restart.
+        self.cookie_key = secrets.token_urlsafe(32)
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> AppServer:
         env = {
             **os.environ,
             "COLLABDESK_DB": str(self.db_path),
-            "COLLABDESK_COOKIE_KEY": secrets.token_urlsafe(32),
+            "COLLABDESK_COOKIE_KEY": self.cookie_key,
         }
         command = [
             sys.executable, "-m", "streamlit", "run", "app.py",
