@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lib import rules
+from lib import rules, users
 from lib.db import Cursor, Database, NotFound
 from lib.models import MAX_TAG_CHARS, CreatorFacts, Role, User, ValidationStatus
 
@@ -70,7 +70,7 @@ def _require_creator(cur: Cursor, creator_id: int) -> None:
 
 
 def add_tag(db: Database, user: User, creator_id: int, tag: str) -> str:
-    rules.require_role(user, Role.STAFF, "tag creators")
+    grant = rules.require_role(user, Role.STAFF, "tag creators")
     tag = rules.check_text(tag, "The tag", MAX_TAG_CHARS)
 
     def write(cur: Cursor) -> None:
@@ -80,12 +80,12 @@ def add_tag(db: Database, user: User, creator_id: int, tag: str) -> str:
             [int(creator_id), tag],
         )
 
-    db.write(write)
+    db.write(users.recheck(grant, write))
     return tag
 
 
 def remove_tag(db: Database, user: User, creator_id: int, tag: str) -> None:
-    rules.require_role(user, Role.STAFF, "untag creators")
+    grant = rules.require_role(user, Role.STAFF, "untag creators")
 
     def write(cur: Cursor) -> None:
         _require_creator(cur, creator_id)
@@ -98,14 +98,14 @@ def remove_tag(db: Database, user: User, creator_id: int, tag: str) -> None:
                 f"This creator has no tag {rules.shown(tag)} (any more); reload to see the tags."
             )
 
-    db.write(write)
+    db.write(users.recheck(grant, write))
 
 
 def set_validation_override(
     db: Database, user: User, creator_id: int, status: ValidationStatus | str | None
 ) -> None:
     """Pin a creator's badge by hand, or hand it back to the rule with None."""
-    rules.require_role(user, Role.STAFF, "override a creator's validation")
+    grant = rules.require_role(user, Role.STAFF, "override a creator's validation")
     try:
         value = ValidationStatus(status).value if status else None
     except ValueError:
@@ -120,4 +120,4 @@ def set_validation_override(
             "UPDATE creators SET validation_override = ? WHERE id = ?", [value, int(creator_id)]
         )
 
-    db.write(write)
+    db.write(users.recheck(grant, write))

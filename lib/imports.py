@@ -26,7 +26,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from lib import rules
+from lib import rules, users
 from lib.db import Cursor, Database, utcnow
 from lib.models import (
     MAX_IMPORT_BYTES,
@@ -426,7 +426,7 @@ def commit(db: Database, user: User, checked: ImportPreview, leave_out_failing: 
     A failing row stops the whole import (nothing is written) unless `leave_out_failing`; then
     the rows that pass are written and the others are counted as left out.
     """
-    rules.require_role(user, Role.MANAGER, "import creators and collaborations")
+    grant = rules.require_role(user, Role.MANAGER, "import creators and collaborations")
     kind = _check_kind(checked.kind)
     failed_before = {o.line for o in checked.failures}
 
@@ -447,7 +447,7 @@ def commit(db: Database, user: User, checked: ImportPreview, leave_out_failing: 
             _insert_collaborations(cur, user, checked.filename, passing, rows, progress)
         return ImportResult(kind, len(rows), len(failures))
 
-    result = db.write(write)
+    result = db.write(users.recheck(grant, write))
     if progress:
         progress("Imported", 1.0)
     return result

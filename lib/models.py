@@ -170,6 +170,16 @@ class User:
 
 
 @dataclass(frozen=True)
+class Grant:
+    """What rules.require_role allowed: `user` may `action`, which needs `role`. A write hands
+    it to users.recheck, which asks the store again inside the write's transaction."""
+
+    user: User
+    role: Role
+    action: str
+
+
+@dataclass(frozen=True)
 class Terms:
     deliverables: str
     compensation: Decimal

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
+from collections.abc import Callable
+from typing import TypeVar
 
 import bcrypt
 
-from lib import rules
+from lib import rules, sessions
 from lib.db import Cursor, Database, NotFound, utcnow
-from lib.models import Role, User
+from lib.models import Grant, Role, User
+
+T = TypeVar("T")
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
@@ -36,6 +41,13 @@ def _matches(password: str, password_hash: str) -> bool:
         return bcrypt.checkpw(password.encode(), password_hash.encode())
     except ValueError:
         return False
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash no password is known for: an unknown username costs the same bcrypt work as a
+    wrong password, so the time taken does not tell which usernames exist."""
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def random_password() -> str:
@@ -94,6 +106,7 @@ def attempt_login(db: Database, username: str, password: str) -> bool:
             [username],
         ).fetchone()
         if row is None:
+            _matches(password, _dummy_hash())  # the same work as a wrong password
             return False
         password_hash, disabled, failed, locked_until = row
         now = utcnow()
@@ -137,7 +150,7 @@ def add_user(
     password: str,
     email: str = "",
 ) -> User:
-    rules.require_role(actor, Role.ADMIN, "add users")
+    grant = rules.require_role(actor, Role.ADMIN, "add users")
     username = rules.check_username(username)
     name = rules.check_text(name, "The name", 100)
     role = rules.check_role(role)
@@ -153,17 +166,37 @@ def add_user(
             [username, name, email, role.value, password_hash, utcnow()],
         )
 
-    db.write(insert)
+    db.write(recheck(grant, insert))
     return get_user(db, username)  # type: ignore[return-value]
 
 
-def _update_user(db: Database, username: str, sql_set: str, params: list) -> None:
+_SESSION_FACTS = "SELECT id, role, disabled, password_hash FROM users WHERE username = ?"
+
+
+def _update_user(
+    db: Database, username: str, sql_set: str, params: list, grant: Grant | None = None
+) -> None:
     def update(cur: Cursor) -> None:
-        if not cur.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
+        before = cur.execute(_SESSION_FACTS, [username]).fetchone()
+        if not before:
             raise NotFound(f"There is no user {rules.shown(username)}.")
         cur.execute(f"UPDATE users SET {sql_set} WHERE username = ?", [*params, username])
+        _end_sessions_if_needed(cur, before, cur.execute(_SESSION_FACTS, [username]).fetchone())
 
-    db.write(update)
+    db.write(recheck(grant, update) if grant else update)
+
+
+def _end_sessions_if_needed(cur: Cursor, before: tuple, after: tuple) -> None:
+    """A new password, a disabled account or a lowered role ends the user's login sessions,
+    in the transaction that makes the change (issue 14.1)."""
+    user_id, role_before, _, hash_before = before
+    _, role_after, disabled_after, hash_after = after
+    if hash_after != hash_before:
+        sessions.revoke_all(cur, user_id, "password")
+    elif disabled_after:
+        sessions.revoke_all(cur, user_id, "disabled")
+    elif not Role(role_after).at_least(Role(role_before)):
+        sessions.revoke_all(cur, user_id, "role")
 
 
 def _count_active_admins(db: Database, except_username: str) -> int:
@@ -174,30 +207,34 @@ def _count_active_admins(db: Database, except_username: str) -> int:
 
 
 def set_role(db: Database, actor: User, username: str, role: Role | str) -> None:
-    rules.require_role(actor, Role.ADMIN, "change roles")
+    grant = rules.require_role(actor, Role.ADMIN, "change roles")
     role = rules.check_role(role)
     if role is not Role.ADMIN and _count_active_admins(db, username) == 0:
         raise rules.RuleViolation("This is the last active admin; make someone else admin first.")
-    _update_user(db, username, "role = ?", [role.value])
+    _update_user(db, username, "role = ?", [role.value], grant)
 
 
 def reset_password(db: Database, actor: User, username: str, password: str) -> None:
-    rules.require_role(actor, Role.ADMIN, "reset passwords")
+    grant = rules.require_role(actor, Role.ADMIN, "reset passwords")
     if db.one("SELECT 1 FROM users WHERE username = ?", [username]) is None:
         raise NotFound(f"There is no user {rules.shown(username)}.")  # before bcrypt's work
     password_hash = hash_password(rules.check_password(password))
     _update_user(
-        db, username, "password_hash = ?, failed_logins = 0, locked_until = NULL", [password_hash]
+        db,
+        username,
+        "password_hash = ?, failed_logins = 0, locked_until = NULL",
+        [password_hash],
+        grant,
     )
 
 
 def set_disabled(db: Database, actor: User, username: str, disabled: bool) -> None:
-    rules.require_role(actor, Role.ADMIN, "disable users")
+    grant = rules.require_role(actor, Role.ADMIN, "disable users")
     if disabled and username == actor.username:
         raise rules.RuleViolation("You cannot disable your own account.")
     if disabled and _count_active_admins(db, username) == 0:
         raise rules.RuleViolation("This is the last active admin; make someone else admin first.")
-    _update_user(db, username, "disabled = ?", [disabled])
+    _update_user(db, username, "disabled = ?", [disabled], grant)
 
 
 def ensure_first_admin(db: Database, username: str = "admin") -> str | None:
@@ -214,3 +251,41 @@ def ensure_first_admin(db: Database, username: str = "admin") -> str | None:
     password = random_password()
     add_user(db, CLI_ADMIN, username, "Administrator", Role.ADMIN, password)
     return password
+
+
+# --- the actor, re-read inside each write (issue 14.2) ----------------------------------------
+
+
+def confirm_actor(cur: Cursor, grant: Grant) -> None:
+    """Raise PermissionError unless the store, read inside the caller's transaction, still
+    says what `grant` assumed: the actor exists, is enabled and has at least its role.
+
+    The User a session holds was read when the page run began (or earlier); a demotion or a
+    disable committed since must stop the write that trusts it."""
+    actor = grant.user
+    if actor is CLI_ADMIN:  # whoever runs the command line already holds the database file
+        return
+    row = cur.execute(
+        "SELECT role, disabled FROM users WHERE id = ? AND username = ?",
+        [actor.id, actor.username],
+    ).fetchone()
+    if row is None or row[1]:
+        raise PermissionError(
+            f"Your account is disabled or gone, so you may not {grant.action}; nothing was saved."
+        )
+    if not Role(row[0]).at_least(grant.role):
+        raise PermissionError(
+            f"Your role is now {row[0]}, which may not {grant.action}; it needs "
+            f"{grant.role.value} or higher. Nothing was saved."
+        )
+
+
+def recheck(grant: Grant, work: Callable[[Cursor], T]) -> Callable[[Cursor], T]:
+    """`work` for Database.write, preceded by confirm_actor in the same transaction (and
+    again on each retry, which starts from a fresh snapshot)."""
+
+    def checked(cur: Cursor) -> T:
+        confirm_actor(cur, grant)
+        return work(cur)
+
+    return checked
