@@ -20,6 +20,9 @@ from lib.db import Cursor, Database, utcnow
 from lib.models import Role, User
 
 SESSION_ID_BYTES = 32
+# Rows of sessions that ended this long ago are deleted when a new session starts: the table
+# stays as small as the logins of a month (the audit of sign-ins is issue 14.7's, not this).
+KEEP_ENDED = dt.timedelta(days=30)
 _MAX_SESSION_ID_CHARS = 200  # a longer "id" from a cookie is refused before hashing
 
 
@@ -60,6 +63,10 @@ def start(db: Database, user: User, now: dt.datetime | None = None) -> Session:
         ).fetchone()
         if row is None:
             raise PermissionError("This account is disabled. Ask an admin to enable it.")
+        cur.execute(
+            "DELETE FROM login_sessions WHERE expires_at < ? OR revoked_at < ?",
+            [created - KEEP_ENDED, created - KEEP_ENDED],
+        )
         cur.execute(
             "INSERT INTO login_sessions (token_hash, user_id, role, password_hash_fingerprint,"
             " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",

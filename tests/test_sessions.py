@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib import campaigns, collaborations, config, creators, inbox, sessions, snapshots, users
-from lib.db import Database
+from lib.db import Database, utcnow
 from lib.models import Role, User
 from tests.conftest import World, labelled, labels, login, texts
 
@@ -85,6 +85,19 @@ def test_the_session_lifetime_defaults_to_12_hours(monkeypatch: pytest.MonkeyPat
     assert config.session_lifetime() == dt.timedelta(hours=12)
     monkeypatch.setenv("COLLABDESK_SESSION_HOURS", "0.5")
     assert config.session_lifetime() == dt.timedelta(minutes=30)
+
+
+def test_sessions_ended_a_month_ago_are_cleared_when_another_starts(
+    db: Database, people: dict
+) -> None:
+    long_ago = dt.datetime(2026, 1, 1, 9, 0)
+    old = start(db, people[Role.STAFF], now=long_ago)
+    revoked = start(db, people[Role.STAFF], now=utcnow() - dt.timedelta(days=1))
+    sessions.revoke(db, revoked)
+    start(db, people[Role.VIEWER])
+    assert sessions.expires_at(db, old) is None  # gone
+    assert sessions.expires_at(db, revoked) is not None  # ended yesterday: kept
+    assert db.value("SELECT count(*) FROM login_sessions") == 2
 
 
 def test_logout_ends_that_session_only(db: Database, people: dict) -> None:
