@@ -50,6 +50,7 @@ _FORMULA_SIGNS = frozenset("=+-@")
 # LF, no-break space, ...), other control characters and invisible format characters (zero
 # width space, byte-order mark, direction marks).
 _SKIPPED_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
+_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 _SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _RESERVED_SHEET_TITLES = frozenset({"history"})  # Excel keeps this name for itself
 Number = int | float | Decimal | bool
@@ -59,8 +60,10 @@ Number = int | float | Decimal | bool
 
 
 def clean(text: str) -> str:
-    """`text` without the control characters no worksheet can hold (tab, CR, LF stay)."""
-    return ILLEGAL_CHARACTERS_RE.sub("", text)
+    """`text` without the characters no worksheet can hold (tab, CR and LF stay): openpyxl's
+    list (control characters, which it refuses), and the rest of what XML 1.0 cannot carry
+    (U+FFFE, U+FFFF and lone surrogates, which it would write into a file nothing opens)."""
+    return _NOT_XML.sub("", ILLEGAL_CHARACTERS_RE.sub("", text))
 
 
 def _formula_sign(char: str) -> bool:
@@ -132,6 +135,8 @@ def csv_field(value: object, datetime_format: str | None = None) -> str | Number
     if _missing(value):
         return ""
     number = _number(value)
+    if isinstance(number, bool):
+        return str(number)  # a quoted word: only numbers go unquoted
     if number is not None:
         return number
     text = _text(value, datetime_format)
