@@ -42,7 +42,7 @@ from lib import (
 )
 from lib import collaborations as collabs
 from lib import creators as creator_service
-from lib.db import Database, utcnow
+from lib.db import Database, read_identity, utcnow
 from lib.models import (
     MAX_CARRIER_CHARS,
     MAX_TAG_CHARS,
@@ -499,6 +499,8 @@ def test_the_address_list_holds_every_text_as_typed(hostile: Hostile) -> None:
 def test_the_console_download_holds_every_text_behind_a_quote(hostile: Hostile) -> None:
     snapshot = snapshots.write_snapshot(hostile.db, snapshots.snapshots_root(hostile.db.path),
                                         hostile.db.path)
+    identity = read_identity(hostile.db.path)
+    assert identity is not None
     sources = {
         "creators": "SELECT name AS t FROM creators UNION ALL SELECT handle FROM creators"
                     " UNION ALL SELECT address FROM creators",
@@ -512,7 +514,8 @@ def test_the_console_download_holds_every_text_behind_a_quote(hostile: Hostile) 
     for what, inner in sources.items():
         sql = (f'SELECT t AS "=cmd|\' /C calc\'!A0", -5 AS n, \'-5\' AS s, 1.5 AS x'
                f" FROM ({inner}) ORDER BY t")
-        result = console.run_query(snapshot, hostile.viewer, sql, row_limit=10_000)
+        result = console.run_query(snapshot, hostile.viewer, sql, row_limit=10_000,
+                                   database=identity)
         rows = assert_no_formula_in_csv(result.csv())
         assert rows[0] == ["'=cmd|' /C calc'!A0", "n", "s", "x"]
         assert len(rows) == 1 + len(result.frame), what
