@@ -5,7 +5,9 @@ what needs the database: a known campaign, an existing creator, duplicates by ha
 platform) and writes nothing. `commit` judges the rows again inside one transaction and writes
 them all, or nothing: a row that fails stops the import unless the person chose to leave the
 failing rows out. Each imported collaboration gets its `created` activity event in the same
-transaction. Managers and admins may import.
+transaction. Managers and admins may import. The store itself refuses a second creator with
+one platform and handle (lib.creators): an import racing another one is judged again, and the
+row becomes a duplicate like any other.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from lib import rules
+from lib import creators, rules
 from lib.db import Cursor, Database, utcnow
 from lib.models import (
     MAX_IMPORT_BYTES,
@@ -284,25 +286,20 @@ def _judge(cur: Cursor, kind: str, records: dict[int, Any]) -> dict[int, RowOutc
 
 
 def _judge_creators(cur: Cursor, records: dict[int, ImportedCreator]) -> dict[int, RowOutcome]:
-    """Duplicates by handle (case ignored) and platform: with a creator already in the
-    database, or with an earlier row of the file."""
-    handles = sorted({r.handle.lower() for r in records.values()})
-    existing = {
-        (handle, platform): creator_id
-        for creator_id, handle, platform in cur.execute(
-            "SELECT min(id), lower(handle), platform FROM creators"
-            " WHERE lower(handle) IN (SELECT unnest(?::VARCHAR[])) GROUP BY ALL",
-            [handles],
-        ).fetchall()
-    }
+    """Duplicates by platform and handle key (the store's: case, surrounding spaces and a
+    leading @ ignored): with a creator already in the database, or with an earlier row."""
+    taken = creators.same_account(cur, sorted({(r.handle, r.platform)
+                                                for r in records.values()}))
+    keys = creators.handle_keys(cur, sorted({r.handle for r in records.values()}))
     seen: dict[tuple[str, str], int] = {}
     outcomes = {}
     for line, record in sorted(records.items()):
-        key = (record.handle.lower(), record.platform)
+        key = (keys[record.handle], record.platform)
         what = f"@{record.handle} on {record.platform}"
-        if key in existing:
-            outcome = RowOutcome(line, False, what, f"A creator @{record.handle} on "
-                                 f"{record.platform} exists already (#{existing[key]}).")
+        if (record.handle, record.platform) in taken:
+            creator_id, name = taken[(record.handle, record.platform)]
+            outcome = RowOutcome(line, False, what,
+                                 creators.duplicate_message(record.platform, name, creator_id))
         elif key in seen:
             outcome = RowOutcome(line, False, what,
                                  f"Same handle and platform as line {seen[key]}.")
@@ -320,15 +317,15 @@ def _judge_collaborations(cur: Cursor, records: dict[int, ImportedCollaboration]
     by_name: dict[str, list[int]] = {}
     for campaign_id, name in campaigns:
         by_name.setdefault(_fold(name), []).append(campaign_id)
-    creators = _creators_named(cur, records.values())
-    existing = _existing_pairs(cur, [i for ids in creators.values() for i in ids])
+    named = _creators_named(cur, records.values())
+    existing = _existing_pairs(cur, list(named.values()))
     seen: dict[tuple[int, int], int] = {}
     outcomes = {}
     for line, record in sorted(records.items()):
         what = f"@{record.handle} on {record.platform}"
         try:
             campaign_id = _campaign_of(record, by_id, by_name)
-            creator_id = _creator_of(record, creators)
+            creator_id = _creator_of(record, named)
             pair = (campaign_id, creator_id)
             if pair in seen:
                 raise rules.RuleViolation(f"Same creator and campaign as line {seen[pair]}.")
@@ -353,16 +350,10 @@ def _fold(name: str) -> str:
     return " ".join(name.split()).lower()
 
 
-def _creators_named(cur: Cursor, records: Any) -> dict[tuple[str, str], list[int]]:
-    handles = sorted({r.handle.lower() for r in records})
-    found: dict[tuple[str, str], list[int]] = {}
-    for creator_id, handle, platform in cur.execute(
-        "SELECT id, lower(handle), platform FROM creators"
-        " WHERE lower(handle) IN (SELECT unnest(?::VARCHAR[])) ORDER BY id",
-        [handles],
-    ).fetchall():
-        found.setdefault((handle, platform), []).append(creator_id)
-    return found
+def _creators_named(cur: Cursor, records: Any) -> dict[tuple[str, str], int]:
+    """The creator each (handle, platform) of `records` names, by the store's handle key."""
+    return {pair: creator_id for pair, (creator_id, _) in creators.same_account(
+        cur, sorted({(r.handle, r.platform) for r in records})).items()}
 
 
 def _existing_pairs(cur: Cursor, creator_ids: list[int]) -> dict[tuple[int, int], int]:
@@ -401,19 +392,13 @@ def _campaign_of(record: ImportedCollaboration, by_id: dict[int, str],
     return ids[0]
 
 
-def _creator_of(record: ImportedCollaboration, creators: dict[tuple[str, str], list[int]]
-                ) -> int:
-    ids = creators.get((record.handle.lower(), record.platform), [])
-    if not ids:
+def _creator_of(record: ImportedCollaboration, named: dict[tuple[str, str], int]) -> int:
+    creator_id = named.get((record.handle, record.platform))
+    if creator_id is None:
         raise rules.RuleViolation(
             f"There is no creator @{record.handle} on {record.platform}; import the creator first."
         )
-    if len(ids) > 1:
-        raise rules.RuleViolation(
-            f"@{record.handle} on {record.platform} names {len(ids)} creators"
-            f" (#{', #'.join(map(str, ids))}); tell them apart on the Collaborations page first."
-        )
-    return ids[0]
+    return creator_id
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -447,7 +432,9 @@ def commit(db: Database, user: User, checked: ImportPreview, leave_out_failing: 
             _insert_collaborations(cur, user, checked.filename, passing, rows, progress)
         return ImportResult(kind, len(rows), len(failures))
 
-    result = db.write(write)
+    # A creator another import (or person) adds meanwhile makes the store refuse this one:
+    # judged again, its row is then a duplicate like any other.
+    result = creators.write_adding_creators(db, write)
     if progress:
         progress("Imported", 1.0)
     return result
@@ -487,11 +474,11 @@ def _insert_creators(cur: Cursor, rows: list[ImportedCreator], progress: Progres
             "INSERT INTO creators (name, handle, platform, email, phone, address, followers,"
             " engagement_rate, created_at) SELECT name, handle, platform, email, phone, address,"
             " followers, engagement_rate, ? FROM import_creators"
-            " RETURNING id, lower(handle), platform", [now],
+            " RETURNING id, handle, platform", [now],
         ).fetchall()
         cur.unregister("import_creators")
         ids = {(handle, platform): creator_id for creator_id, handle, platform in created}
-        tags = [(ids[(r.handle.lower(), r.platform)], tag) for r in chunk for tag in r.tags]
+        tags = [(ids[(r.handle, r.platform)], tag) for r in chunk for tag in r.tags]
         if tags:
             cur.register("import_tags", pa.table({
                 "creator_id": pa.array([t[0] for t in tags], pa.int64()),
@@ -511,7 +498,7 @@ def _insert_collaborations(cur: Cursor, user: User, filename: str, lines: list[i
     by_name: dict[str, list[int]] = {}
     for campaign_id, name in campaigns.items():
         by_name.setdefault(_fold(name), []).append(campaign_id)
-    creators = _creators_named(cur, rows)
+    named = _creators_named(cur, rows)
     name = PurePath(filename or "file").name[:100]
     for start, stop in _chunks(len(rows)):
         if progress:
@@ -523,7 +510,7 @@ def _insert_collaborations(cur: Cursor, user: User, filename: str, lines: list[i
         batch = pa.table({
             "campaign_id": pa.array([_campaign_of(r, campaigns, by_name) for r in chunk],
                                     pa.int64()),
-            "creator_id": pa.array([_creator_of(r, creators) for r in chunk], pa.int64()),
+            "creator_id": pa.array([_creator_of(r, named) for r in chunk], pa.int64()),
             "status": [r.status.value for r in chunk],
             "deliverables": [r.terms.deliverables for r in chunk],
             "compensation": pa.array([Decimal(r.terms.compensation) for r in chunk],

@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import gc
 import json
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,11 @@ from typing import Any
 import duckdb
 import pytest
 
+from lib import creators, imports
 from lib import db as db_module
 from lib.db import Database
+from lib.models import Role, User, ValidationStatus
+from lib.rules import RuleViolation
 
 T0 = dt.datetime(2026, 3, 2, 9, 0)
 BEFORE_011 = 10
@@ -235,3 +239,187 @@ def _with(step: Callable[..., None], name: str, replacement: Callable[..., None]
         step(cur)
     finally:
         step.__globals__[name] = saved
+
+
+# --- the store and the services -------------------------------------------------------------
+
+ADA = {"name": "Ada Lovelace", "handle": "ada", "platform": "instagram",
+       "email": "ada@example.com"}
+# Ways of writing Ada's Instagram handle that name the same account.
+SAME_HANDLE = ["ADA", "@ada", " ada ", "@Ada ", "\u00a0@aDa\t", "@@ada", "\u3000ada"]
+
+
+def test_migration_and_service_use_one_handle_key() -> None:
+    step = next(s for n, _, s in db_module._migrations() if n == 11)
+    assert step.__globals__["HANDLE_KEY"] == creators.HANDLE_KEY
+
+
+@pytest.mark.parametrize("handle", SAME_HANDLE)
+def test_the_store_refuses_a_second_creator_however_the_handle_is_written(
+        db: Database, handle: str) -> None:
+    """Written straight into the store, past every service: the unique index refuses it."""
+    db.value("INSERT INTO creators (name, handle, platform, created_at)"
+             " VALUES ('Ada', 'ada', 'instagram', now()) RETURNING id")
+    with pytest.raises(duckdb.ConstraintException, match="Duplicate key"):
+        db.value("INSERT INTO creators (name, handle, platform, created_at)"
+                 " VALUES ('Copy', ?, 'instagram', now()) RETURNING id", [handle])
+    # Another platform is another account; an inner difference is another handle.
+    for platform, other in (("tiktok", handle), ("instagram", "ada_"), ("instagram", "a.da")):
+        db.value("INSERT INTO creators (name, handle, platform, created_at)"
+                 " VALUES ('Other', ?, ?, now()) RETURNING id", [other, platform])
+    assert db.value("SELECT count(*) FROM creators") == 4
+
+
+@pytest.mark.parametrize("handle", [*SAME_HANDLE, "ＡＤＡ", "＠ada", "ａｄａ "])
+def test_adding_the_same_creator_again_names_the_one_that_exists(
+        db: Database, people: dict[Role, User], handle: str) -> None:
+    staff = people[Role.STAFF]
+    ada = creators.add_creator(db, staff, ADA)
+    with pytest.raises(RuleViolation) as refused:
+        creators.add_creator(db, staff, {**ADA, "name": "Someone Else", "handle": handle})
+    assert str(refused.value) == (
+        f"A creator with that handle on Instagram already exists: Ada Lovelace (#{ada}).")
+    assert db.value("SELECT count(*) FROM creators") == 1
+
+
+@pytest.mark.parametrize("handle", ["a da", "ada\u200b", "a\u00a0da", "ad@a", "ada\x07", "@"])
+def test_a_handle_with_spaces_or_invisible_characters_inside_is_refused(
+        db: Database, people: dict[Role, User], handle: str) -> None:
+    with pytest.raises(RuleViolation, match="handle"):
+        creators.add_creator(db, people[Role.STAFF], {**ADA, "handle": handle})
+    assert db.value("SELECT count(*) FROM creators") == 0
+
+
+def test_a_viewer_cannot_add_creators(db: Database, people: dict[Role, User]) -> None:
+    with pytest.raises(PermissionError):
+        creators.add_creator(db, people[Role.VIEWER], ADA)
+    assert db.value("SELECT count(*) FROM creators") == 0
+
+
+def test_the_badge_flags_a_handle_used_on_another_platform_by_another_name(
+        db: Database, people: dict[Role, User]) -> None:
+    staff = people[Role.STAFF]
+    full = {**ADA, "phone": "+49 30 1234", "address": "Main St 1, Berlin"}
+    ada = creators.add_creator(db, staff, full)
+    same_person = creators.add_creator(db, staff, {**full, "name": " ada  LOVELACE",
+                                                   "platform": "tiktok"})
+    assert creators.validation_badges(db, [ada, same_person]) == {
+        ada: ValidationStatus.VERIFIED, same_person: ValidationStatus.VERIFIED}
+    other = creators.add_creator(db, staff, {**full, "name": "Mary Shelley",
+                                             "handle": "@ADA", "platform": "youtube"})
+    assert set(creators.validation_badges(db, [ada, same_person, other]).values()) == {
+        ValidationStatus.FLAGGED}
+
+
+ROUNDS = 6
+RACERS = 4
+
+
+def race(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run the calls in threads at once; what each returned or raised."""
+    results: list[Any] = [None] * len(calls)
+
+    def run(index: int) -> None:
+        try:
+            results[index] = calls[index]()
+        except BaseException as error:  # the test inspects it
+            results[index] = error
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def meet_after_looking(monkeypatch: pytest.MonkeyPatch, module: Any, name: str,
+                       barrier: threading.Barrier) -> None:
+    """Make each thread's first write wait at `barrier` after its look-up found nothing and
+    before its insert: every racer has then looked before any has written."""
+    real = getattr(module, name)
+    waited = threading.local()
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not getattr(waited, "done", False):
+            waited.done = True
+            barrier.wait(timeout=30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, wrapped)
+
+
+def test_people_adding_the_same_creator_at_once_make_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, password_hash: str) -> None:
+    database = Database(tmp_path / "race.duckdb")
+    staff = [User(database.value(
+        "INSERT INTO users (username, name, role, password_hash, created_at)"
+        " VALUES (?, ?, 'staff', ?, ?) RETURNING id", [f"s{n}", f"S{n}", password_hash, T0]),
+        f"s{n}", f"S{n}", "", Role.STAFF) for n in range(RACERS)]
+    try:
+        for round_ in range(ROUNDS):
+            barrier = threading.Barrier(RACERS)
+            meet_after_looking(monkeypatch, creators, "insert_creator", barrier)
+            spellings = [f"racer{round_}", f"@Racer{round_}", f" RACER{round_} ",
+                         f"＠racer{round_}"]
+            results = race([
+                lambda who=who, handle=handle: creators.add_creator(
+                    database, who, {**ADA, "name": f"Racer {who.username}", "handle": handle})
+                for who, handle in zip(staff, spellings, strict=True)
+            ])
+            monkeypatch.undo()
+            made = [r for r in results if isinstance(r, int)]
+            refused = [r for r in results if not isinstance(r, int)]
+            assert len(made) == 1, results
+            name = database.value("SELECT name FROM creators WHERE id = ?", [made[0]])
+            for error in refused:
+                assert isinstance(error, RuleViolation), repr(error)
+                assert str(error) == ("A creator with that handle on Instagram already exists:"
+                                      f" {name} (#{made[0]}).")
+            assert database.value(f"SELECT count(*) FROM creators WHERE"
+                                  f" {creators.handle_key('handle')} = ?", [f"racer{round_}"]) == 1
+    finally:
+        database.close()
+
+
+def test_imports_of_the_same_creator_at_once_make_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, password_hash: str) -> None:
+    """Each file holds the contested creator and one of its own; leaving failing rows out,
+    every import goes through, and the contested creator exists once."""
+    database = Database(tmp_path / "race.duckdb")
+    manager = User(database.value(
+        "INSERT INTO users (username, name, role, password_hash, created_at)"
+        " VALUES ('m', 'M', 'manager', ?, ?) RETURNING id", [password_hash, T0]),
+        "m", "M", "", Role.MANAGER)
+    try:
+        for round_ in range(ROUNDS):
+            files = [
+                (f"name,handle,platform,tags\nShared {n},{spelling},tiktok,Shared\n"
+                 f"Own {n},own{round_}x{n},tiktok,\n").encode()
+                for n, spelling in enumerate([f"shared{round_}", f"@SHARED{round_}",
+                                              f" Shared{round_}", f"＠shared{round_}"])
+            ]
+            previews = [imports.preview(database, manager, "creators", data, "c.csv")
+                        for data in files]
+            assert all(p.ok_count == 2 for p in previews)
+            barrier = threading.Barrier(RACERS)
+            meet_after_looking(monkeypatch, imports, "_insert_creators", barrier)
+            results = race([
+                lambda p=p: imports.commit(database, manager, p, leave_out_failing=True)
+                for p in previews
+            ])
+            monkeypatch.undo()
+            assert all(isinstance(r, imports.ImportResult) for r in results), results
+            assert sorted((r.imported, r.left_out) for r in results) == [
+                (1, 1)] * (RACERS - 1) + [(2, 0)]
+            key = creators.handle_key("handle")
+            assert database.value(f"SELECT count(*) FROM creators WHERE {key} = ?",
+                                  [f"shared{round_}"]) == 1
+            assert database.value(f"SELECT count(*) FROM creators WHERE {key} LIKE ?",
+                                  [f"own{round_}x%"]) == RACERS
+            # Without leaving rows out, the late import is refused with the reason.
+            again = imports.preview(database, manager, "creators", files[0], "c.csv")
+            with pytest.raises(RuleViolation, match="already exists: Shared"):
+                imports.commit(database, manager, again)
+    finally:
+        database.close()

@@ -136,7 +136,7 @@ def _columns(cur: Cursor, table: str) -> list[str]:
         " ORDER BY column_index", [table]).fetchall()]
 
 
-# --- step 2: moving referencing rows out of the way ---------------------------------------------
+# --- step 2: moving referencing rows out of the way -----------------------------------------------
 
 
 def _stage(cur: Cursor, nodes: list[tuple[str, str]]) -> None:
@@ -325,7 +325,7 @@ def _note_on_collaborations(cur: Cursor, moved: str, now: dt.datetime) -> None:
     """, [now, ACTOR])
 
 
-# --- step 4 and 5 ------------------------------------------------------------------------------------
+# --- steps 4 and 5 ---------------------------------------------------------------------------
 
 
 def _finish(cur: Cursor) -> None:
