@@ -8,6 +8,8 @@ the same moment) into the same message a person can act on.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
@@ -26,6 +28,7 @@ from lib.models import (
 )
 
 T = TypeVar("T")
+CLASH_RETRIES = 8  # fresh attempts after the store refused a creator someone else was adding
 
 # The store's handle key, as in migration 011's unique index (a test checks they agree): the
 # handle in lower case without surrounding whitespace (Unicode spaces too) or leading @s.
@@ -148,24 +151,23 @@ def is_handle_clash(error: duckdb.Error) -> bool:
 def write_adding_creators(db: Database, work: Callable[[Cursor], T]) -> T:
     """`db.write(work)` for a write that adds creators and looks for existing ones first.
 
-    Someone may add the same creator between that look-up and the insert: when both are still
-    open, DuckDB refuses the second commit and db.write retries it; when the other committed
-    first, the insert itself is refused (a ConstraintException). Then `work` runs once more on
-    a fresh snapshot, where its look-up finds the creator and refuses with a message."""
-    try:
-        return db.write(work)
-    except duckdb.ConstraintException as clash:
-        if not is_handle_clash(clash):
-            raise
-    try:
-        return db.write(work)
-    except duckdb.ConstraintException as clash:
-        if not is_handle_clash(clash):
-            raise
-        raise rules.RuleViolation(
-            "Someone added a creator with one of these handles at the same moment; nothing was"
-            " saved. Try again to see which."
-        ) from None
+    Someone may add the same creator between that look-up and the insert. When the other
+    transaction is still open at our commit, DuckDB refuses the commit and db.write retries;
+    when the other row is already in the index (committed, or written by a transaction not yet
+    committed), the insert itself is refused with a ConstraintException. Then `work` runs again
+    a moment later on a fresh snapshot, where its look-up finds the creator once the other
+    transaction committed, and refuses with a message (or inserts, if that one rolled back)."""
+    for attempt in range(CLASH_RETRIES + 1):
+        try:
+            return db.write(work)
+        except duckdb.ConstraintException as clash:
+            if not is_handle_clash(clash):
+                raise
+        time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))
+    raise rules.RuleViolation(
+        "Someone was adding a creator with one of these handles at the same moment; nothing"
+        " was saved. Try again to see which."
+    )
 
 
 def insert_creator(cur: Cursor, record: ImportedCreator) -> int:

@@ -18,12 +18,14 @@ from typing import Any
 
 import duckdb
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from lib import creators, imports
 from lib import db as db_module
 from lib.db import Database
 from lib.models import Role, User, ValidationStatus
 from lib.rules import RuleViolation
+from tests.conftest import World, assert_ok, labelled, login, texts
 
 T0 = dt.datetime(2026, 3, 2, 9, 0)
 BEFORE_011 = 10
@@ -423,3 +425,27 @@ def test_imports_of_the_same_creator_at_once_make_one(
                 imports.commit(database, manager, again)
     finally:
         database.close()
+
+
+def test_the_imports_page_adds_a_creator_and_names_the_one_that_exists(
+        app: AppTest, db: Database, world: World) -> None:
+    login(app, "manager")
+    app.switch_page("pages/imports.py").run()
+    assert_ok(app)
+
+    def add(name: str, handle: str, platform: str) -> None:
+        labelled(app.text_input, "Name").input(name)
+        labelled(app.text_input, "Handle").input(handle)
+        labelled(app.selectbox, "Platform").set_value(platform)
+        labelled(app.button, "Add creator").click().run()
+        assert not app.exception
+
+    add("Ada Again", " @ADA", "instagram")
+    assert texts(app.error) == ["A creator with that handle on Instagram already exists:"
+                                f" Ada Lovelace (#{world.creators['Ada']})."]
+    assert db.value("SELECT count(*) FROM creators WHERE name = 'Ada Again'") == 0
+    add("Ada Again", " @ADA", "youtube")  # another platform: another account
+    assert not app.error
+    added = db.value("SELECT id FROM creators WHERE name = 'Ada Again'")
+    assert db.value("SELECT platform FROM creators WHERE id = ?", [added]) == "youtube"
+    assert [t.value for t in app.toast] == [f"Added Ada Again (creator #{added})."]
