@@ -43,22 +43,19 @@ def handle_key(expr: str) -> str:
     return HANDLE_KEY.format(expr)
 
 
-def _in_template(sql: str) -> str:
-    """`sql` written into a str.format template (FACTS_SQL is one): braces doubled."""
-    return sql.replace("{", "{{").replace("}", "}}")
-
-
 # The facts lib.rules.creator_validation looks at, for the creators whose ids `{ids}` (a
 # subquery) selects. `handle_shared`: the same handle is on another platform under another
 # name (one of the two records may carry the wrong handle, or someone poses as the other).
 # The store keeps one creator per platform and handle, so the same platform cannot repeat.
+# Handles are kept as lib.rules.check_handle left them (no @, no surrounding spaces), so
+# lower(handle) is their key here: HANDLE_KEY's regular expression over every creator would
+# make each page of the collaborations list several times slower, for a hint.
 # The check compares with every creator, so it is made for one page of creators at a time.
 FACTS_SQL = f"""
     WITH chosen AS (SELECT * FROM creators WHERE id IN ({{ids}})),
     shared AS (
         SELECT DISTINCT p.id FROM chosen p JOIN creators o
-        ON {_in_template(handle_key("o.handle"))} = {_in_template(handle_key("p.handle"))}
-           AND o.platform <> p.platform
+        ON lower(o.handle) = lower(p.handle) AND o.platform <> p.platform
            AND {_NAME_KEY.format("o.name")} <> {_NAME_KEY.format("p.name")}
     )
     SELECT p.id, p.email, p.phone, p.address, p.followers, p.engagement_rate,
