@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from lib import rules, snapshots
+from lib import exports, rules, snapshots
 from lib.db import DatabaseIdentity
 from lib.models import Role, User
 from lib.snapshots import Snapshot
@@ -41,7 +41,9 @@ class QueryResult:
     snapshot: Snapshot
 
     def csv(self) -> bytes:
-        return self.frame.to_csv(index=False).encode()
+        """The result as CSV, written by lib.exports: the query's column names and text
+        values are the person's own, and reach a spreadsheet as text, never as formulas."""
+        return exports.frame_csv(self.frame)
 
 
 def check_query(sql: str | None) -> str:
