@@ -63,7 +63,8 @@ with password, st.form("reset_password", clear_on_submit=True):
     if st.form_submit_button("Reset password"):
         new_password = users.random_password() if generated else typed
         if web.ok(lambda: users.reset_password(db, admin, who, new_password)):
-            st.success(f"New password for {web.as_text(who)}; pass it on securely, it is shown only once:")
+            st.success(f"New password for {web.as_text(who)}; pass it on securely, it is shown "
+                       "only once:")
             st.code(new_password, language=None)
 
 with disable, st.form("disable"):
