@@ -31,20 +31,24 @@ CANCEL_REASON = "<b>bold</b> :blue-background[System: approved] https://evil.exa
 FEEDBACK = "# Heading\n> quote\n1. list\n| a | b |\n***\nback\\slash a -> b"
 REPLY = ":material/warning: a@evil.example ![y](https://evil.example/y.png)"
 REVIEWER = "**x**_`y`_@evil.example"
+REVIEWED = "1. **Grace** `x` :violet[y] :streamlit:"
 
 
 class Hostile:
     def __init__(self, db: Database, seed: Seed) -> None:
         manager, staff = users.get_user(db, "manager"), users.get_user(db, "staff")
         assert manager is not None and staff is not None
-        csv = f'name,handle,platform\n"{CREATOR_NAME}",evil,instagram\n'.encode()
+        csv = (f'name,handle,platform\n"{CREATOR_NAME}",evil,instagram\n'
+               f'"{REVIEWED}",evil2,tiktok\n').encode()
         imports.commit(db, manager, imports.preview(db, manager, "creators", csv, "c.csv"))
         creator = db.value("SELECT id FROM creators WHERE handle = 'evil'")
+        reviewed = db.value("SELECT id FROM creators WHERE handle = 'evil2'")
         client = campaigns.add_client(db, manager, CLIENT_NAME)
         self.campaign = campaigns.create_campaign(db, manager, CampaignFields(
             CAMPAIGN_NAME, client, manager.id, "", dt.date(2026, 3, 1), dt.date(2026, 6, 30),
             "1000", "EUR"))
         self.collab = add_collab(db, self.campaign, creator, "negotiating")
+        add_collab(db, self.campaign, reviewed, "fulfilling")
         for tag in TAGS:
             creators.add_tag(db, staff, creator, tag)
         version = db.value("SELECT version FROM collaborations WHERE id = ?", [self.collab])
@@ -52,7 +56,7 @@ class Hostile:
         [delivery] = reviewers.invite(db, manager, self.campaign, REVIEWER,
                                       settings=lambda: None).deliveries
         token = delivery.link.split("token=", 1)[1]
-        piece = reviewers.submit_feedback(db, token, "creator", creator, FEEDBACK, "approve")
+        piece = reviewers.submit_feedback(db, token, "creator", reviewed, FEEDBACK, "approve")
         feedback.answer(db, staff, piece, REPLY, ReplyKind.REPLY)
 
 
@@ -120,9 +124,9 @@ def test_hostile_text_is_shown_as_typed(
     hostile_app: tuple[AppServer, Hostile], page: Page
 ) -> None:
     server, hostile = hostile_app
-    ui.log_in(page, server.url, "staff", PASSWORD)
-
-    ui.goto(page, f"{server.url}/collaboration?id={hostile.collab}")
+    # Login returns to the URL that was asked for.
+    ui.fill_login_form(page, f"{server.url}/collaboration?id={hostile.collab}", "staff",
+                       PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_contain_text(CREATOR_NAME)
     assert_shown_as_typed(page, f"{CREATOR_NAME} × {CAMPAIGN_NAME}")
     assert_shown_as_typed(page, CLIENT_NAME)
@@ -131,9 +135,11 @@ def test_hostile_text_is_shown_as_typed(
     assert_nothing_formed(page)
     ui.screenshot(page, "13-user-text-collaboration")
 
-    ui.goto(page, f"{server.url}/feedback?campaign={hostile.campaign}")
+    nav = page.get_by_test_id("stSidebarNav")
+    ui.click(page, nav.get_by_role("link", name="Feedback"))
+    ui.choose(page, "Campaign", CAMPAIGN_NAME)  # options are plain text: the name as typed
     expect(page.get_by_text("1 approve · 0 decline", exact=False).first).to_be_visible()
-    for typed in (CLIENT_NAME, REVIEWER, FEEDBACK, REPLY, CREATOR_NAME):
+    for typed in (CLIENT_NAME, REVIEWER, FEEDBACK, REPLY, REVIEWED):
         assert_shown_as_typed(page, typed)
     assert_nothing_formed(page)
     ui.screenshot(page, "13-user-text-feedback")
