@@ -34,6 +34,7 @@ from lib import (
     imports,
     inbox,
     reviewers,
+    users,
     web,
 )
 from lib.db import Database
@@ -403,3 +404,30 @@ def test_notifications_page(app: AppTest, hostile: Hostile) -> None:
     at = open_page(app, "manager", "pages/notifications.py")
     found = assert_user_text_as_text(at, ALL)
     assert found, "the feedback notifications name the hostile creator"
+
+
+def test_imports_page(app: AppTest, hostile: Hostile) -> None:
+    """Unknown columns are named in a warning; rows in the preview table, as typed."""
+    at = open_page(app, "manager", "pages/imports.py")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    # Column names are read lower-cased, blanks and dashes as "_": these stay as they are.
+    columns = [HOSTILE[i] for i in (0, 1, 4, 8, 11, 12, 18)]
+    writer.writerow(["name", "handle", "platform", *columns])
+    writer.writerow([HOSTILE[13], "fine", "instagram", *HOSTILE[:7]])
+    writer.writerow([HOSTILE[16], "[a](b) <i>", "instagram", *[""] * 7])  # a space: fails
+    at.get("file_uploader")[0].upload("hostile.csv", buffer.getvalue().encode(), "text/csv")
+    at.run()
+    found = assert_user_text_as_text(at, ALL)
+    for expected in columns:  # each named in a warning
+        assert expected in found, expected
+    assert any("[a](b) <i>" in text for text in plain_bodies(at))  # the failing row, in a cell
+
+
+def test_the_sidebar_shows_a_users_name_as_typed(
+    app: AppTest, db: Database, people: dict[Role, User]
+) -> None:
+    users.add_user(db, people[Role.ADMIN], "odd.one", HOSTILE[5], "viewer", "x" * 12)
+    login(app, "odd.one", "x" * 12)
+    assert HOSTILE[5] in assert_user_text_as_text(app, ALL)
+    assert any(web.as_text(HOSTILE[5]) in m.value for m in app.sidebar.markdown)
