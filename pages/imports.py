@@ -58,7 +58,8 @@ def checked_file(kind: str) -> imports.ImportPreview | None:
     if cached is None or cached[0] != key:
         update = progress_bar("Checking rows")
         checked = web.attempt(
-            lambda: imports.preview(db, user, kind, upload.getvalue(), upload.name, update))
+            lambda: imports.preview(db, user, kind, upload.getvalue(), upload.name, update),
+            web.FILE)
         if checked is None:
             return None
         st.session_state["import_preview"] = (key, checked)
@@ -70,7 +71,7 @@ def show_preview(checked: imports.ImportPreview) -> None:
     total = len(checked.outcomes)
     st.markdown(f"**{total:,} rows:** {checked.ok_count:,} pass, {failing:,} fail.")
     for warning in checked.warnings:
-        st.warning(warning, icon=web.WARN_ICON)
+        st.warning(web.as_text(warning), icon=web.WARN_ICON)
     st.dataframe(checked.table(), hide_index=True, width="stretch",
                  column_config={"Line": st.column_config.NumberColumn(format="%d")})
 
