@@ -131,7 +131,7 @@ def add_one_creator() -> None:
             return
     added = web.attempt(lambda: creators.add_creator(db, user, fields))
     if added is not None:
-        web.flash(f"Added {fields['name'].strip()} (creator #{added}).")
+        web.flash(f"Added {web.as_text(str(fields['name']).strip())} (creator #{added}).")
         st.rerun()
 
 
