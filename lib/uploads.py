@@ -58,7 +58,6 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an old .xls, or a password-p
 _EOCD = b"PK\x05\x06"  # a zip's end-of-central-directory record
 _CENTRAL_RECORD_BYTES = 1_024  # room per member in the central directory (name and extras)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_LINE_BREAK_BYTES = re.compile(rb"\r\n|\r|\n")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 
 
@@ -99,8 +98,11 @@ def read_table(data: bytes, kind: Literal["csv", "xlsx"], limits: UploadLimits,
     if not data:
         raise RuleViolation("The file is empty.")
     if len(data) > limits.max_bytes:
+        size = _size(len(data))
+        if size == _size(limits.max_bytes):
+            size = f"{len(data):,} bytes"  # just over: "5 MB; at most 5 MB" would say nothing
         raise RuleViolation(
-            f"The file is {_size(len(data))}; a file may be at most {_size(limits.max_bytes)}."
+            f"The file is {size}; a file may be at most {_size(limits.max_bytes)}."
             " Split it into smaller files, or leave out the columns it does not need."
         )
     if kind == "xlsx":
@@ -114,10 +116,9 @@ def _size(count: int) -> str:
     return f"{count / 1e6:,.1f}".removesuffix(".0") + " MB"
 
 
-def _line_of(text: str | bytes, position: int) -> int:
+def _line_of(text: str, position: int) -> int:
     """The line (from 1) that holds `position`; \\r\\n, \\r and \\n each end a line."""
-    pattern = _LINE_BREAK_BYTES if isinstance(text, bytes) else _LINE_BREAK
-    return 1 + sum(1 for _ in pattern.finditer(text, 0, position))  # type: ignore[arg-type]
+    return 1 + sum(1 for _ in _LINE_BREAK.finditer(text, 0, position))
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -143,30 +144,43 @@ def _csv_table(data: bytes, limits: UploadLimits, is_known: Callable[[str], bool
 def decode_csv(data: bytes) -> str:
     """The text of a CSV file: UTF-8 (BOM or not), UTF-16 with its BOM, or Windows-1252.
 
-    A file that is UTF-8 apart from a few bytes is refused, naming the line, rather than read
-    as Windows-1252, which would turn every accented letter into two wrong ones.
+    A file that is mostly UTF-8 but for a few bytes is refused, naming the line, rather than
+    read as Windows-1252, which would turn every accented letter into two wrong ones.
     """
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _decode(data, "utf-16", "UTF-16")
+    if data.startswith(codecs.BOM_UTF16_LE):
+        return _decode(data, "utf-16-le", "UTF-16", len(codecs.BOM_UTF16_LE))
+    if data.startswith(codecs.BOM_UTF16_BE):
+        return _decode(data, "utf-16-be", "UTF-16", len(codecs.BOM_UTF16_BE))
     if data.startswith(codecs.BOM_UTF8):
-        return _decode(data, "utf-8-sig", "UTF-8")
+        return _decode(data, "utf-8", "UTF-8", len(codecs.BOM_UTF8))
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    loose = data.decode("utf-8", errors="surrogateescape")
-    if any(ord(c) > 0x7F and not 0xDC80 <= ord(c) <= 0xDCFF for c in loose):
-        return _decode(data, "utf-8", "UTF-8")  # valid UTF-8 letters elsewhere: UTF-8, damaged
+    if _mostly_utf8(data):
+        return _decode(data, "utf-8", "UTF-8")  # refused, naming the line of the bad bytes
     return _decode(data, "cp1252", "Windows-1252")
 
 
-def _decode(data: bytes, codec: str, name: str) -> str:
+def _mostly_utf8(data: bytes) -> bool:
+    """More valid UTF-8 letters than bytes that are not UTF-8: a UTF-8 file with a few bad
+    bytes. Windows-1252 text seldom holds a valid UTF-8 sequence ("Â©" is one), and then
+    also holds many bytes that are not."""
+    loose = data.decode("utf-8", errors="surrogateescape")  # a bad byte becomes U+DC80-U+DCFF
+    bad = sum(1 for c in loose if 0xDC80 <= ord(c) <= 0xDCFF)
+    letters = sum(1 for c in loose if ord(c) > 0x7F) - bad
+    return letters > bad
+
+
+def _decode(data: bytes, codec: str, name: str, bom: int = 0) -> str:
     try:
-        return data.decode(codec)
+        return data[bom:].decode(codec)
     except UnicodeDecodeError as error:
+        start = bom + error.start
+        line = _line_of(data[bom:start].decode(codec), start - bom)  # the text before is good
         raise RuleViolation(
-            f"Line {_line_of(data, error.start)} holds bytes that are not {name} text"
-            f" ({data[error.start:error.start + 4].hex(' ')}). Save the file as"
+            f"Line {line} holds bytes that are not {name} text"
+            f" ({data[start:start + 4].hex(' ')}). Save the file as"
             " “CSV UTF-8 (comma delimited)”."
         ) from None
 
@@ -195,7 +209,7 @@ def _delimiter(text: str, limits: UploadLimits, is_known: Callable[[str], bool]
 
 def _first_record(text: str, delimiter: str, limits: UploadLimits) -> list[str] | None:
     try:
-        header = next(_csv_records(text, 0, 1, delimiter, limits), None)
+        header = next(_csv_records(text, 0, 1, delimiter, limits, checked=False), None)
     except RuleViolation:
         return None
     return None if header is None else header[1]
@@ -212,16 +226,15 @@ def _header_width(text: str, delimiter: str, limits: UploadLimits) -> int:
 
 
 def _consistent_width(text: str, delimiter: str, limits: UploadLimits) -> bool:
-    records = _csv_records(text, 0, 1, delimiter, limits)
+    """Whether every record but an empty line is as wide as the header (stricter than reading:
+    a row of empty cells of another width counts against the delimiter)."""
+    records = _csv_records(text, 0, 1, delimiter, limits, checked=False)
     try:
         header = next(records, None)
-        if header is None:
-            return False
-        for _ in _same_width(records, len(header[1])):
-            pass
+        return header is not None and all(
+            len(fields) in (0, len(header[1])) for _, fields in records)
     except RuleViolation:
         return False
-    return True
 
 
 class _Lines:
@@ -245,9 +258,12 @@ class _RecordTooLong(Exception):
     pass
 
 
-def _csv_records(text: str, start: int, first_line: int, delimiter: str, limits: UploadLimits
-                 ) -> Iterator[Row]:
-    """Every record as (its first line, its fields), within the limits."""
+def _csv_records(text: str, start: int, first_line: int, delimiter: str, limits: UploadLimits,
+                 checked: bool = True) -> Iterator[Row]:
+    """Every record as (its first line, its fields), within the limits.
+
+    Unchecked (to judge a delimiter), only the length of a record is capped: a wrong delimiter
+    must not hide a limit that the right one will report, nor be refused for one."""
     lines = _Lines(text, start, limits.max_record_chars)
     reader = csv.reader(iter(lines), delimiter=delimiter, quotechar='"', doublequote=True,
                         strict=True)
@@ -269,7 +285,8 @@ def _csv_records(text: str, start: int, first_line: int, delimiter: str, limits:
                                            delimiter, limits)) from None
         count += 1
         cells += len(fields)
-        _check_record(fields, line, count, cells, limits)
+        if checked:
+            _check_record(fields, line, count, cells, limits)
         yield line, fields
         lines.record_chars = 0
         line = offset + reader.line_num + 1
@@ -437,6 +454,8 @@ class _XmlCensus:
                 while chunk := stream.read(1 << 16):
                     parser.Parse(chunk, False)
                 parser.Parse(b"", True)
+        except RuleViolation:
+            raise  # a limit hit by the handlers (RuleViolation is a ValueError)
         except expat.ExpatError:
             return  # not XML (an image) or malformed: openpyxl refuses the latter if it reads it
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as error:
