@@ -51,6 +51,8 @@ MAX_XLSX_DEPTH = 100  # nesting of XML elements
 MAX_XLSX_TEXT_CHARS = 100_000  # one run of text in the XML (Excel's cells hold at most 32,767)
 MAX_XLSX_ROW_CELLS = 16_384  # <c> elements in one <row> (Excel's last column is XFD, 16,384)
 MAX_XLSX_SHARED_STRINGS = 1_000_000  # openpyxl keeps them all in memory
+MAX_XLSX_TAG_BYTES = 1_000_000  # bytes from one "<" to the next: a tag and the text after it
+MAX_XLSX_ATTRIBUTES = 10_000  # "=" from one "<" to the next: an element's attributes
 
 CSV_DELIMITERS = (",", ";", "\t")
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -437,21 +439,25 @@ class _XmlCensus:
 
     def __init__(self, limits: UploadLimits) -> None:
         self.limits = limits
+        self.max_elements, self.max_strings = MAX_XLSX_ELEMENTS, MAX_XLSX_SHARED_STRINGS
         self.elements = self.cells = self.rows = self.strings = 0
         self.row_cells = self.depth = self.text = 0
+        self.gap = self.equals = 0  # bytes and "=" since the last "<" (see _measure)
 
     def scan(self, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
         parser = expat.ParserCreate(namespace_separator=" ")
         parser.buffer_text = True
+        parser.ordered_attributes = True  # a list, cheaper than a dict, and never read
         parser.StartElementHandler = self._start
         parser.EndElementHandler = self._end
         parser.CharacterDataHandler = self._characters
         parser.StartDoctypeDeclHandler = self._doctype
         parser.EntityDeclHandler = self._doctype
-        self.depth = self.text = 0
+        self.depth = self.text = self.gap = self.equals = 0
         try:
             with archive.open(member) as stream:
                 while chunk := stream.read(1 << 16):
+                    self._measure(chunk)
                     parser.Parse(chunk, False)
                 parser.Parse(b"", True)
         except RuleViolation:
@@ -461,6 +467,34 @@ class _XmlCensus:
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as error:
             raise _damaged(error) from None
 
+    def _measure(self, chunk: bytes) -> None:
+        """Refuse a start tag too long or with too many attributes before expat reads it: expat
+        holds a whole tag, and pyexpat makes two strings per attribute, before any handler
+        runs. "<" cannot occur inside a tag, so what lies between two "<" bounds one tag."""
+        first = chunk.find(b"<")
+        if first < 0:
+            self._judge_tag(self.gap + len(chunk), self.equals + chunk.count(b"="))
+            self.gap, self.equals = self.gap + len(chunk), self.equals + chunk.count(b"=")
+            return
+        self._judge_tag(self.gap + first, self.equals + chunk.count(b"=", 0, first))
+        last = chunk.rfind(b"<")
+        if chunk.count(b"=", first, last) > MAX_XLSX_ATTRIBUTES:  # seldom: look at each tag
+            for tag in chunk[first:last].split(b"<"):
+                self._judge_tag(len(tag), tag.count(b"="))
+        self.gap, self.equals = len(chunk) - last, chunk.count(b"=", last)
+
+    def _judge_tag(self, size: int, equals: int) -> None:
+        if size > MAX_XLSX_TAG_BYTES:
+            raise RuleViolation(
+                f"The workbook's XML holds a tag or text of more than {_size(MAX_XLSX_TAG_BYTES)}"
+                "; it is not a sheet Excel wrote."
+            )
+        if equals > MAX_XLSX_ATTRIBUTES:
+            raise RuleViolation(
+                f"The workbook's XML holds an element with more than {MAX_XLSX_ATTRIBUTES:,}"
+                " attributes; it is not a sheet Excel wrote."
+            )
+
     def _doctype(self, *_: object) -> None:
         raise RuleViolation(
             "The workbook's XML declares a document type or entities, which Excel never writes;"
@@ -468,47 +502,47 @@ class _XmlCensus:
         )
 
     def _start(self, name: str, _attributes: object) -> None:
+        # Called for every element of the archive: kept to a few comparisons.
         self.elements += 1
         self.depth += 1
         self.text = 0
-        local = name.rpartition(" ")[2]
+        if self.elements > self.max_elements or self.depth > MAX_XLSX_DEPTH:
+            raise RuleViolation(
+                f"The workbook's XML holds more than {self.max_elements:,} elements or nests"
+                f" them deeper than {MAX_XLSX_DEPTH}; it is not a sheet to import."
+            )
+        local = name[name.rfind(" ") + 1:]
         if local == "c":
             self.cells += 1
             self.row_cells += 1
+            if self.cells > self.limits.max_cells or self.row_cells > MAX_XLSX_ROW_CELLS:
+                self._too_many_cells()
         elif local == "row":
             self.rows += 1
             self.row_cells = 0
+            if self.rows > self.limits.max_rows:
+                raise RuleViolation(
+                    f"The workbook holds more than {self.limits.max_rows:,} rows (in all its"
+                    " sheets, blank ones included); delete the empty rows, or split it."
+                )
         elif local == "si":
             self.strings += 1
-        if self.elements > MAX_XLSX_ELEMENTS or self.depth > MAX_XLSX_DEPTH:
-            raise RuleViolation(
-                f"The workbook's XML holds more than {MAX_XLSX_ELEMENTS:,} elements or nests"
-                f" them deeper than {MAX_XLSX_DEPTH}; it is not a sheet to import."
-            )
-        self._check_counts()
+            if self.strings > self.max_strings:
+                raise RuleViolation(
+                    f"The workbook holds more than {self.max_strings:,} different texts;"
+                    " split it into smaller files."
+                )
 
-    def _check_counts(self) -> None:
-        limits = self.limits
-        if self.cells > limits.max_cells:
-            raise RuleViolation(
-                f"The workbook holds more than {limits.max_cells:,} cells (rows x columns, in"
-                " all its sheets); split it into smaller files."
-            )
-        if self.rows > limits.max_rows:
-            raise RuleViolation(
-                f"The workbook holds more than {limits.max_rows:,} rows (in all its sheets,"
-                " blank ones included); delete the empty rows, or split it."
-            )
+    def _too_many_cells(self) -> None:
         if self.row_cells > MAX_XLSX_ROW_CELLS:
             raise RuleViolation(
                 f"A row of the workbook holds more than {MAX_XLSX_ROW_CELLS:,} cells, more"
                 " than Excel's last column."
             )
-        if self.strings > MAX_XLSX_SHARED_STRINGS:
-            raise RuleViolation(
-                f"The workbook holds more than {MAX_XLSX_SHARED_STRINGS:,} different texts;"
-                " split it into smaller files."
-            )
+        raise RuleViolation(
+            f"The workbook holds more than {self.limits.max_cells:,} cells (rows x columns, in"
+            " all its sheets); split it into smaller files."
+        )
 
     def _end(self, _name: str) -> None:
         self.depth -= 1

@@ -119,6 +119,23 @@ def undimensioned_xml(rows: int, width: int) -> Iterator[bytes]:
     yield b"</sheetData></worksheet>"
 
 
+def attributes_xml(count: int) -> Iterator[bytes]:
+    """One cell with `count` attributes: pyexpat would make two strings of each."""
+    yield b'<?xml version="1.0"?><worksheet ' + MAIN + b"><sheetData><row><c"
+    for start in range(0, count, 100_000):
+        yield b"".join(b' a%d=""' % i for i in range(start, start + 100_000))
+    yield b"><v>1</v></c></row></sheetData></worksheet>"
+
+
+def long_value_xml(total: int) -> Iterator[bytes]:
+    """One attribute value of `total` bytes: expat holds the whole tag."""
+    yield b'<?xml version="1.0"?><worksheet ' + MAIN + b'><sheetData><row><c r="A1" x="'
+    block = b"y" * (1 << 20)
+    for _ in range(total // len(block)):
+        yield block
+    yield b'"><v>1</v></c></row></sheetData></worksheet>'
+
+
 @pytest.fixture(scope="module")
 def bombs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("bombs")
@@ -133,6 +150,11 @@ def bombs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         size = 45_000_000 if name != "strings" else 9_000_000  # within the ratio of 100
         lying.write_bytes(declare(made[name].read_bytes(), member, size))
         made[f"{name}-lying"] = lying
+    made["attributes"] = write_book(folder / "attributes.xlsx", SHEET,
+                                    attributes_xml(3_000_000))
+    tag = write_book(folder / "tag.xlsx", SHEET, long_value_xml(GIB))
+    made["tag-lying"] = folder / "tag-lying.xlsx"
+    made["tag-lying"].write_bytes(declare(tag.read_bytes(), SHEET, 45_000_000))
     made["undimensioned"] = write_book(folder / "undimensioned.xlsx", SHEET,
                                        undimensioned_xml(95_000, 12))
     made["undimensioned-small"] = write_book(folder / "undimensioned-small.xlsx", SHEET,
@@ -154,6 +176,8 @@ def read_in_child(path: Path, reader: str) -> dict[str, object]:
     ("string-lying", r"a text of more than 100,000 characters"),
     ("strings", r"'xl/sharedStrings.xml' unpacks to 26\d.\d MB"),
     ("strings-lying", r"more than 1,000,000 different texts|zip archive is damaged"),
+    ("attributes", r"an element with more than 10,000 attributes"),
+    ("tag-lying", r"a tag or text of more than 1 MB"),
     ("undimensioned", r"more than 50,000 rows|more than 5,000 rows"),
     ("undimensioned-small", r"more than 5,000 rows"),
 ])

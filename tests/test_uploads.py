@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import random
 import re
 import threading
 import zipfile
@@ -372,6 +373,16 @@ def billion_laughs() -> bytes:
     return rezip(workbook([["x"]]), lambda n, b: xml if n == SHEET else b)
 
 
+def many_attributes() -> bytes:
+    names = b"".join(b' a%d=""' % i for i in range(20_000))
+    return with_sheet(b"<row><c" + names + b"><v>1</v></c></row>")
+
+
+def long_tag() -> bytes:
+    value = random.Random(13).randbytes(750_000).hex().encode()  # packs too little for a bomb
+    return with_sheet(b'<row><c r="A1" x="' + value + b'"><v>1</v></c></row>')
+
+
 def deep() -> bytes:
     return with_sheet(b"<row><c><v>1</v></c></row>" + b"<x>" * 200 + b"</x>" * 200)
 
@@ -448,6 +459,8 @@ HOSTILE_XLSX = [
     (many_members(), r"archive holds 1,010 files; at most 1,000|lists more than 1,000 files"),
     (billion_laughs(), r"declares a document type or entities"),
     (deep(), r"nests them deeper than 100"),
+    (many_attributes(), r"an element with more than 10,000 attributes"),
+    (long_tag(), r"a tag or text of more than 1 MB"),
     (huge_string(), r"a text of more than 100,000 characters"),
     (wide_rows(), r"more than 2,000,000 cells|more than 500,000 cells"),
     (far_row(), r"goes on past row 100,00[01]"),
