@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from lib import rules, snapshots
+from lib import exports, rules, snapshots
+from lib.db import DatabaseIdentity
 from lib.models import Role, User
 from lib.snapshots import Snapshot
 
@@ -40,7 +41,9 @@ class QueryResult:
     snapshot: Snapshot
 
     def csv(self) -> bytes:
-        return self.frame.to_csv(index=False).encode()
+        """The result as CSV, written by lib.exports: the query's column names and text
+        values are the person's own, and reach a spreadsheet as text, never as formulas."""
+        return exports.frame_csv(self.frame)
 
 
 def check_query(sql: str | None) -> str:
@@ -83,8 +86,11 @@ def run_query(
     sql: str,
     row_limit: int = DEFAULT_ROW_LIMIT,
     time_limit: float = DEFAULT_TIME_LIMIT,
+    *,
+    database: DatabaseIdentity,
 ) -> QueryResult:
     """Run `sql` over `snapshot`; the first `row_limit` rows, stopped after `time_limit` s.
+    The snapshot must be one of `database` (the app's): another's is refused, unread.
 
     Every role from viewer up may use the console (viewers read and export everything, and
     staff is above viewer); it sees the snapshot's tables, which hold no password hashes.
@@ -92,7 +98,7 @@ def run_query(
     rules.require_role(user, Role.VIEWER, "use the SQL console")
     check_limits(row_limit, time_limit)
     text = check_query(sql)
-    store = snapshots.open_snapshot(snapshot)
+    store = snapshots.open_snapshot(snapshot, database)
     timer = threading.Timer(time_limit, store.interrupt)
     try:
         timer.start()

@@ -48,7 +48,10 @@ with st.form("console_form", border=False):
 if run:
     with st.spinner("Running…"):
         result = web.attempt(
-            lambda: console.run_query(snapshot, user, sql, row_limit, time_limit))
+            lambda: console.run_query(snapshot, user, sql, row_limit, time_limit,
+                                      database=db.identity),
+            web.QUERY,
+        )
     st.session_state["console_result"] = result
 
 result = st.session_state.get("console_result")
