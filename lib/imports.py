@@ -12,23 +12,21 @@ row becomes a duplicate like any other.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import PurePath
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import pyarrow as pa
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from lib import creators, exports, rules
+from lib import creators, exports, rules, uploads
 from lib.db import Cursor, Database, utcnow
 from lib.models import (
     MAX_IMPORT_BYTES,
@@ -42,6 +40,9 @@ from lib.models import (
 Progress = Callable[[str, float], None]
 CHUNK_ROWS = 2_000  # rows per INSERT, so a large file shows progress while it is written
 MAX_LISTED_FAILURES = 10  # in a refusal's message; the preview lists them all
+# Rows read, blank ones included, per row that may be imported: a sheet may hold blank rows,
+# but reading stops at twice the rows an import may have.
+MAX_IMPORT_READ_ROWS_PER_ROW = 2
 
 
 @dataclass(frozen=True)
@@ -151,26 +152,20 @@ def read_rows(data: bytes, filename: str, kind: str
               ) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
     """The data rows of a CSV or .xlsx file as (line, {column: value}); and warnings.
 
-    Refused (RuleViolation) when the file is too big, of another type, unreadable, or lacks a
-    required column; unknown columns are ignored with a warning.
+    Read by lib.uploads within the import limits. Refused (RuleViolation) when the file is too
+    big, of another type, malformed, or lacks a required column; unknown columns are ignored
+    with a warning.
     """
     columns = COLUMNS[_check_kind(kind)]
-    if len(data) > MAX_IMPORT_BYTES:
+    known = {c.name for c in columns}
+    table = uploads.read_table(data, _table_kind(filename), _limits(),
+                               lambda name: _header_name(name) in known)
+    if not table.header:
         raise rules.RuleViolation(
-            f"The file is {len(data) / 2**20:,.1f} MB; at most {MAX_IMPORT_BYTES // 2**20} MB."
-            " Split it into smaller files."
+            "Line 1 must hold the column names; it is blank." if table.kind == "csv"
+            else "The workbook's first sheet is empty."
         )
-    suffix = PurePath(filename or "").suffix.lower()
-    if suffix in (".csv", ".txt"):
-        header, rows = _csv_rows(data)
-    elif suffix == ".xlsx":
-        header, rows = _xlsx_rows(data)
-    else:
-        raise rules.RuleViolation(
-            f"Import a .csv or .xlsx file, not {rules.shown(filename)} (save an .xls or"
-            " .ods sheet as .xlsx first)."
-        )
-    names = [_header_name(h) for h in header]
+    names = [_header_name(h) for h in table.header]
     repeated = sorted({n for n in names if n and names.count(n) > 1})
     if repeated:
         raise rules.RuleViolation(f"The header names a column twice: {', '.join(repeated)}.")
@@ -182,11 +177,10 @@ def read_rows(data: bytes, filename: str, kind: str
             f"The file has no {', '.join(missing)} column (line 1 must hold the column names;"
             " download the template to see them)."
         )
-    known = {c.name for c in columns}
     warnings = [f"Column {rules.shown(n)} is not one of the {kind} columns; it is ignored."
                 for n in names if n and n not in known]
     found = []
-    for line, values in rows:
+    for line, values in table.rows:
         if all(rules.cell_text(v) == "" for v in values):
             continue  # blank lines in a sheet are not rows
         if len(found) == MAX_IMPORT_ROWS:
@@ -199,51 +193,24 @@ def read_rows(data: bytes, filename: str, kind: str
     return found, warnings
 
 
-def _csv_rows(data: bytes) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise rules.RuleViolation(
-            "The file is not UTF-8 text. In Excel, save it as “CSV UTF-8 (comma delimited)”."
-        ) from None
-    first_line = text.split("\n", 1)[0]
-    try:
-        dialect: Any = csv.Sniffer().sniff(first_line, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel  # one column, or nothing to tell by: commas
-    reader = csv.reader(io.StringIO(text, newline=""), dialect, strict=True)
-    header = next(reader, None)
-    if not header:
-        raise rules.RuleViolation("The file is empty.")
-
-    def rows() -> Iterator[tuple[int, list[Any]]]:
-        line = reader.line_num
-        try:
-            for values in reader:
-                yield line + 1, values  # where the row starts (a quoted field may span lines)
-                line = reader.line_num
-        except csv.Error as error:
-            raise rules.RuleViolation(f"Line {reader.line_num}: {error}.") from None
-
-    return header, rows()
+def _limits() -> uploads.UploadLimits:
+    """Read when a file comes in, so the limits above can be changed (tests lower them)."""
+    return uploads.UploadLimits(
+        max_bytes=MAX_IMPORT_BYTES,
+        max_rows=MAX_IMPORT_READ_ROWS_PER_ROW * MAX_IMPORT_ROWS + 1,  # + the header
+    )
 
 
-def _xlsx_rows(data: bytes) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        raise rules.RuleViolation("The file is not a readable .xlsx workbook.") from None
-    sheet = book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None)
-    if not header:
-        raise rules.RuleViolation("The workbook's first sheet is empty.")
-
-    def numbered() -> Iterator[tuple[int, list[Any]]]:
-        for line, values in enumerate(rows, start=2):
-            yield line, list(values)
-
-    return [rules.cell_text(h) for h in header], numbered()
+def _table_kind(filename: str) -> Literal["csv", "xlsx"]:
+    suffix = PurePath(filename or "").suffix.lower()
+    if suffix in (".csv", ".txt"):
+        return "csv"
+    if suffix == ".xlsx":
+        return "xlsx"
+    raise rules.RuleViolation(
+        f"Import a .csv or .xlsx file, not {rules.shown(filename)} (save an .xls or"
+        " .ods sheet as .xlsx first)."
+    )
 
 
 # --- judging rows ----------------------------------------------------------------------------

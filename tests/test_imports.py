@@ -195,12 +195,24 @@ def test_a_semicolon_csv_from_excel_with_a_bom(db, world, manager) -> None:
                                     " not '4,5'."}
 
 
+def test_windows_1252_from_excel(db, world, manager) -> None:
+    """Excel on Windows saves "CSV (comma delimited)" in Windows-1252; it used to be refused."""
+    data = "name;handle;platform\r\nZoë “Zed” Ærø – 5 €;zoe;tiktok\r\n".encode("cp1252")
+    preview = imports.preview(db, manager, "creators", data, "excel.csv")
+    assert outcomes(preview) == {2: "ok"}
+    assert preview.records[2].name == "Zoë “Zed” Ærø – 5 €"
+
+
 @pytest.mark.parametrize(("data", "name", "message"), [
     (b"name,handle\nA,a\n", "c.csv", "no platform column"),
     (b"name,handle,platform,Name\nA,a,instagram,B\n", "c.csv", "names a column twice: name"),
     (b"", "c.csv", "The file is empty"),
     (b"name,handle,platform\n\n,,\n", "c.csv", "no rows to import"),
-    ("name,handle,platform\nZoë,z,tiktok\n".encode("latin-1"), "c.csv", "not UTF-8"),
+    # Excel's Windows-1252 is read (test_windows_1252_from_excel); bytes that are neither are not.
+    ("name,handle,platform\nZoë Ærø,z,tiktok\n".encode() + b"A\xff,a,tiktok\n", "c.csv",
+     "Line 3 holds bytes that are not UTF-8"),
+    (b"name,handle,platform\nA\x81,a,tiktok\n", "c.csv", "Line 2 holds bytes that are not"
+                                                       " Windows-1252"),
     (b"name,handle,platform\n", "c.xls", "Import a .csv or .xlsx file"),
     (b"not a workbook", "c.xlsx", "not a readable .xlsx"),
     (b'name,handle,platform\nB,b,tiktok\n"A,a,tiktok\n', "c.csv", "Line 3: unexpected end"),
@@ -219,7 +231,7 @@ def test_size_and_row_limits(db, world, manager, monkeypatch) -> None:
         imports.preview(db, manager, "creators", csv_bytes("name,handle,platform", *rows),
                         "c.csv")
     monkeypatch.setattr(imports, "MAX_IMPORT_BYTES", 100)
-    with pytest.raises(RuleViolation, match="at most 0 MB"):
+    with pytest.raises(RuleViolation, match="at most 100 bytes"):
         imports.preview(db, manager, "creators", b"x" * 101, "c.csv")
 
 
