@@ -379,12 +379,14 @@ class ReadOnlyStore:
 
 
 def open_snapshot(snapshot: Snapshot, memory_limit: str = MEMORY_LIMIT,
-                  threads: int = 2) -> ReadOnlyStore:
+                  threads: int = 2, temp_directory: str = "",
+                  max_temp_size: str = "0 B") -> ReadOnlyStore:
     """An in-memory connection with one view per table over the snapshot's Parquet files.
 
     It can read those files and nothing else: external access is off except for exactly
     these paths, extensions are neither installed nor loaded, nothing spills to disk, and the
     configuration is locked, so no statement run on it can change any of that.
+    `temp_directory` (empty: none) and `max_temp_size` bound what a query may spill to disk.
     """
     conn = duckdb.connect(":memory:", config={
         "autoinstall_known_extensions": False, "autoload_known_extensions": False,
@@ -392,7 +394,9 @@ def open_snapshot(snapshot: Snapshot, memory_limit: str = MEMORY_LIMIT,
     try:
         conn.execute(f"SET memory_limit = {quote_literal(memory_limit)}")
         conn.execute(f"SET threads = {int(threads)}")
-        conn.execute("SET temp_directory = ''")  # in-memory: no spilling to files
+        # Default: in-memory, no spilling to files; a caller may allow a bounded folder.
+        conn.execute(f"SET temp_directory = {quote_literal(temp_directory)}")
+        conn.execute(f"SET max_temp_directory_size = {quote_literal(max_temp_size)}")
         paths = [str(snapshot.parquet(table)) for table in snapshot.tables]
         conn.execute("SET allowed_paths = ?", [paths])
         conn.execute("SET enable_external_access = false")
