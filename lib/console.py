@@ -136,6 +136,13 @@ def run_query(
     return QueryResult(frame, bool(header.get("truncated")), int(row_limit), snapshot)
 
 
+def limits_note() -> str:
+    """The limits every query runs within, for the page."""
+    limits = config.console_limits()
+    return (f"Each query may use up to {limits.memory_mb:,} MB of memory and return up to "
+            f"{limits.result_mb:,} MB of results.")
+
+
 # --- the worker process ----------------------------------------------------------------------
 
 _running = 0  # console queries running now, in this process
@@ -251,18 +258,30 @@ def _frame(stream: bytes, limits: ConsoleLimits) -> pd.DataFrame:
     """The worker's Arrow stream as a DataFrame (bounded: the worker counted its bytes)."""
     try:
         table = pa.ipc.open_stream(stream).read_all()
-        table = table.rename_columns(_unique(table.column_names))
-        try:
-            return table.to_pandas()
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OverflowError):
-            # e.g. a timestamp beyond pandas' range: plain Python values instead
-            return pd.DataFrame.from_records(table.to_pylist(), columns=table.column_names)
+        names = _unique(table.column_names)
+        columns = {name: _series(column) for name, column in zip(names, table.columns,
+                                                                   strict=True)}
+        return pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows))
     except (MemoryError, pa.ArrowMemoryError):
         raise QueryRefused(refusal_message("memory", "", 0, limits)) from None
     except RecursionError:
         raise QueryRefused(refusal_message("nesting", "", 0, limits)) from None
     except (pa.ArrowException, ValueError, TypeError, OverflowError) as error:
         raise QueryRefused(refusal_message("conversion", str(error), 0, limits)) from None
+
+
+def _series(column: pa.ChunkedArray) -> pd.Series:
+    """One column for pandas; a value pandas (or Python's datetime) cannot hold, such as
+    'infinity'::TIMESTAMP, makes it a column of text instead; a type Arrow cannot cast to
+    text (a union) becomes Python values."""
+    try:
+        return column.to_pandas()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OverflowError, ValueError):
+        pass
+    try:
+        return column.cast(pa.string()).to_pandas()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # a union, say: Python values
+        return pd.Series(column.to_pylist(), dtype=object)
 
 
 # --- messages --------------------------------------------------------------------------------
