@@ -15,6 +15,7 @@ Limits and their environment variables: lib.config.console_limits.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import re
@@ -334,7 +335,11 @@ def duckdb_message(text: str, limit: int = MAX_DUCKDB_MESSAGE) -> str:
     settings the console cannot change, and short."""
     kept: list[str] = []
     for line in text.strip().splitlines():
-        if _ADVICE.search(line):
+        if _ADVICE.search(line):  # keep what the line said before the advice began
+            sentences = re.split(r"(?<=[.!?])\s+", line)
+            before = itertools.takewhile(lambda sentence: not _ADVICE.search(sentence),
+                                         sentences)
+            kept.append(" ".join(before).rstrip())
             break
         kept.append(line.rstrip())
     message = "\n".join(kept).strip() or "DuckDB refused the query."

@@ -383,6 +383,21 @@ def test_duckdb_messages_lose_their_advice() -> None:
     assert console.duckdb_message("Binder Error: x\n\nPossible solutions:\n* SET threads=1"
                                   ) == "Binder Error: x"
     assert len(console.duckdb_message("Parser Error: " + "x" * 5000)) <= 600
+    assert console.duckdb_message(
+        'Parser Error: Max expression depth limit of 1000 exceeded. Use "SET'
+        ' max_expression_depth TO x" to increase the maximum expression depth.'
+    ) == "Parser Error: Max expression depth limit of 1000 exceeded."
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT " + "(" * 9000 + "1" + ")" * 9000,
+    "SELECT " + "NOT " * 4900 + "true",
+    "SELECT " + "-" * 19000 + "1",
+])
+def test_text_made_to_exhaust_the_parser_is_refused(snapshot, viewer, sql) -> None:
+    with pytest.raises(QueryRefused) as refused:
+        run(snapshot, viewer, sql)
+    assert str(refused.value).startswith("Parser Error") and "SET" not in str(refused.value)
 
 
 # --- the page (AppTest) ------------------------------------------------------------------
