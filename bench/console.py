@@ -35,6 +35,7 @@ RSS_TARGET = 512 * MB
 TIME_TARGET = 1.5  # x the time limit
 DEMO_COLLABORATIONS = 2_000
 CHILD_TIMEOUT = 180
+DB_NAME = "console.duckdb"
 
 # (name, limit the query is made to hit, SQL, row limit)
 QUERIES: list[tuple[str, str, str, int]] = [
@@ -113,7 +114,7 @@ def _small_snapshot(folder: Path) -> str:
     from lib.db import Database
     from lib.demo import build_demo
 
-    db = Database(folder / "console.duckdb")
+    db = Database(folder / DB_NAME)
     try:
         build_demo(db, collaborations=DEMO_COLLABORATIONS)
         snapshot = snapshots.write_snapshot(db, snapshots.snapshots_root(db.path), db.path)
@@ -156,16 +157,21 @@ class _WorkerPeaks(logging.Handler):
 
 def child(snapshot_path: str, query: tuple[str, str, str, int]) -> dict[str, Any]:
     from lib import console, snapshots
+    from lib.db import read_identity
     from lib.models import Role, User
 
     peaks = _WorkerPeaks()
     logger = logging.getLogger("lib.console")
     logger.addHandler(peaks)
     logger.setLevel(logging.DEBUG)
-    snapshot = next(s for s in snapshots.list_snapshots(Path(snapshot_path).parent)
+    # The app knows its database's identity; a reader beside it finds it in the .id file.
+    database = read_identity(Path(snapshot_path).parent.parent / DB_NAME)
+    assert database is not None, "the small database has no identity file"
+    snapshot = next(s for s in snapshots.list_snapshots(Path(snapshot_path).parent, database)
                     if str(s.path) == snapshot_path)
     user = User(1, "bench.viewer", "Bench Viewer", "", Role.VIEWER)
-    console.run_query(snapshot, user, "SELECT 1")  # warm: imports, a spare worker ready
+    # warm: imports, and a spare worker ready
+    console.run_query(snapshot, user, "SELECT 1", database=database)
     time.sleep(3)  # let the spare worker finish its imports: it is not the query's cost
     peaks.peaks.clear()
     _name, _aim, sql, row_limit = query
@@ -173,7 +179,8 @@ def child(snapshot_path: str, query: tuple[str, str, str, int]) -> dict[str, Any
     before = _status("VmRSS")
     started = time.perf_counter()
     try:
-        console.run_query(snapshot, user, sql, row_limit, console.DEFAULT_TIME_LIMIT)
+        console.run_query(snapshot, user, sql, row_limit, console.DEFAULT_TIME_LIMIT,
+                          database=database)
         message = None
     except console.QueryRefused as refusal:
         message = str(refusal)

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from lib import config, snapshots, users
-from lib.db import Database, NotFound, utcnow
+from lib.db import Database, DatabaseIdentity, NotFound, id_file, read_identity, utcnow
 from lib.models import Role
 from lib.rules import RuleViolation
 
@@ -185,20 +185,41 @@ def _store_for_reading(path: Path) -> snapshots.ReadOnlyStore:
         if "lock" not in str(error).lower():
             raise
         root = snapshots.snapshots_root(path)
-        latest = snapshots.latest_snapshot(root)
+        identity = _identity_beside(path)
+        latest = snapshots.latest_snapshot(root, identity)
         if latest is None:
+            others = snapshots.foreign_snapshots(root, identity)
             sys.exit(
                 f"{path} is in use by another process (is the app running?), and there is no "
-                f"snapshot in {root} to read instead. Take one on the Reports page, or stop the "
-                "app, then run this again."
+                f"snapshot of it in {root} to read instead"
+                + (f" ({others} there are of another database, and are not read)" if others
+                   else "")
+                + ". Take one on the Reports page, or stop the app, then run this again."
             )
         print(
             f"The database is in use by another process (the app), so this reads the latest "
             f"snapshot instead, taken {latest.label} ({latest.path.name})."
         )
-        return snapshots.open_snapshot(latest)
+        try:
+            return snapshots.open_snapshot(latest, identity)
+        except snapshots.ForeignSnapshot as refusal:  # its snapshot.json changed meanwhile
+            sys.exit(f"Refused: {refusal}")
     print(f"Reading {path}.")
     return store
+
+
+def _identity_beside(path: Path) -> DatabaseIdentity:
+    """The identity of the database at `path` from its `.id` file (the database itself is
+    locked by the app); exits with a message when there is none to go by."""
+    identity = read_identity(path)
+    if identity is None:
+        sys.exit(
+            f"{path} is in use by another process (is the app running?), and {id_file(path)}, "
+            "which tells this database's snapshots from any other's, is missing or damaged, "
+            "so no snapshot is read. The app writes it each time it opens the database: "
+            "restart the app (or stop it and run this again)."
+        )
+    return identity
 
 
 def cmd_snapshot(args: argparse.Namespace) -> None:
@@ -212,7 +233,9 @@ def cmd_snapshot(args: argparse.Namespace) -> None:
     except duckdb.IOException as error:
         if "lock" not in str(error).lower():
             raise
-        latest = snapshots.latest_snapshot(snapshots.snapshots_root(path))
+        identity = read_identity(path)
+        latest = (snapshots.latest_snapshot(snapshots.snapshots_root(path), identity)
+                  if identity else None)
         when = f"; the latest is {latest.path}, taken {latest.label}" if latest else ""
         sys.exit(
             f"{path} is in use by another process (is the app running?). The app writes "

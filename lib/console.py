@@ -33,8 +33,9 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from lib import config, rules
+from lib import config, rules, snapshots
 from lib.config import ConsoleLimits
+from lib.db import DatabaseIdentity
 from lib.models import Role, User
 from lib.snapshots import Snapshot
 
@@ -113,9 +114,13 @@ def run_query(
     sql: str,
     row_limit: int = DEFAULT_ROW_LIMIT,
     time_limit: float = DEFAULT_TIME_LIMIT,
+    *,
+    database: DatabaseIdentity,
 ) -> QueryResult:
     """Run `sql` over `snapshot`: the first `row_limit` rows, all within `time_limit` seconds
     and the console's limits (lib.config.console_limits); QueryRefused names a limit hit.
+    The snapshot must be one of `database` (the app's): another's is refused, unread (here,
+    and again by the worker's open_snapshot).
 
     Every role from viewer up may use the console (viewers read and export everything, and
     staff is above viewer); it sees the snapshot's tables, which hold no password hashes.
@@ -124,10 +129,14 @@ def run_query(
     rules.require_role(user, Role.VIEWER, "use the SQL console")
     check_limits(row_limit, time_limit)
     text = check_query(sql)
+    snapshots.check_belongs(snapshot, database)
     limits = config.console_limits()
     with _worker_slot(limits):
-        header, stream = _run_worker(snapshot, text, int(row_limit), deadline, limits)
+        header, stream = _run_worker(snapshot, database, text, int(row_limit), deadline,
+                                     limits)
     refused = header.get("refused")
+    if refused == "foreign":  # the snapshot changed under us: its own message says how
+        raise QueryRefused(str(header.get("detail")))
     if refused is not None:
         raise QueryRefused(refusal_message(str(refused), str(header.get("detail", "")),
                                            float(time_limit), limits))
@@ -174,13 +183,14 @@ def running_queries() -> int:
         return _running
 
 
-def _run_worker(snapshot: Snapshot, text: str, row_limit: int, deadline: float,
-                limits: ConsoleLimits) -> tuple[dict[str, object], bytes]:
+def _run_worker(snapshot: Snapshot, database: DatabaseIdentity, text: str, row_limit: int,
+                deadline: float, limits: ConsoleLimits) -> tuple[dict[str, object], bytes]:
     """Run the query in a worker process; (its JSON header, the Arrow stream that follows)."""
     temp_directory = tempfile.mkdtemp(prefix="collabdesk-console-") if limits.temp_mb else ""
     request = json.dumps({
         "snapshot": str(snapshot.path), "taken_at": snapshot.taken_at.isoformat(),
-        "tables": sorted(snapshot.tables), "sql": text, "row_limit": row_limit,
+        "tables": sorted(snapshot.tables), "database_id": database.id,
+        "database": database.name, "sql": text, "row_limit": row_limit,
         "deadline": deadline, "memory_mb": limits.memory_mb, "threads": limits.threads,
         "temp_directory": temp_directory, "temp_mb": limits.temp_mb,
         "result_mb": limits.result_mb,

@@ -29,6 +29,7 @@ import duckdb
 import pyarrow as pa
 
 from lib import snapshots
+from lib.db import DatabaseIdentity
 from lib.snapshots import Snapshot, TableInfo
 
 MB = 2**20
@@ -50,6 +51,7 @@ class Refused(Exception):
 @dataclass(frozen=True)
 class Request:
     snapshot: Snapshot
+    database: DatabaseIdentity  # the app's: open_snapshot reads only a snapshot of it
     sql: str
     row_limit: int
     deadline: float  # time.monotonic() of the parent (CLOCK_MONOTONIC: one clock per machine)
@@ -64,7 +66,8 @@ class Request:
         tables = {name: TableInfo(0, {}) for name in data["tables"]}
         snapshot = Snapshot(Path(data["snapshot"]), dt.datetime.fromisoformat(data["taken_at"]),
                             0, tables)
-        return cls(snapshot, data["sql"], int(data["row_limit"]), float(data["deadline"]),
+        database = DatabaseIdentity(data["database_id"], data["database"])
+        return cls(snapshot, database, data["sql"], int(data["row_limit"]), float(data["deadline"]),
                    int(data["memory_mb"]), int(data["threads"]), data["temp_directory"],
                    int(data["temp_mb"]), int(data["result_mb"]))
 
@@ -96,8 +99,11 @@ def run(request: Request) -> tuple[list[pa.RecordBatch], bool]:
         raise Refused("time", "the deadline passed before the query started")
     try:
         store = snapshots.open_snapshot(
-            request.snapshot, memory_limit=f"{request.memory_mb}MiB", threads=request.threads,
-            temp_directory=request.temp_directory, max_temp_size=f"{request.temp_mb}MiB")
+            request.snapshot, request.database, memory_limit=f"{request.memory_mb}MiB",
+            threads=request.threads, temp_directory=request.temp_directory,
+            max_temp_size=f"{request.temp_mb}MiB")
+    except snapshots.ForeignSnapshot as refusal:
+        raise Refused("foreign", str(refusal)) from None
     except duckdb.Error as error:
         raise Refused("snapshot", str(error)) from None
     try:

@@ -7,6 +7,8 @@ recorded in `schema_version`, so opening a database twice (or an old one) is alw
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
 import random
 import re
 import threading
@@ -22,6 +24,10 @@ import pandas as pd
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 WRITE_RETRIES = 8
+ID_FILE_SUFFIX = ".id"  # <database file>.id: the database's identity, readable without it
+_DATABASE_ID = re.compile(r"^[0-9a-f]{32}$")
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Cursor = duckdb.DuckDBPyConnection
@@ -33,6 +39,55 @@ class NotFound(LookupError):
 
 class ConcurrentEditError(RuntimeError):
     """A write kept colliding with other people's writes and was given up; nothing was saved."""
+
+
+@dataclass(frozen=True)
+class DatabaseIdentity:
+    """Which database this is, for telling its snapshots from another's: the random id made
+    once by migration 010 (kept in the database, and in the file `<database>.id` beside it),
+    and the file's name (two databases in one folder, even copies of one file, differ by it).
+    """
+
+    id: str
+    name: str
+
+
+def id_file(db_path: Path | str) -> Path:
+    return Path(f"{db_path}{ID_FILE_SUFFIX}")
+
+
+def read_identity(db_path: Path | str) -> DatabaseIdentity | None:
+    """The identity of the database at `db_path` from its `.id` file, for a reader that cannot
+    open the database (the app holds its lock); None when the file is missing or malformed."""
+    try:
+        database_id = id_file(db_path).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not _DATABASE_ID.match(database_id):
+        return None
+    return DatabaseIdentity(database_id, Path(db_path).name)
+
+
+def identity_in(cur: duckdb.DuckDBPyConnection, db_path: Path | str) -> DatabaseIdentity | None:
+    """The identity recorded in the database itself (None before migration 010)."""
+    try:
+        row = cur.execute("SELECT min(id) FROM database_identity").fetchone()
+    except duckdb.CatalogException:
+        return None
+    return DatabaseIdentity(row[0], Path(db_path).name) if row and row[0] else None
+
+
+def _write_id_file(db_path: Path, identity: DatabaseIdentity) -> None:
+    """Keep `<database>.id` equal to the id in the database (the database is the truth)."""
+    if read_identity(db_path) == identity:
+        return
+    target = id_file(db_path)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(identity.id + "\n", encoding="ascii")
+        os.replace(tmp, target)
+    except OSError as error:  # the app still works; only the CLI cannot check snapshots
+        log.warning("Could not write %s: %s", target, error)
 
 
 def utcnow() -> dt.datetime:
@@ -60,6 +115,18 @@ class Database:
         self._conn = duckdb.connect(str(path))
         self._migrate_lock = threading.Lock()
         self.migrate()
+        self.identity = self._identity()
+
+    def _identity(self) -> DatabaseIdentity:
+        with self.cursor() as cur:
+            identity = identity_in(cur, self.path)
+        if identity is None:
+            # Only a schema before 010 (migration tests pin older migrations): no id, which
+            # matches no snapshot, and no .id file.
+            return DatabaseIdentity("", self.path.name)
+        if str(self.path) != ":memory:":
+            _write_id_file(self.path, identity)
+        return identity
 
     @property
     def generation(self) -> int:

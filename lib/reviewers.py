@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from lib import config, mail, notifications, pdf, rules
+from lib import audit, config, mail, notifications, pdf, rules
 from lib.db import Cursor, Database, NotFound, Page, as_id, bind, utcnow
 from lib.feedback import (
     MEMBERS_SQL,
@@ -84,6 +84,14 @@ def _log(cur: Cursor, campaign_id: int, reviewer_id: int, actor: str, kind: str,
         " VALUES (?, ?, ?, ?, ?, ?)",
         [campaign_id, reviewer_id, now, actor, kind, text],
     )
+
+
+def _audit_link(cur: Cursor, kind: str, user: User, email: str, campaign_id: int,
+                now: dt.datetime, detail: str = "") -> None:
+    """The audit trail's entry for a reviewer link created, re-sent, regenerated or removed
+    (its text names the campaign, never the token)."""
+    audit.record(cur, f"reviewer_{kind}", user.username, email,
+                 f"campaign #{campaign_id}{detail}", now)
 
 
 _LINK_SQL = f"""
@@ -220,6 +228,7 @@ def invite(
             ).fetchone()[0]
             token = _issue_token(cur, reviewer_id, user, now)
             _log(cur, campaign_id, reviewer_id, user.username, "invited", address, now)
+            _audit_link(cur, "invited", user, address, campaign_id, now)
             created.append((reviewer_id, address, token))
         return created, refused, campaign, client
 
@@ -339,6 +348,7 @@ def _new_link(
         token = _issue_token(cur, reviewer_id, user, now)
         kind = "link_regenerated" if regenerate else "link_resent"
         _log(cur, campaign_id, reviewer_id, user.username, kind, None, now)
+        _audit_link(cur, kind, user, email, campaign_id, now)
         return campaign_id, email, campaign, client, token
 
     campaign_id, email, campaign, client, token = db.write(write)
@@ -400,6 +410,8 @@ def remove_reviewer(db: Database, user: User, reviewer_id: int, confirmed_pieces
         )
         _log(cur, campaign_id, reviewer_id, user.username, "removed",
              f"{email}: {len(ids)} pieces of feedback deleted", now)
+        _audit_link(cur, "removed", user, email, campaign_id, now,
+                    f"; {len(ids)} pieces of feedback deleted")
         return len(ids)
 
     return db.write(write)

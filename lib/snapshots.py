@@ -6,6 +6,12 @@ A snapshot is a folder `<root>/<UTC time>/` with one `<table>.parquet` per table
 temporary folder first and renamed into place in one step, so a reader sees a whole snapshot or
 none; the last few are kept. `<root>` is `snapshots/` beside the database file.
 
+A snapshot belongs to one database: its snapshot.json names the database's identity (the
+random id migration 010 made, and the file's name; see lib.db.DatabaseIdentity), and every
+reader says whose snapshots it wants. Listing shows only those; opening re-reads the manifest
+and refuses any other (ForeignSnapshot), so two databases in one folder never read each
+other's data. The audit trail (`SECRET_TABLES`) is never written into a snapshot.
+
 Reading a snapshot: an in-memory DuckDB connection with one VIEW per table over its Parquet
 file, so report SQL runs unchanged on it. That connection can reach those files and nothing
 else (no other files, no extensions, no settings changes).
@@ -31,7 +37,7 @@ import duckdb
 import pandas as pd
 
 from lib import rules
-from lib.db import utcnow
+from lib.db import DatabaseIdentity, identity_in, utcnow
 from lib.models import Role, User
 
 log = logging.getLogger(__name__)
@@ -46,10 +52,15 @@ STALE_TMP = dt.timedelta(hours=1)  # a temporary folder this old was left by a c
 NAME_FORMAT = "%Y%m%dT%H%M%S.%fZ"  # folder names sort in time order
 _NAME = re.compile(r"^\d{8}T\d{6}\.\d{6}Z(-\d+)?$")
 MEMORY_LIMIT = "1GB"  # per reading connection: a console query must not starve the app
+SECRET_TABLES = frozenset({"audit_events"})  # admins only: never in a snapshot (or the console)
 
 Progress = Callable[[str, float], None]
 _locks: dict[Path, threading.Lock] = {}
 _locks_guard = threading.Lock()
+
+
+class ForeignSnapshot(rules.RuleViolation):
+    """A snapshot that is not of the database the reader asked about; it is not read."""
 
 
 def is_secret(column: str) -> bool:
@@ -91,6 +102,12 @@ class Snapshot:
     tables: dict[str, TableInfo]
     left_out: dict[str, list[str]] = field(default_factory=dict)  # secret columns per table
     fingerprint: list[Any] = field(default_factory=list)  # of the database file when taken
+    database_id: str | None = None  # the identity of the database it was taken of
+    database: str | None = None  # that database file's name
+
+    def belongs_to(self, database: DatabaseIdentity) -> bool:
+        return (bool(database.id) and self.database_id == database.id
+                and self.database == database.name)
 
     def parquet(self, table: str) -> Path:
         return self.path / f"{table}.parquet"
@@ -151,11 +168,13 @@ def write_snapshot(
         tmp = root / f"{TMP_PREFIX}{uuid.uuid4().hex}"
         tmp.mkdir()
         try:
-            taken_at, version, tables, left_out = _copy_tables(source, tmp, progress)
+            taken_at, version, tables, left_out, identity = _copy_tables(
+                source, tmp, db_path, progress)
             manifest = {
                 "taken_at": taken_at.isoformat(),
                 "schema_version": version,
-                "database": Path(db_path).name if db_path else None,
+                "database": identity.name,
+                "database_id": identity.id,
                 "fingerprint": marked,
                 "tables": {
                     name: {"rows": info.rows, "columns": info.columns}
@@ -170,26 +189,34 @@ def write_snapshot(
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        _prune(root, keep)
+        _prune(root, keep, identity)
     if progress:
         progress("Snapshot written", 1.0)
-    return Snapshot(final, taken_at, version, tables, left_out, marked)
+    return Snapshot(final, taken_at, version, tables, left_out, marked, identity.id,
+                    identity.name)
 
 
 def _copy_tables(
-    source: CursorSource, folder: Path, progress: Progress | None
-) -> tuple[dt.datetime, int, dict[str, TableInfo], dict[str, list[str]]]:
+    source: CursorSource, folder: Path, db_path: Path | str | None, progress: Progress | None
+) -> tuple[dt.datetime, int, dict[str, TableInfo], dict[str, list[str]], DatabaseIdentity]:
     tables: dict[str, TableInfo] = {}
     left_out: dict[str, list[str]] = {}
     with source.cursor() as cur:
         cur.execute("BEGIN TRANSACTION")
         try:
+            identity = identity_in(cur, db_path or "")
+            if identity is None or not db_path:
+                raise rules.RuleViolation(
+                    "This database has no identity to write into a snapshot (its schema is "
+                    "older than version 10): run `python -m lib migrate` first."
+                )
             # Microseconds too: the folder's name, and the order of snapshots, come from it.
             taken_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
             names = [r[0] for r in cur.execute(
                 "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
                 " AND schema_name = 'main' AND NOT temporary ORDER BY table_name"
             ).fetchall()]
+            names = [name for name in names if name not in SECRET_TABLES]
             for done, table in enumerate(names):
                 if progress:
                     progress(f"Copying {table}", done / max(1, len(names)))
@@ -201,7 +228,7 @@ def _copy_tables(
             ).fetchone()[0] if "schema_version" in names else 0
         finally:
             cur.execute("ROLLBACK")  # it only read
-    return taken_at, int(version), tables, left_out
+    return taken_at, int(version), tables, left_out, identity
 
 
 def _copy_table(cur: duckdb.DuckDBPyConnection, table: str, target: Path
@@ -277,10 +304,14 @@ def _remove_stale_temporaries(root: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _prune(root: Path, keep: int) -> None:
-    """Remove all but the newest `keep`. Each is renamed out of sight first (one atomic step),
-    so a reader never finds a snapshot with some of its files already gone."""
-    for old in list_snapshots(root)[keep:]:
+def _prune(root: Path, keep: int, database: DatabaseIdentity) -> None:
+    """Remove all but the newest `keep` of this database's snapshots (another database's in
+    the same folder are its own business), and those of its file written before snapshots
+    recorded an identity (no reader accepts them). Each is renamed out of sight first (one
+    atomic step), so a reader never finds a snapshot with some of its files already gone."""
+    unbound = [s for s in _all_snapshots(root)
+               if s.database_id is None and s.database == database.name]
+    for old in list_snapshots(root, database)[keep:] + unbound:
         doomed = root / f"{TMP_PREFIX}old-{uuid.uuid4().hex}"
         try:
             os.rename(old.path, doomed)
@@ -292,8 +323,18 @@ def _prune(root: Path, keep: int) -> None:
 # --- reading -------------------------------------------------------------------------------
 
 
-def list_snapshots(root: Path | str) -> list[Snapshot]:
-    """The complete snapshots under `root`, newest first (temporary folders are not listed)."""
+def list_snapshots(root: Path | str, database: DatabaseIdentity) -> list[Snapshot]:
+    """The complete snapshots of `database` under `root`, newest first (temporary folders and
+    other databases' snapshots are not listed)."""
+    return [s for s in _all_snapshots(root) if s.belongs_to(database)]
+
+
+def foreign_snapshots(root: Path | str, database: DatabaseIdentity) -> int:
+    """How many snapshots under `root` are not of `database` (for a message saying so)."""
+    return sum(not s.belongs_to(database) for s in _all_snapshots(root))
+
+
+def _all_snapshots(root: Path | str) -> list[Snapshot]:
     root = Path(root)
     if not root.is_dir():
         return []
@@ -306,9 +347,30 @@ def list_snapshots(root: Path | str) -> list[Snapshot]:
     return sorted(found, key=lambda s: (s.taken_at, s.path.name), reverse=True)
 
 
-def latest_snapshot(root: Path | str) -> Snapshot | None:
-    snapshots = list_snapshots(root)
+def latest_snapshot(root: Path | str, database: DatabaseIdentity) -> Snapshot | None:
+    """The newest snapshot of `database` under `root`, or None."""
+    snapshots = list_snapshots(root, database)
     return snapshots[0] if snapshots else None
+
+
+def check_belongs(snapshot: Snapshot, database: DatabaseIdentity) -> None:
+    """Raise ForeignSnapshot unless the snapshot's manifest, as it is on disk now, names
+    `database` (whatever the Snapshot object in hand says)."""
+    on_disk = _read_manifest(snapshot.path)
+    if on_disk is not None and on_disk.belongs_to(database):
+        return
+    if on_disk is None:
+        why = "its snapshot.json is missing or unreadable"
+    elif on_disk.database_id is None:
+        why = "it was written before snapshots recorded their database"
+    else:
+        # Both come from a file anyone with access to the folder could edit: quoted, cut short.
+        why = (f"it is of another database ({rules.shown(on_disk.database, 40)},"
+               f" id {rules.shown(on_disk.database_id, 40)})")
+    raise ForeignSnapshot(
+        f"The snapshot {snapshot.path.name} is not one of {database.name}: {why}. It is not "
+        "read; take a new snapshot of this database."
+    )
 
 
 def _read_manifest(folder: Path) -> Snapshot | None:
@@ -325,10 +387,16 @@ def _read_manifest(folder: Path) -> Snapshot | None:
             tables,
             {k: list(v) for k, v in manifest.get("left_out", {}).items()},
             list(manifest.get("fingerprint", [])),
+            _text_or_none(manifest.get("database_id")),
+            _text_or_none(manifest.get("database")),
         )
     except (OSError, ValueError, KeyError, TypeError):
         log.warning("Skipping %s: its %s is missing or unreadable", folder, MANIFEST)
         return None
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 class ReadOnlyStore:
@@ -378,16 +446,18 @@ class ReadOnlyStore:
         self.close()
 
 
-def open_snapshot(snapshot: Snapshot, memory_limit: str = MEMORY_LIMIT,
-                  threads: int = 2, temp_directory: str = "",
-                  max_temp_size: str = "0 B") -> ReadOnlyStore:
-    """An in-memory connection with one view per table over the snapshot's Parquet files.
+def open_snapshot(snapshot: Snapshot, database: DatabaseIdentity,
+                  memory_limit: str = MEMORY_LIMIT, threads: int = 2,
+                  temp_directory: str = "", max_temp_size: str = "0 B") -> ReadOnlyStore:
+    """An in-memory connection with one view per table over the snapshot's Parquet files,
+    when the snapshot is of `database` (ForeignSnapshot otherwise).
 
     It can read those files and nothing else: external access is off except for exactly
     these paths, extensions are neither installed nor loaded, nothing spills to disk, and the
     configuration is locked, so no statement run on it can change any of that.
     `temp_directory` (empty: none) and `max_temp_size` bound what a query may spill to disk.
     """
+    check_belongs(snapshot, database)
     conn = duckdb.connect(":memory:", config={
         "autoinstall_known_extensions": False, "autoload_known_extensions": False,
     })
@@ -423,6 +493,7 @@ def open_live_read_only(db_path: Path | str) -> ReadOnlyStore:
 
 class _Database(Protocol):
     path: Path
+    identity: DatabaseIdentity
 
     def cursor(self) -> duckdb.DuckDBPyConnection: ...
 
@@ -436,7 +507,7 @@ def take_snapshot(db: _Database, user: User, progress: Progress | None = None
     """
     rules.require_role(user, Role.VIEWER, "take a snapshot")
     root = snapshots_root(db.path)
-    latest = latest_snapshot(root)
+    latest = latest_snapshot(root, db.identity)
     if latest is not None and latest.fingerprint == fingerprint(db.path):
         return latest, False
     return write_snapshot(db, root, db.path, progress=progress), True
@@ -445,7 +516,7 @@ def take_snapshot(db: _Database, user: User, progress: Progress | None = None
 def current_snapshot(db: _Database, user: User) -> Snapshot:
     """The latest snapshot, writing a first one when there is none yet (the SQL console)."""
     rules.require_role(user, Role.VIEWER, "read snapshots")
-    latest = latest_snapshot(snapshots_root(db.path))
+    latest = latest_snapshot(snapshots_root(db.path), db.identity)
     return latest if latest is not None else take_snapshot(db, user)[0]
 
 
@@ -472,7 +543,7 @@ class Snapshotter:
         self._stop.set()
 
     def due(self, now: dt.datetime | None = None) -> bool:
-        latest = latest_snapshot(self.root)
+        latest = latest_snapshot(self.root, self.db.identity)
         if latest is None:
             return True
         if latest.fingerprint == fingerprint(self.db.path):

@@ -7,7 +7,7 @@ import secrets
 
 import bcrypt
 
-from lib import rules
+from lib import audit, rules
 from lib.db import Cursor, Database, NotFound, utcnow
 from lib.models import Role, User
 
@@ -93,24 +93,38 @@ def attempt_login(db: Database, username: str, password: str) -> bool:
             " WHERE username = ?",
             [username],
         ).fetchone()
+        now = utcnow()
         if row is None:
+            audit.record(cur, "sign_in_failed", None, audit.typed_name(username),
+                         "unknown username", now)
             return False
         password_hash, disabled, failed, locked_until = row
-        now = utcnow()
         if locked_until and locked_until > now:
+            audit.record(cur, "sign_in_failed", None, username,
+                         f"account locked until {locked_until:%Y-%m-%d %H:%M} UTC", now)
             return f"locked:{locked_until:%H:%M} UTC"
         if _matches(password, password_hash):
             cur.execute(
                 "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = ?",
                 [username],
             )
-            return "disabled" if disabled else True
+            if disabled:
+                audit.record(cur, "sign_in_failed", None, username, "account disabled", now)
+                return "disabled"
+            audit.record(cur, "signed_in", username, username, None, now)
+            return True
         failed = failed + 1
         lock = now + LOCKOUT if failed >= MAX_FAILED_LOGINS else None
         cur.execute(
             "UPDATE users SET failed_logins = ?, locked_until = ? WHERE username = ?",
             [0 if lock else failed, lock, username],
         )
+        audit.record(cur, "sign_in_failed", None, username,
+                     f"wrong password ({failed} of {MAX_FAILED_LOGINS})", now)
+        if lock:
+            audit.record(cur, "locked_out", None, username,
+                         f"{failed} failed sign-ins; locked until {lock:%Y-%m-%d %H:%M} UTC",
+                         now)
         return f"locked:{lock:%H:%M} UTC" if lock else False
 
     outcome = db.write(check)
@@ -152,52 +166,93 @@ def add_user(
             " VALUES (?, ?, ?, ?, ?, ?)",
             [username, name, email, role.value, password_hash, utcnow()],
         )
+        audit.record(cur, "user_created", actor.username, username, f"role {role.value}")
 
     db.write(insert)
     return get_user(db, username)  # type: ignore[return-value]
 
 
-def _update_user(db: Database, username: str, sql_set: str, params: list) -> None:
-    def update(cur: Cursor) -> None:
-        if not cur.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
-            raise NotFound(f"There is no user {rules.shown(username)}.")
-        cur.execute(f"UPDATE users SET {sql_set} WHERE username = ?", [*params, username])
+def _require_user(cur: Cursor, username: str) -> tuple[Role, bool]:
+    """(role, disabled) of the account, read in the caller's transaction."""
+    row = cur.execute("SELECT role, disabled FROM users WHERE username = ?", [username]).fetchone()
+    if row is None:
+        raise NotFound(f"There is no user {rules.shown(username)}.")
+    return Role(row[0]), bool(row[1])
 
-    db.write(update)
 
+def _keep_an_admin(cur: Cursor, username: str) -> None:
+    """Refuse a change that would leave no active admin besides `username`, atomically.
 
-def _count_active_admins(db: Database, except_username: str) -> int:
-    return db.value(
+    Under snapshot isolation a count alone is not enough: two admins demoting or disabling
+    each other at once would both see the other still active. So every such change first
+    bumps the one guard row; two of them then write the same row, DuckDB lets one commit, and
+    Database.write retries the other on a fresh snapshot, where the count sees the first one.
+    """
+    cur.execute("UPDATE admin_guard SET seq = seq + 1 WHERE id = 1")
+    others = cur.execute(
         "SELECT count(*) FROM users WHERE role = 'admin' AND NOT disabled AND username <> ?",
-        [except_username],
-    )
+        [username],
+    ).fetchone()[0]
+    if others == 0:
+        raise rules.RuleViolation(
+            f"{username} is the last active admin, so this would leave nobody able to manage "
+            "users: make someone else admin first (another admin may have just been "
+            "disabled or demoted)."
+        )
 
 
 def set_role(db: Database, actor: User, username: str, role: Role | str) -> None:
     rules.require_role(actor, Role.ADMIN, "change roles")
     role = rules.check_role(role)
-    if role is not Role.ADMIN and _count_active_admins(db, username) == 0:
-        raise rules.RuleViolation("This is the last active admin; make someone else admin first.")
-    _update_user(db, username, "role = ?", [role.value])
+
+    def update(cur: Cursor) -> None:
+        current, disabled = _require_user(cur, username)
+        if current is Role.ADMIN and not disabled and role is not Role.ADMIN:
+            _keep_an_admin(cur, username)
+        cur.execute("UPDATE users SET role = ? WHERE username = ?", [role.value, username])
+        if role is not current:
+            audit.record(cur, "role_changed", actor.username, username,
+                         f"{current.value} → {role.value}")
+
+    db.write(update)
 
 
 def reset_password(db: Database, actor: User, username: str, password: str) -> None:
+    """A new password for `username` (an admin's reset, or `password_changed` when the admin
+    sets their own); it also lifts a lock-out."""
     rules.require_role(actor, Role.ADMIN, "reset passwords")
     if db.one("SELECT 1 FROM users WHERE username = ?", [username]) is None:
         raise NotFound(f"There is no user {rules.shown(username)}.")  # before bcrypt's work
     password_hash = hash_password(rules.check_password(password))
-    _update_user(
-        db, username, "password_hash = ?, failed_logins = 0, locked_until = NULL", [password_hash]
-    )
+    own = actor.username == username
+
+    def update(cur: Cursor) -> None:
+        _require_user(cur, username)
+        cur.execute(
+            "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL"
+            " WHERE username = ?",
+            [password_hash, username],
+        )
+        audit.record(cur, "password_changed" if own else "password_reset", actor.username,
+                     username)
+
+    db.write(update)
 
 
 def set_disabled(db: Database, actor: User, username: str, disabled: bool) -> None:
     rules.require_role(actor, Role.ADMIN, "disable users")
     if disabled and username == actor.username:
         raise rules.RuleViolation("You cannot disable your own account.")
-    if disabled and _count_active_admins(db, username) == 0:
-        raise rules.RuleViolation("This is the last active admin; make someone else admin first.")
-    _update_user(db, username, "disabled = ?", [disabled])
+
+    def update(cur: Cursor) -> None:
+        role, was_disabled = _require_user(cur, username)
+        if disabled and role is Role.ADMIN and not was_disabled:
+            _keep_an_admin(cur, username)
+        cur.execute("UPDATE users SET disabled = ? WHERE username = ?", [disabled, username])
+        if disabled != was_disabled:
+            audit.record(cur, "disabled" if disabled else "enabled", actor.username, username)
+
+    db.write(update)
 
 
 def ensure_first_admin(db: Database, username: str = "admin") -> str | None:

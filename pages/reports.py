@@ -120,7 +120,7 @@ def snapshot_section() -> None:
                 status.update(label=f"Snapshot of {snapshot.label} "
                               + ("written." if new else "is up to date: nothing changed since."),
                               state="complete", expanded=False)
-    listed = snapshots.list_snapshots(root)
+    listed = snapshots.list_snapshots(root, db.identity)
     if not listed:
         st.info("No snapshot yet.")
         return

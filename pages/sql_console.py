@@ -49,7 +49,8 @@ with st.form("console_form", border=False):
 if run:
     with st.spinner("Running…"):
         result = web.attempt(
-            lambda: console.run_query(snapshot, user, sql, row_limit, time_limit))
+            lambda: console.run_query(snapshot, user, sql, row_limit, time_limit,
+                                      database=db.identity))
     st.session_state["console_result"] = result
 
 result = st.session_state.get("console_result")

@@ -1,11 +1,12 @@
-"""Users (admin only): add people, change roles, reset passwords, disable accounts."""
+"""Users (admin only): add people, change roles, reset passwords, disable accounts; the audit
+trail of sign-ins and account and reviewer-link actions."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from lib import users, web
+from lib import audit, users, web
 from lib.models import Role
 
 db = web.database()
@@ -74,3 +75,23 @@ with disable, st.form("disable"):
     ):
         web.flash(f"{who} is now {'disabled' if disabled else 'enabled'}.")
         st.rerun()
+
+st.subheader("Audit trail")
+st.caption("Sign-ins (failed ones too), lock-outs, account changes and reviewer links, newest "
+           "first. A failed sign-in with an unknown name records the name only when it looks "
+           "like a username.")
+everyone = "(everyone)"
+filters = st.columns([2, 1, 1])
+about = filters[0].selectbox("Who acted or was acted on", [everyone, *usernames],
+                             key="audit_user")
+page_size = filters[1].selectbox("Rows", audit.PAGE_SIZES, index=1, key="audit_rows")
+page_number = filters[2].number_input("Page", min_value=1, step=1, key="audit_page")
+trail = web.attempt(lambda: audit.list_events(
+    db, admin, None if about == everyone else about, int(page_number), page_size))
+if trail is not None:
+    st.dataframe(
+        trail.rows.drop(columns=["id"]), hide_index=True, width="stretch",
+        column_config={"occurred_at": st.column_config.DatetimeColumn("When (UTC)")},
+    )
+    noun = "entry" if trail.total == 1 else "entries"
+    st.caption(f"{trail.total:,} {noun} · page {trail.page:,} of {trail.pages:,}")

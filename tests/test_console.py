@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib import config, console, snapshots
 from lib.console import QueryRefused
-from lib.db import Database
+from lib.db import Database, read_identity
 from lib.models import Role, User
 from lib.snapshots import Snapshot
 from tests.conftest import World, assert_ok, labelled, login, texts
@@ -32,7 +32,11 @@ def viewer(people: dict[Role, User]) -> User:
 
 
 def run(snapshot: Snapshot, user: User, sql: str, **limits: float) -> console.QueryResult:
-    return console.run_query(snapshot, user, sql, **limits)  # type: ignore[arg-type]
+    # The database's identity as the app knows it: from the .id file beside the database.
+    identity = read_identity(snapshot.path.parent.parent / "test.duckdb")
+    assert identity is not None
+    return console.run_query(snapshot, user, sql, **limits,  # type: ignore[arg-type]
+                             database=identity)
 
 
 def live_counts(db: Database) -> list[tuple]:
@@ -125,7 +129,7 @@ def test_the_connection_itself_refuses_what_the_check_lets_through(db, snapshot,
                                                                    ) -> None:
     """Underneath the statement check: even a statement that reached it could not write
     files, attach the live database, load extensions or change its settings."""
-    with snapshots.open_snapshot(snapshot) as store:
+    with snapshots.open_snapshot(snapshot, db.identity) as store:
         for sql in (f"COPY collaborations TO '{tmp_path}/out.csv'",
                     f"ATTACH '{db.path}' AS live (READ_ONLY)",
                     "SELECT * FROM read_csv('/etc/passwd')",
@@ -418,7 +422,7 @@ def run_on_page(app: AppTest, sql: str) -> AppTest:
 
 def test_the_page_runs_a_query_and_offers_its_csv(app, db) -> None:
     assert texts(open_console(app, "viewer").title) == ["SQL console"]
-    snapshot = snapshots.latest_snapshot(snapshots.snapshots_root(db.path))
+    snapshot = snapshots.latest_snapshot(snapshots.snapshots_root(db.path), db.identity)
     assert snapshot is not None  # the page wrote the first one
     assert f"snapshot of **{snapshot.label}**" in app.caption[0].value
     run_on_page(app, "SELECT name FROM clients ORDER BY name")

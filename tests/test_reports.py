@@ -455,7 +455,7 @@ def test_the_zip_holds_the_same_sections_as_csv(db, week, viewer) -> None:
 def test_the_same_report_from_a_snapshot(db, week, viewer, tmp_path) -> None:
     live = acme(db, week, viewer)
     snapshot = snapshots.write_snapshot(db, tmp_path / "snapshots", db.path)
-    with snapshots.open_snapshot(snapshot) as store:
+    with snapshots.open_snapshot(snapshot, db.identity) as store:
         copy = reports.weekly_report(store, viewer, ReportScope(client_id=week.clients["Acme"]),
                                      WEEK)
     pd.testing.assert_frame_equal(live.summary, copy.summary)
@@ -572,7 +572,7 @@ def test_cli_falls_back_to_the_snapshot_while_the_app_holds_the_database(
         assert payments_in(tmp_path / "out" / f"weekly-report_client-acme_{WEEK}.xlsx") == 2
         assert db.path.read_bytes() == before  # nothing written to the live file
 
-        for folder in snapshots.list_snapshots(snapshots.snapshots_root(db.path)):
+        for folder in snapshots.list_snapshots(snapshots.snapshots_root(db.path), db.identity):
             os.rename(folder.path, folder.path.with_name(".gone"))
         refused = run_cli(db.path, "report", "weekly", "--client", "Acme", "--week", WEEK,
                           "--out", str(tmp_path / "none"), "--quiet")
@@ -656,9 +656,9 @@ def test_a_snapshot_on_demand_from_the_page(app, db, week) -> None:
     assert "No snapshot yet." in [i.value for i in app.info]
     labelled(app.button, "Take a snapshot now").click().run()
     assert_ok(app)
-    [snapshot] = snapshots.list_snapshots(snapshots.snapshots_root(db.path))
+    [snapshot] = snapshots.list_snapshots(snapshots.snapshots_root(db.path), db.identity)
     listed = app.dataframe[-1].value
     assert listed["Folder"].tolist() == [snapshot.path.name]
     assert listed["Rows"].tolist() == [sum(t.rows for t in snapshot.tables.values())]
     labelled(app.button, "Take a snapshot now").click().run()  # nothing changed since
-    assert len(snapshots.list_snapshots(snapshots.snapshots_root(db.path))) == 1
+    assert len(snapshots.list_snapshots(snapshots.snapshots_root(db.path), db.identity)) == 1

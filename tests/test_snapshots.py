@@ -42,7 +42,11 @@ def test_every_table_as_parquet_with_a_description(db, world, root) -> None:
     snapshot = snapshots.write_snapshot(db, root, db.path)
     assert snapshot.path.parent == root and not snapshot.path.name.startswith(".")
     assert set(snapshot.tables) >= TABLES
-    assert {t: i.rows for t, i in snapshot.tables.items()} == table_rows(db)
+    # Every table but the audit trail, which only admins may read (on the Users page).
+    everything = table_rows(db)
+    assert "audit_events" in everything and "audit_events" in snapshots.SECRET_TABLES
+    assert {t: i.rows for t, i in snapshot.tables.items()} == {
+        t: n for t, n in everything.items() if t not in snapshots.SECRET_TABLES}
     manifest = json.loads((snapshot.path / "snapshot.json").read_text())
     assert manifest["schema_version"] == db.schema_version()
     assert manifest["tables"]["collaborations"]["rows"] == 8
@@ -78,7 +82,7 @@ def test_password_and_link_token_hashes_never_leave_the_database(db, world, root
 
 def test_the_report_sql_runs_on_a_snapshot_through_views(db, world, root) -> None:
     snapshot = snapshots.write_snapshot(db, root, db.path)
-    with snapshots.open_snapshot(snapshot) as store:
+    with snapshots.open_snapshot(snapshot, db.identity) as store:
         sql = "SELECT status, count(*) FROM collaborations GROUP BY ALL ORDER BY ALL"
         assert store.rows(sql) == db.rows(sql)
         assert store.source == f"snapshot of {snapshot.label}"
@@ -86,8 +90,9 @@ def test_the_report_sql_runs_on_a_snapshot_through_views(db, world, root) -> Non
 
 def test_only_the_newest_are_kept(db, world, root) -> None:
     written = [snapshots.write_snapshot(db, root, db.path, keep=3) for _ in range(5)]
-    assert [s.path for s in snapshots.list_snapshots(root)] == [s.path for s in written[:1:-1]]
-    assert snapshots.latest_snapshot(root).path == written[-1].path
+    listed = snapshots.list_snapshots(root, db.identity)
+    assert [s.path for s in listed] == [s.path for s in written[:1:-1]]
+    assert snapshots.latest_snapshot(root, db.identity).path == written[-1].path
     assert sorted(p.name for p in root.iterdir()) == sorted(s.path.name for s in written[2:])
     with pytest.raises(RuleViolation):
         snapshots.write_snapshot(db, root, db.path, keep=0)
@@ -100,7 +105,7 @@ def test_a_snapshot_is_invisible_until_it_is_complete(db, world, root) -> None:
     def look(step: str, fraction: float) -> None:
         if 0 < fraction < 1:
             seen_while_writing.append((
-                [s.path for s in snapshots.list_snapshots(root)],
+                [s.path for s in snapshots.list_snapshots(root, db.identity)],
                 [p.name for p in root.iterdir() if p.name.startswith(".tmp-")],
             ))
 
@@ -109,7 +114,7 @@ def test_a_snapshot_is_invisible_until_it_is_complete(db, world, root) -> None:
     for listed, temporary in seen_while_writing:
         assert listed == [first.path]  # the new one is not there, not even in part
         assert len(temporary) == 1
-    assert snapshots.latest_snapshot(root).path == second.path
+    assert snapshots.latest_snapshot(root, db.identity).path == second.path
     assert not [p for p in root.iterdir() if p.name.startswith(".")]
 
 
@@ -127,7 +132,7 @@ def test_a_write_that_fails_halfway_leaves_nothing(db, world, root, monkeypatch)
     monkeypatch.setattr(snapshots, "_copy_table", copy_then_fail)
     with pytest.raises(OSError, match="disk full"):
         snapshots.write_snapshot(db, root, db.path)
-    assert snapshots.list_snapshots(root) == [first]
+    assert snapshots.list_snapshots(root, db.identity) == [first]
     assert [p.name for p in root.iterdir()] == [first.path.name]
 
 
@@ -153,7 +158,7 @@ def test_readers_never_see_a_half_written_snapshot(db, world, root) -> None:
     def reader() -> None:
         while not done.is_set() or not checked:
             time.sleep(0.002)  # leave the shared cores to the writer now and then
-            latest = snapshots.latest_snapshot(root)
+            latest = snapshots.latest_snapshot(root, db.identity)
             if latest is None:
                 continue
             try:
@@ -174,7 +179,7 @@ def test_readers_never_see_a_half_written_snapshot(db, world, root) -> None:
         thread.join(timeout=120)
     assert not problems
     assert checked and max(checked) <= 8 + writes
-    assert snapshots.latest_snapshot(root).tables["collaborations"].rows == 8 + writes
+    assert snapshots.latest_snapshot(root, db.identity).tables["collaborations"].rows == 8 + writes
 
 
 def test_reading_skips_folders_that_are_not_snapshots(db, world, root) -> None:
@@ -184,8 +189,8 @@ def test_reading_skips_folders_that_are_not_snapshots(db, world, root) -> None:
     broken = root / "20260102T000000.000000Z"
     broken.mkdir()
     (broken / "snapshot.json").write_text("{not json")
-    assert snapshots.list_snapshots(root) == [good]
-    assert snapshots.list_snapshots(root / "missing") == []
+    assert snapshots.list_snapshots(root, db.identity) == [good]
+    assert snapshots.list_snapshots(root / "missing", db.identity) == []
 
 
 # --- in the app --------------------------------------------------------------------------
@@ -222,9 +227,10 @@ def test_the_background_thread_writes_and_stops(db, world) -> None:
     writer = snapshots.Snapshotter(db, every=dt.timedelta(0), poll_seconds=0.05).start()
     try:
         deadline = time.monotonic() + 60  # a bound on the wait, not a timing assertion
-        while snapshots.latest_snapshot(writer.root) is None and time.monotonic() < deadline:
+        while (snapshots.latest_snapshot(writer.root, db.identity) is None
+               and time.monotonic() < deadline):
             time.sleep(0.05)
-        assert snapshots.latest_snapshot(writer.root) is not None
+        assert snapshots.latest_snapshot(writer.root, db.identity) is not None
     finally:
         writer.stop()
         writer._thread.join(timeout=30)
@@ -261,7 +267,7 @@ def test_cli_snapshot_when_the_app_is_stopped_and_while_it_runs(db, world: World
     out = tmp_path / "analysts"
     done = run_cli(db.path, "snapshot", "--out", str(out), "--keep", "2")
     assert done.returncode == 0, done.stderr
-    [snapshot] = snapshots.list_snapshots(out)
+    [snapshot] = snapshots.list_snapshots(out, db.identity)
     assert f"in {snapshot.path}" in done.stdout
     assert snapshot.tables["collaborations"].rows == 8
     assert "%" in done.stderr  # the progress bar
@@ -274,12 +280,12 @@ def test_cli_snapshot_when_the_app_is_stopped_and_while_it_runs(db, world: World
     assert refused.returncode == 1
     assert "in use by another process" in refused.stderr
     assert "Traceback" not in refused.stderr and "Conflicting lock" not in refused.stderr
-    assert snapshots.list_snapshots(out) == [snapshot]
+    assert snapshots.list_snapshots(out, db.identity) == [snapshot]
 
 
 def test_cli_snapshot_default_folder_is_beside_the_database(db, world, tmp_path) -> None:
     db.close()
     done = run_cli(db.path, "snapshot", "--quiet")
     assert done.returncode == 0, done.stderr
-    assert snapshots.latest_snapshot(tmp_path / "snapshots") is not None
+    assert snapshots.latest_snapshot(tmp_path / "snapshots", db.identity) is not None
     assert done.stderr == ""
