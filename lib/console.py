@@ -129,7 +129,10 @@ def run_query(
     rules.require_role(user, Role.VIEWER, "use the SQL console")
     check_limits(row_limit, time_limit)
     text = check_query(sql)
-    snapshots.check_belongs(snapshot, database)
+    try:
+        snapshots.check_belongs(snapshot, database)
+    except snapshots.ForeignSnapshot as refusal:
+        raise QueryRefused(str(refusal)) from None
     limits = config.console_limits()
     with _worker_slot(limits):
         header, stream = _run_worker(snapshot, database, text, int(row_limit), deadline,

@@ -203,6 +203,18 @@ def test_only_enabled_users(snapshot, viewer) -> None:
         run(snapshot, None, "SELECT 1")  # type: ignore[arg-type]
 
 
+def test_another_databases_snapshot_is_refused_unread(db, snapshot, viewer, tmp_path) -> None:
+    other = Database(tmp_path / "other" / "other.duckdb")
+    try:
+        foreign = snapshots.write_snapshot(other, snapshots.snapshots_root(other.path),
+                                           other.path)
+    finally:
+        other.close()
+    with pytest.raises(QueryRefused, match=r"is not one of test\.duckdb"):
+        console.run_query(foreign, viewer, "SELECT 1", database=db.identity)
+    assert console.running_queries() == 0
+
+
 def test_the_table_list(snapshot) -> None:
     tables = console.tables(snapshot)
     assert ("collaborations", "status", "VARCHAR") in set(map(tuple, tables.values.tolist()))
