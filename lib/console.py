@@ -33,7 +33,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from lib import config, rules, snapshots
+from lib import config, exports, rules, snapshots
 from lib.config import ConsoleLimits
 from lib.db import DatabaseIdentity
 from lib.models import Role, User
@@ -64,7 +64,9 @@ class QueryResult:
     snapshot: Snapshot
 
     def csv(self) -> bytes:
-        return self.frame.to_csv(index=False).encode()
+        """The result as CSV, written by lib.exports: the query's column names and text
+        values are the person's own, and reach a spreadsheet as text, never as formulas."""
+        return exports.frame_csv(self.frame)
 
 
 def check_query(sql: str | None) -> str:

@@ -17,11 +17,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from lib import exports
 from lib.models import MAX_SHEET_BYTES, MAX_SHEET_ROWS, DeliveryStatus
 from lib.rules import RuleViolation, shown
 
@@ -63,28 +63,22 @@ class Sheet:
 
 
 def address_list(rows: Iterable[Sequence[object]], title: str) -> bytes:
-    """An .xlsx of `rows` under EXPORT_COLUMNS, every cell stored as text.
-
-    Text cells are never read as formulas: openpyxl would store "=HYPERLINK(…)" in a creator's
-    name or address as a formula that Excel runs when the warehouse opens the file.
-    Control characters, which a worksheet cannot hold, are left out.
-    """
+    """An .xlsx of `rows` under EXPORT_COLUMNS: numbers as numbers, everything else as text
+    (lib.exports: "=HYPERLINK(…)" in a creator's name or address stays text the warehouse
+    sees, never a formula Excel runs)."""
     book = Workbook()
     sheet = book.active
-    sheet.title = re.sub(r"[\[\]:*?/\\]", " ", title)[:31] or "Shipments"
-    sheet.append(list(EXPORT_COLUMNS))
+    sheet.title = exports.sheet_title(title, fallback="Shipments")
+    exports.append(sheet, EXPORT_COLUMNS)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     count = 0
     for count, row in enumerate(rows, start=1):
         for column, value in enumerate(row, start=1):
-            cell = sheet.cell(row=count + 1, column=column)
-            if isinstance(value, int):
-                cell.value = value
-            else:
-                # Control characters cannot be stored in a worksheet at all: left out.
-                cell.value = ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
-                cell.data_type = "s"
+            # Only the shipment number is a number; a carrier or tracking number such as
+            # "0049" must keep its digits as typed.
+            exports.put(sheet, count + 1, column, value if isinstance(value, int) else
+                        ("" if value is None else str(value)))
     sheet.freeze_panes = "A2"
     widths = (11, 24, 18, 24, 24, 44, 12, 22, 13, 30)
     for column, width in enumerate(widths, start=1):
@@ -94,9 +88,7 @@ def address_list(rows: Iterable[Sequence[object]], title: str) -> bytes:
     sheet.add_data_validation(pick)
     status_column = get_column_letter(EXPORT_COLUMNS.index("Status") + 1)
     pick.add(f"{status_column}2:{status_column}{max(count + 1, 2)}")
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return exports.xlsx_bytes(book)
 
 
 # --- reading ------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from lib import rules
+from lib import exports, rules
 from lib.db import Cursor, Database, utcnow
 from lib.models import (
     MAX_IMPORT_BYTES,
@@ -52,10 +52,12 @@ class ImportColumn:
 
 CREATOR_COLUMNS = (
     ImportColumn("name", True, "the creator's full name", "Ada Lovelace"),
-    ImportColumn("handle", True, "the handle on the platform, with or without @", "@ada.codes"),
+    # The examples start with no = + - @: the CSV template would write them behind a quote
+    # (lib.exports), and the example row must import as it is.
+    ImportColumn("handle", True, "the handle on the platform, with or without @", "ada.codes"),
     ImportColumn("platform", True, "instagram, tiktok, youtube, twitch or pinterest", "instagram"),
     ImportColumn("email", False, "e-mail address", "ada@example.com"),
-    ImportColumn("phone", False, "phone number: digits, spaces, + ( ) - .", "+44 20 7946 0958"),
+    ImportColumn("phone", False, "phone number: digits, spaces, + ( ) - .", "020 7946 0958"),
     ImportColumn("address", False, "postal address, for shipments", "12 Analytical Row, London"),
     ImportColumn("followers", False, "whole number (12000 or 12,000); empty is 0", "12000"),
     ImportColumn("engagement_rate", False, "percent, 0 to 100 (3.5 or 3.5%); empty is 0", "3.5"),
@@ -65,7 +67,7 @@ COLLABORATION_COLUMNS = (
     ImportColumn("campaign_id", False, "the campaign's number (or give `campaign`)", "12"),
     ImportColumn("campaign", False, "the campaign's name, when it is unique (or `campaign_id`)",
                  "Spring Launch"),
-    ImportColumn("handle", True, "the creator's handle (the creator must exist)", "@ada.codes"),
+    ImportColumn("handle", True, "the creator's handle (the creator must exist)", "ada.codes"),
     ImportColumn("platform", True, "the creator's platform", "instagram"),
     ImportColumn("status", False, "pending, negotiating, fulfilling, completed or cancelled;"
                  " empty is pending", "fulfilling"),
@@ -567,11 +569,7 @@ def _insert_collaborations(cur: Cursor, user: User, filename: str, lines: list[i
 def template_csv(kind: str) -> bytes:
     """The columns of `kind` and one example row, as CSV."""
     columns = COLUMNS[_check_kind(kind)]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([c.name for c in columns])
-    writer.writerow([c.example for c in columns])
-    return out.getvalue().encode()
+    return exports.csv_bytes([c.name for c in columns], [[c.example for c in columns]])
 
 
 def template_xlsx(kind: str) -> bytes:
@@ -580,9 +578,9 @@ def template_xlsx(kind: str) -> bytes:
     columns = COLUMNS[_check_kind(kind)]
     book = Workbook()
     sheet = book.active
-    sheet.title = kind.capitalize()
-    sheet.append([c.name for c in columns])
-    sheet.append([c.example for c in columns])
+    sheet.title = exports.sheet_title(kind.capitalize())
+    exports.append(sheet, [c.name for c in columns])
+    exports.append(sheet, [c.example for c in columns])
     for index, column in enumerate(columns, start=1):
         cell = sheet.cell(1, index)
         cell.font = Font(bold=True)
@@ -590,11 +588,9 @@ def template_xlsx(kind: str) -> bytes:
         sheet.column_dimensions[get_column_letter(index)].width = max(14, len(column.example) + 2)
     sheet.freeze_panes = "A2"
     about = book.create_sheet("Columns")
-    about.append(["column", "required", "what it holds"])
+    exports.append(about, ["column", "required", "what it holds"])
     for column in columns:
-        about.append([column.name, "yes" if column.required else "", column.meaning])
+        exports.append(about, [column.name, "yes" if column.required else "", column.meaning])
     about.column_dimensions["A"].width = 18
     about.column_dimensions["C"].width = 80
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return exports.xlsx_bytes(book)

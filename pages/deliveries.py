@@ -484,7 +484,8 @@ def import_panel(campaign_id: int) -> None:
         with st.status("Reading the sheet…") as status:
             preview = web.attempt(
                 lambda: deliveries.preview_import(db, user, campaign_id, upload.name,
-                                                  upload.getvalue())
+                                                  upload.getvalue()),
+                web.FILE,
             )  # fmt: skip
             status.update(label="Sheet read.", state="complete" if preview else "error")
         if preview is not None:

@@ -58,7 +58,8 @@ def checked_file(kind: str) -> imports.ImportPreview | None:
     if cached is None or cached[0] != key:
         update = progress_bar("Checking rows")
         checked = web.attempt(
-            lambda: imports.preview(db, user, kind, upload.getvalue(), upload.name, update))
+            lambda: imports.preview(db, user, kind, upload.getvalue(), upload.name, update),
+            web.FILE)
         if checked is None:
             return None
         st.session_state["import_preview"] = (key, checked)

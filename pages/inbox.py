@@ -67,11 +67,13 @@ def opened() -> int | None:
 # --- callbacks (they run before the script, so the navigation's count is already fresh) ------
 
 
+@web.guarded  # a callback runs before the page, outside app.py's error boundary
 def open_thread(creator_id: int) -> None:
     st.session_state["inbox_open"] = creator_id
     web.ok(lambda: inbox.mark_read(db, user, creator_id))
 
 
+@web.guarded
 def mark_unread(creator_id: int) -> None:
     if web.ok(lambda: inbox.mark_unread(db, user, creator_id)):
         st.session_state["inbox_open"] = None  # open, it would count as read again
@@ -312,7 +314,7 @@ def record_uploaded(creator_id: int, card: dict[str, Any]) -> None:
     if upload is None:
         return
     raw = upload.getvalue()
-    parsed = web.attempt(lambda: inbox.read_eml(raw))
+    parsed = web.attempt(lambda: inbox.read_eml(raw), web.FILE)
     if parsed is None:
         return
     st.text(f"From: {parsed.sender_name} <{parsed.sender}>\nSubject: {parsed.subject}\n"
@@ -332,7 +334,7 @@ def record_uploaded(creator_id: int, card: dict[str, Any]) -> None:
         "Campaign", [None, *campaigns], key=f"eml_campaign_{creator_id}",
         format_func=lambda i: "No campaign" if i is None else campaigns[i])
     if st.button("Record e-mail", disabled=bool(mismatch) and not anyway) and web.ok(
-        lambda: inbox.record_eml(db, user, creator_id, raw, campaign_id, anyway)
+        lambda: inbox.record_eml(db, user, creator_id, raw, campaign_id, anyway), web.FILE
     ):
         done("E-mail recorded.")
 

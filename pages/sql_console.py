@@ -50,7 +50,9 @@ if run:
     with st.spinner("Running…"):
         result = web.attempt(
             lambda: console.run_query(snapshot, user, sql, row_limit, time_limit,
-                                      database=db.identity))
+                                      database=db.identity),
+            web.QUERY,
+        )
     st.session_state["console_result"] = result
 
 result = st.session_state.get("console_result")
