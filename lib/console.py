@@ -56,6 +56,11 @@ class QueryRefused(rules.RuleViolation):
     """The console will not run this text, or it hit a limit; the message says which."""
 
 
+class ForeignSnapshotRefused(QueryRefused, snapshots.ForeignSnapshot):
+    """The snapshot is not of the app's database: refused unread (either kind of handler
+    catches it)."""
+
+
 @dataclass(frozen=True)
 class QueryResult:
     frame: pd.DataFrame
@@ -134,14 +139,14 @@ def run_query(
     try:
         snapshots.check_belongs(snapshot, database)
     except snapshots.ForeignSnapshot as refusal:
-        raise QueryRefused(str(refusal)) from None
+        raise ForeignSnapshotRefused(str(refusal)) from None
     limits = config.console_limits()
     with _worker_slot(limits):
         header, stream = _run_worker(snapshot, database, text, int(row_limit), deadline,
                                      limits)
     refused = header.get("refused")
     if refused == "foreign":  # the snapshot changed under us: its own message says how
-        raise QueryRefused(str(header.get("detail")))
+        raise ForeignSnapshotRefused(str(header.get("detail")))
     if refused is not None:
         raise QueryRefused(refusal_message(str(refused), str(header.get("detail", "")),
                                            float(time_limit), limits))
