@@ -64,7 +64,7 @@ pages = [
 navigation = st.navigation(pages)
 
 with st.sidebar:
-    st.markdown(f"**{user.name}**  \n{user.role.value.title()}")
+    st.markdown(f"**{web.as_text(user.name, one_line=True)}**  \n{user.role.value.title()}")
     web.logout_button()
 
 web.show_flashes()

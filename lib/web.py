@@ -171,7 +171,7 @@ def login_gate(db: Database) -> User:
         try:
             authenticator.login(location="main", key="login")
         except (users.LoginRefused, LoginError) as refusal:
-            st.error(str(refusal))
+            refused(refusal)
             st.stop()
         if st.session_state.get("authentication_status") is False:
             st.error("Wrong username or password.")
@@ -319,7 +319,7 @@ def _refused(action: Callable[[], T], source: Source | None) -> tuple[bool, T | 
     try:
         return True, action()
     except REFUSALS as refusal:
-        st.error(str(refusal))
+        refused(refusal)
         return False, None
     except Exception as error:
         message = None if source is None else known_failure(error, source)
@@ -373,6 +373,12 @@ def error_boundary() -> Iterator[None]:
         st.error(GENERIC_FAILURE.format(reference), icon=":material/error:")
 
 
+def refused(refusal: Exception) -> None:
+    """A service's refusal as a plain message: it may quote what a person typed (a name, a
+    tag, a line of an import), which must show as text."""
+    st.error(as_text(str(refusal)))
+
+
 def flash(message: str, icon: str = OK_ICON) -> None:
     """A toast that survives the rerun that follows an action."""
     st.session_state.setdefault("_flash", []).append((message, icon))
@@ -385,15 +391,52 @@ def show_flashes() -> None:
 
 # --- text from anyone, and the reviewer's link (issue 5) ------------------------------------
 
+# Every ASCII punctuation character may start some markdown (CommonMark, GFM, Streamlit's
+# directives and math); a backslash makes each one a literal character.
 _ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# Streamlit also rewrites the parsed *text*, where a backslash no longer counts: `:name:`
+# becomes an emoji, a material icon or the Streamlit logo, `https://...`, `www.x` and `a@b.c`
+# become links, and `->`, `<-`, `--`, `>=`, `<=`, `~=` become arrows and signs. Each of those
+# needs a `:`, an `@`, the `.` after `www` or the second character of such a pair within one
+# text node, so that character is put in a node of its own: `:color[...]` with no colour
+# attribute is a plain <span> (no style, no class) that shows its text unchanged.
+_SPLIT = re.compile(r"[:@]|(?<=www)\.|(?<=[-<>~])[-=>]", re.IGNORECASE)
+_EDGE_SPACE = re.compile(r"^[ \t]+|[ \t]+$")
+# Markdown line break: a backslash at the end of a line (a line holding only a backslash is
+# not blank, so an empty typed line stays a line break, not a new paragraph).
+_LINE_BREAK = "\\\n"
 
 
-def as_text(value: object) -> str:
-    """`value` as markdown that shows exactly that text: every ASCII punctuation character is
-    backslash-escaped, so no link, image, HTML, emphasis, LaTeX or colour directive can form
-    out of what a reviewer (or anyone) typed; line breaks are kept."""
-    lines = [line.strip() for line in str(value).splitlines()] or [""]
-    return "  \n".join(_ASCII_PUNCTUATION.sub(r"\\\1", line) for line in lines)
+def _literal(char: str) -> str:
+    return _ASCII_PUNCTUATION.sub(r"\\\1", char)
+
+
+def _text_line(line: str) -> str:
+    pieces: list[str] = []
+    start = 0
+    for split in _SPLIT.finditer(line):
+        pieces.append(_literal(line[start:split.start()]))
+        pieces.append(f":color[{_literal(split.group())}]")
+        start = split.end()
+    pieces.append(_literal(line[start:]))
+    body = "".join(pieces)
+    # Leading and trailing blanks as character references: kept as typed, and four leading
+    # spaces cannot start a code block.
+    return _EDGE_SPACE.sub(lambda blanks: "".join(f"&#{ord(c)};" for c in blanks.group()), body)
+
+
+def as_text(value: object, *, one_line: bool = False) -> str:
+    """The one way user text goes into markdown (st.markdown, captions, alerts, toasts, headers,
+    widget, tab, expander and option labels, help texts): `value` as markdown that shows
+    exactly that text. No link, image, HTML, emphasis, heading, list, quote, table, code,
+    LaTeX, colour directive, icon or emoji can form out of it; line breaks are kept, or become
+    spaces with `one_line` (a heading, a label). Where no markdown is needed, show user text
+    with st.text or in a table cell instead."""
+    text = str(value)
+    lines = text.splitlines() or [""]
+    if one_line:
+        lines = [" ".join(lines)]
+    return _LINE_BREAK.join(_text_line(line) for line in lines)
 
 
 def is_review_link() -> bool:

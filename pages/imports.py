@@ -71,7 +71,7 @@ def show_preview(checked: imports.ImportPreview) -> None:
     total = len(checked.outcomes)
     st.markdown(f"**{total:,} rows:** {checked.ok_count:,} pass, {failing:,} fail.")
     for warning in checked.warnings:
-        st.warning(warning, icon=web.WARN_ICON)
+        st.warning(web.as_text(warning), icon=web.WARN_ICON)
     st.dataframe(checked.table(), hide_index=True, width="stretch",
                  column_config={"Line": st.column_config.NumberColumn(format="%d")})
 

@@ -11,6 +11,7 @@ different app from the one people use.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -205,7 +206,7 @@ def app(db: Database, world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator
 
 def labelled(elements: Any, label: str) -> Any:
     """The one element of `elements` (an AppTest element list) with this label."""
-    found = [e for e in elements if e.label == label]
+    found = [e for e in elements if as_read(e.label) == label]
     assert len(found) == 1, f"{len(found)} elements labelled {label!r} in {elements}"
     return found[0]
 
@@ -215,7 +216,18 @@ def labels(elements: Any) -> list[str]:
 
 
 def texts(elements: Any) -> list[str]:
-    return [e.value for e in elements]
+    """What a person reads in each element: markdown read back (see as_read), the text of
+    st.text as it is."""
+    return [e.value if type(e).__name__ == "Text" else as_read(str(e.value)) for e in elements]
+
+
+def as_read(markdown: str) -> str:
+    """What a person reads in markdown made by web.as_text: its escapes, splitters, blank
+    references and line breaks taken out (lenient: for finding text, not for proving it safe;
+    tests/test_user_text.py reads the helper's output strictly)."""
+    text = re.sub(r":color\[\\?(.)\]", r"\1", markdown)
+    text = re.sub(r"&#(\d+);", lambda ref: chr(int(ref.group(1))), text)
+    return re.sub(r"\\(.)", r"\1", text.replace("\\\n", "\n"), flags=re.S)
 
 
 def login(at: AppTest, username: str, password: str = PASSWORD) -> AppTest:
