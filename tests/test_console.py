@@ -481,7 +481,7 @@ def test_the_page_shows_a_limit_as_one_message_and_keeps_the_query(app, db) -> N
     run_on_page(app, hog)
     assert not app.exception
     assert len(app.error) == 1
-    assert "memory limit (256 MB)" in app.error[0].value
+    assert "memory limit (256 MB)" in texts(app.error)[0]
     assert labelled(app.text_area, "SQL query").value == hog
     run_on_page(app, "SELECT 1 AS a")  # the console still works for the same person
     assert_ok(app)
