@@ -8,15 +8,13 @@ RuleViolation; problems with single rows are for lib/deliveries.py to report per
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
-import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -24,6 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from lib import exports
 from lib.models import MAX_SHEET_BYTES, MAX_SHEET_ROWS, DeliveryStatus
 from lib.rules import RuleViolation, shown
+from lib.uploads import UploadLimits, read_table
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ID_HEADER = "Shipment #"
@@ -41,8 +40,6 @@ _FIELDS: dict[str, str] = {
     "exceptionreason": "reason", "reason": "reason",
 }  # fmt: skip
 UPDATE_FIELDS = ("carrier", "tracking", "status")
-_XLSX_MAGIC = b"PK\x03\x04"
-_MAX_CELL_CHARS = 10_000  # longer cells are cut here; the row's checks then refuse them
 _MAX_READ_ROWS = 20 * MAX_SHEET_ROWS  # blank rows included (formatted but empty rows count)
 
 
@@ -95,40 +92,25 @@ def address_list(rows: Iterable[Sequence[object]], title: str) -> bytes:
 
 
 def read(filename: str, data: bytes) -> Sheet:
-    """The rows of an uploaded CSV or .xlsx file, keyed by the fields its header names."""
-    if not data:
-        raise RuleViolation("The file is empty.")
-    if len(data) > MAX_SHEET_BYTES:
-        raise RuleViolation(
-            f"The file is {len(data) / 1e6:.1f} MB; a sheet may be at most "
-            f"{MAX_SHEET_BYTES / 1e6:.0f} MB. Split it, or leave out columns it does not need."
-        )
+    """The rows of an uploaded CSV or .xlsx file, keyed by the fields its header names.
+
+    Read by lib.uploads within the sheet's limits (size, rows, columns, cells, cell length;
+    for .xlsx also the archive's unpacked size), each refusal naming the limit it hit.
+    """
     name = filename.lower()
+    kind: Literal["csv", "xlsx"]
     if name.endswith(".xlsx"):
-        cells = _xlsx_rows(data)
+        kind = "xlsx"
     elif name.endswith(".csv"):
-        cells = _csv_rows(data)
+        kind = "csv"
     else:
+        if not data:
+            raise RuleViolation("The file is empty.")
         raise RuleViolation(f"{shown(filename)} is neither a .csv nor an .xlsx file.")
-    return _sheet(cells)
-
-
-def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
-    if not data.startswith(_XLSX_MAGIC):
-        raise RuleViolation("The file is not an .xlsx workbook (save it from Excel as .xlsx).")
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-    except (zipfile.BadZipFile, KeyError, IndexError, ValueError, OSError, SyntaxError) as error:
-        raise RuleViolation(f"The .xlsx file cannot be read ({type(error).__name__}).") from None
-    try:
-        for row in rows:
-            yield [_text(value) for value in row]
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError) as error:
-        raise RuleViolation(f"The .xlsx file cannot be read ({type(error).__name__}).") from None
-    finally:
-        book.close()
+    limits = UploadLimits(max_bytes=MAX_SHEET_BYTES, max_rows=_MAX_READ_ROWS)
+    table = read_table(data, kind, limits, lambda header: _field(header) is not None)
+    header = [_text(value) for value in table.header]
+    return _sheet(header, ([_text(value) for value in cells] for _, cells in table.rows))
 
 
 def _text(value: object) -> str:
@@ -143,35 +125,15 @@ def _text(value: object) -> str:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value).strip()[:_MAX_CELL_CHARS]
-
-
-def _csv_rows(data: bytes) -> Iterator[list[str]]:
-    if b"\x00" in data[:4096]:
-        raise RuleViolation("The file is not a CSV text file.")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")  # what Excel on Windows saves as CSV
-    sample = text[:4096]
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        for row in csv.reader(io.StringIO(text, newline=""), dialect):
-            yield [cell.strip()[:_MAX_CELL_CHARS] for cell in row]
-    except csv.Error as error:
-        raise RuleViolation(f"The CSV file cannot be read: {error}.") from None
+    return str(value).strip()
 
 
 def _field(header: str) -> str | None:
     return _FIELDS.get(re.sub(r"[^a-z0-9]", "", header.lower()))
 
 
-def _sheet(cells: Iterator[list[str]]) -> Sheet:
-    header = next(cells, None)
-    if header is None or not any(header):
+def _sheet(header: list[str], cells: Iterator[list[str]]) -> Sheet:
+    if not any(header):
         raise RuleViolation(f"The first row must be the header, with a {ID_HEADER!r} column.")
     columns: dict[str, int] = {}
     for position, name in enumerate(header):
@@ -192,10 +154,6 @@ def _sheet(cells: Iterator[list[str]]) -> Sheet:
         )
     rows, blank = [], 0
     for number, row in enumerate(cells, start=2):
-        if number > _MAX_READ_ROWS:
-            raise RuleViolation(
-                f"The sheet goes on past row {_MAX_READ_ROWS:,}; delete the empty rows at its end."
-            )
         values = {f: row[i] if i < len(row) else "" for f, i in columns.items()}
         if not any(values.values()):
             blank += 1

@@ -146,6 +146,13 @@ EXPIRING_SOON = dt.timedelta(hours=24)  # "needs attention" warns this long befo
 
 CURRENCIES: tuple[str, ...] = ("EUR", "USD", "GBP", "CHF", "SEK")
 PLATFORMS: tuple[str, ...] = ("instagram", "tiktok", "youtube", "twitch", "pinterest")
+_PLATFORM_LABELS = {"tiktok": "TikTok", "youtube": "YouTube"}
+
+
+def platform_label(platform: str) -> str:
+    """A platform as people write it: Instagram, TikTok, YouTube."""
+    return _PLATFORM_LABELS.get(platform, platform.capitalize())
+
 
 # Size limits for free text, enforced by lib/rules.py before anything is written.
 MAX_NOTE_CHARS = 5_000
@@ -188,6 +195,8 @@ class CreatorFacts:
     address: str | None
     followers: int
     engagement_rate: float
+    # The same handle is on another platform under another name (lib.creators.FACTS_SQL); the
+    # same platform cannot repeat a handle (the store refuses it).
     handle_shared: bool
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import string
+import unicodedata
 from decimal import Decimal
 from typing import Any
 
@@ -208,7 +209,10 @@ def engagement_anomaly(followers: int, engagement_rate: float) -> bool:
 def creator_validation(
     facts: CreatorFacts, override: ValidationStatus | str | None = None
 ) -> ValidationStatus:
-    """The badge shown beside a creator: a manual override wins over the computed one."""
+    """The badge shown beside a creator: a manual override wins over the computed one.
+
+    Flagged: the handle is also on another platform under another name (see
+    CreatorFacts.handle_shared), or the engagement looks bought or dead."""
     if override:
         return ValidationStatus(override)
     if facts.handle_shared or engagement_anomaly(facts.followers, facts.engagement_rate):
@@ -662,10 +666,20 @@ _RATE = re.compile(r"^\d+(\.\d+)?%?$")
 
 
 def check_handle(value: object) -> str:
-    """A creator's handle without its leading @; no spaces."""
-    handle = check_text(cell_text(value).lstrip("@"), "The handle", models.MAX_HANDLE_CHARS)
+    """A creator's handle as it is kept: NFKC-normalised (full-width letters, ligatures and
+    other compatibility forms become the plain characters, so that look-alike spellings are one
+    handle), without surrounding whitespace or leading @; refused with a space, a second @ or
+    an invisible character inside. The store compares handles by this form in lower case
+    (lib.creators.HANDLE_KEY)."""
+    text = unicodedata.normalize("NFKC", cell_text(value)).strip()
+    handle = check_text(text.lstrip("@").strip(), "The handle", models.MAX_HANDLE_CHARS)
     if not _HANDLE.match(handle):
         raise RuleViolation(f"The handle {shown(handle)} cannot contain spaces or a second @.")
+    if any(unicodedata.category(ch)[0] in "CZ" for ch in handle):
+        raise RuleViolation(
+            f"The handle {shown(handle)} contains an invisible or control character;"
+            " type it again."
+        )
     return handle
 
 

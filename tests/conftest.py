@@ -128,17 +128,18 @@ def world(db: Database, people: dict[Role, User]) -> World:
         )
     own_campaigns(db)
     creators = {}
-    for name, handle, email in (
-        ("Ada Lovelace", "ada", "ada@example.com"),
-        ("Grace Hopper", "grace", "grace@example.com"),
-        ("Linus Field", "linus", None),
-        ("Mary Shelley", "ada", "mary@example.com"),  # shares a handle with Ada: flagged
+    for name, handle, platform, email in (
+        ("Ada Lovelace", "ada", "instagram", "ada@example.com"),
+        ("Grace Hopper", "grace", "instagram", "grace@example.com"),
+        ("Linus Field", "linus", "instagram", None),
+        # Ada's handle on another platform under another name: both are flagged
+        ("Mary Shelley", "ada", "tiktok", "mary@example.com"),
     ):
         creators[name.split()[0]] = insert(
             "INSERT INTO creators (name, handle, platform, email, phone, address, followers,"
-            " engagement_rate, created_at) VALUES (?, ?, 'instagram', ?, '+49 30 1234',"
+            " engagement_rate, created_at) VALUES (?, ?, ?, ?, '+49 30 1234',"
             " 'Main St 1, Berlin', 12000, 3.5, ?)",
-            [name, handle, email, T0],
+            [name, handle, platform, email, T0],
         )
     db.value(
         "INSERT INTO creator_tags VALUES (?, 'Top Performer') RETURNING 1", [creators["Grace"]]

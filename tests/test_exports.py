@@ -353,10 +353,16 @@ class Hostile:
     def _import_creators(self) -> None:
         rows, handles = [], set()
         for number, text in enumerate(CORPUS):
-            handle = text.strip().lstrip("@")
-            if not handle or any(c.isspace() or c == "@" for c in handle) or handle in handles:
+            # The text itself where it is a handle the rules keep, and one no earlier row has
+            # taken (the store keeps one creator per platform and handle, case ignored, and
+            # NFKC makes "＝1+1" the handle "=1+1").
+            try:
+                handle = rules.check_handle(text)
+            except rules.RuleViolation:
+                handle = ""
+            if not handle or handle.lower() in handles:
                 handle = f"h{number}"
-            handles.add(handle)
+            handles.add(handle.lower())
             name = text if text.strip() else f"blank {number}"
             address = text if text.strip() else f"Street {number}"
             rows.append([name, handle, "instagram", address])
