@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 import os
 import re
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "collabdesk.duckdb"
@@ -103,3 +107,53 @@ def base_url() -> str:
     """Where people reach the app (reviewer links point there): COLLABDESK_BASE_URL, without
     a trailing slash, or http://localhost:8501."""
     return (os.environ.get("COLLABDESK_BASE_URL") or DEFAULT_BASE_URL).strip().rstrip("/")
+
+
+# --- the SQL console's limits (issue 13) ----------------------------------------------------
+# Each query runs in a worker process of its own, with these limits; lib.console documents them.
+
+CONSOLE_MEMORY_MB_ENV = "COLLABDESK_CONSOLE_MEMORY_MB"
+CONSOLE_TEMP_MB_ENV = "COLLABDESK_CONSOLE_TEMP_MB"
+CONSOLE_THREADS_ENV = "COLLABDESK_CONSOLE_THREADS"
+CONSOLE_RESULT_MB_ENV = "COLLABDESK_CONSOLE_RESULT_MB"
+CONSOLE_WORKERS_ENV = "COLLABDESK_CONSOLE_WORKERS"
+
+
+@dataclass(frozen=True)
+class ConsoleLimits:
+    """What one console query may use. Read from the environment at each query, so a change
+    needs no restart (and tests can set them)."""
+
+    memory_mb: int = 256  # DuckDB's memory_limit; the worker process may grow a little more
+    temp_mb: int = 0  # disk DuckDB may spill to; 0: none (an over-large query is refused)
+    threads: int = 1  # DuckDB threads: one core, whatever the query
+    result_mb: int = 32  # bytes of one result, counted while it is fetched
+    workers: int = 2  # console queries running at once in the whole app
+
+
+def console_limits() -> ConsoleLimits:
+    """The console's limits: COLLABDESK_CONSOLE_MEMORY_MB, _TEMP_MB, _THREADS, _RESULT_MB and
+    _WORKERS (whole numbers); a missing or unusable value keeps its default."""
+    default = ConsoleLimits()
+    return ConsoleLimits(
+        memory_mb=_whole_number(CONSOLE_MEMORY_MB_ENV, default.memory_mb, low=64),
+        temp_mb=_whole_number(CONSOLE_TEMP_MB_ENV, default.temp_mb, low=0),
+        threads=_whole_number(CONSOLE_THREADS_ENV, default.threads, low=1),
+        result_mb=_whole_number(CONSOLE_RESULT_MB_ENV, default.result_mb, low=1),
+        workers=_whole_number(CONSOLE_WORKERS_ENV, default.workers, low=1),
+    )
+
+
+def _whole_number(name: str, default: int, low: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        log.warning("%s=%r is not a whole number; using %s", name, raw, default)
+        return default
+    if value < low:
+        log.warning("%s=%s is below %s; using %s", name, value, low, default)
+        return default
+    return value

@@ -19,6 +19,7 @@ top = st.columns([4, 1])
 top[0].caption(
     f"Read-only SELECT queries over the snapshot of **{snapshot.label}** (every table; no"
     " password hashes). Nothing here can change the data, read other files or change settings."
+    f" {console.limits_note()}"
 )
 if top[1].button("Refresh the data", help="Take a snapshot of the data as it is now"):
     with st.spinner("Writing a snapshot…"):
