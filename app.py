@@ -16,14 +16,16 @@ web.start_snapshots()  # snapshots for analysts, the SQL console and the command
 # instead of the login gate: no login, no sidebar, no other page, and a staff login cookie in
 # the same browser is never read. Any other URL with a token shows "this link is not valid".
 if web.is_review_link():
-    st.navigation(
+    review = st.navigation(
         [
             st.Page(web.invalid_link, title="Collabdesk", url_path="invalid-link", default=True),
             st.Page("pages/review.py", title="Review", icon=":material/rate_review:",
                     url_path="review"),
         ],
         position="hidden",
-    ).run()
+    )
+    with web.error_boundary():  # no traceback reaches a reviewer either
+        review.run()
     st.stop()
 user = web.login_gate(db)
 
@@ -63,8 +65,11 @@ pages = [
 navigation = st.navigation(pages)
 
 with st.sidebar:
-    st.markdown(f"**{user.name}**  \n{user.role.value.title()}")
+    st.markdown(f"**{web.as_text(user.name, one_line=True)}**  \n{user.role.value.title()}")
     web.logout_button()
 
 web.show_flashes()
-navigation.run()
+# Whatever a page lets through is logged with a short reference and shown as a plain message
+# with that reference, never as a traceback (st.stop, st.rerun, st.switch_page pass through).
+with web.error_boundary():
+    navigation.run()

@@ -2,7 +2,9 @@
 
 Builds (once) or reuses the database, then measures the list query, the batch status change,
 the progress aggregations, the page render and the app's peak memory, each against a reference
-timed in the same run; prints a table and writes bench/results.json.
+timed in the same run; prints a table and writes bench/results.json. The console item (issue
+13: hostile SQL console queries against its limits) needs no big database: `--only console`
+runs it on a small one of its own.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ import argparse
 import time
 from typing import Any
 
-from bench import batch, dataset, deliveries, inbox, listing, progress, render
+from bench import batch, console, dataset, deliveries, inbox, listing, progress, render
 from bench.report import (
     RESULTS,
     Row,
     ms,
+    previous_dataset,
     previous_items,
     print_table,
     timing_text,
@@ -26,11 +29,12 @@ from lib.db import Database
 from lib.models import Role
 
 GB = 1_000_000_000
-ITEMS = ("list", "progress", "batch", "render", "deliveries", "inbox")
+ITEMS = ("list", "progress", "batch", "render", "deliveries", "inbox", "console")
+MB = 2**20
 # How each item's rows are named: a run with --only keeps the last figures of the items it skips.
 ROW_PREFIXES = {"list": ("list",), "progress": ("progress",), "batch": ("batch",),
                 "render": ("page render", "app peak memory"), "deliveries": ("deliveries",),
-                "inbox": ("inbox",)}
+                "inbox": ("inbox",), "console": ("console",)}
 
 
 def list_rows(outcomes: list[listing.ListOutcome]) -> list[Row]:
@@ -110,6 +114,32 @@ def versus_sql_rows(kind: str, outcomes: list[deliveries.DeliveryOutcome]
     return rows
 
 
+def console_rows(outcomes: list[console.ConsoleOutcome]) -> list[Row]:
+    """Two rows per hostile query: its wall time against the time limit, and the memory it
+    cost (the app's RSS growth plus its worker's)."""
+    rows = []
+    for o in outcomes:
+        ratio = o.wall_s / o.time_limit
+        said = (o.message or "not refused").split(".")[0]
+        extra = {"aims_at": o.aims_at, "message": o.message, "wall_s": round(o.wall_s, 3),
+                 "time_limit_s": o.time_limit, "app_growth_bytes": o.app_growth_bytes,
+                 "worker_peak_bytes": o.worker_peak_bytes,
+                 "worker_growth_bytes": o.worker_growth_bytes,
+                 "children_maxrss_bytes": o.children_maxrss_bytes}
+        name = f"console: {o.name}"
+        rows.append(Row(f"{name}, refused in", None, f"{o.wall_s:.2f} s",
+                        f"time limit {o.time_limit:g} s", ratio, f"{ratio:.2f}x",
+                        f"<= {console.TIME_TARGET:g}x limit",
+                        o.refused and ratio <= console.TIME_TARGET, extra))
+        rows.append(Row(f"{name}, RSS growth", None,
+                        f"{o.growth_bytes / MB:,.0f} MiB", said, None, "",
+                        f"< {console.RSS_TARGET // MB} MiB",
+                        o.refused and o.growth_bytes < console.RSS_TARGET,
+                        {"app_growth_mib": round(o.app_growth_bytes / MB, 1),
+                         "worker_growth_mib": round(o.worker_growth_bytes / MB, 1)}))
+    return rows
+
+
 def with_skipped(rows: list[Row], only: set[str]) -> list[Row | dict[str, Any]]:
     """This run's rows, and the last results' rows of the items it skipped, in ITEMS order."""
     earlier = previous_items()
@@ -145,9 +175,14 @@ def main() -> None:
                         help=f"comma-separated items to run (default: {','.join(ITEMS)})")
     args = parser.parse_args()
     started = time.perf_counter()
-    data = dataset.prepare(args.rebuild)
     only = set(args.only.split(","))
     rows: list[Row] = []
+    if "console" in only:  # first: it needs no big database, and nothing else running
+        rows += console_rows(console.run())
+    if only <= {"console"}:
+        finish(rows, only, None, args, started)
+        return
+    data = dataset.prepare(args.rebuild)
     db = Database(data.work)
     try:
         if "list" in only:
@@ -165,11 +200,19 @@ def main() -> None:
         db.close()
     if "render" in only:
         rows += render_rows(render.run(data.work, username, password, args.repeat))
+    finish(rows, only, data, args, started)
+
+
+def finish(rows: list[Row], only: set[str], data: dataset.Dataset | None,
+           args: argparse.Namespace, started: float) -> None:
+    """Print the table and write results.json (a run without the big database keeps the
+    description of the one the carried-over items were measured on)."""
     print()
     print_table(rows)
+    described = ({"counts": data.counts, "built_in_s": data.built_in_s, "seed": dataset.SEED}
+                 if data is not None else previous_dataset())
     context: dict[str, Any] = {
-        "dataset": {"counts": data.counts, "built_in_s": data.built_in_s,
-                    "seed": dataset.SEED},
+        "dataset": described,
         "settings": {"repeat": args.repeat, "list_repeat": args.list_repeat, "warmup": 1,
                      "pandas_repeat": args.pandas_repeat,
                      "items": sorted(only)},

@@ -99,13 +99,23 @@ def _load(db: Database) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _pandas_badges(page: pd.DataFrame, creators: pd.DataFrame) -> list[str]:
-    def key(frame: pd.DataFrame) -> pd.Series:
-        return frame["cr_handle"].str.lower() + "\x00" + frame["cr_platform"]
+    """The badges, with the shared-handle fact of lib.creators.FACTS_SQL: the same handle on
+    another platform under another name."""
+    def accounts(frame: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame({
+            "key": frame["cr_handle"].str.strip().str.lstrip("@").str.strip().str.lower(),
+            "platform": frame["cr_platform"].to_numpy(),
+            "name": frame["cr_name"].str.split().str.join(" ").str.lower(),
+        })
 
     def text(value: Any) -> str | None:
         return None if pd.isna(value) else str(value)
 
-    shared = key(page).map(key(creators).value_counts()) > 1
+    rows = accounts(page).assign(row=range(len(page)))
+    pairs = rows.merge(accounts(creators), on="key", suffixes=("", "_other"))
+    flagged = set(pairs.loc[(pairs["platform"] != pairs["platform_other"])
+                            & (pairs["name"] != pairs["name_other"]), "row"])
+    shared = [row in flagged for row in range(len(page))]
     return [
         rules.creator_validation(
             CreatorFacts(text(r.cr_email), text(r.cr_phone), text(r.cr_address),
@@ -221,13 +231,13 @@ def hand_sql(db: Database, s: Scenario) -> Result:
             JOIN campaign_ownership co ON co.campaign_id = ca.id
             JOIN clients cl ON cl.id = co.client_id
         ),
-        dup AS (
-            SELECT lower(o.handle) AS h, o.platform FROM creators o
-            WHERE lower(o.handle) IN (SELECT lower(handle) FROM r)
-            GROUP BY ALL HAVING count(*) > 1
+        dup AS (  -- the same handle on another platform under another name
+            SELECT DISTINCT r.id AS h FROM r JOIN creators o
+            ON lower(o.handle) = lower(r.handle) AND o.platform <> r.platform
+               AND lower(o.name) <> lower(r.creator)
         )
         SELECT r.*, {_HAND_BADGE} AS validation, (SELECT count(*) FROM hits) AS total
-        FROM r LEFT JOIN dup ON dup.h = lower(r.handle) AND dup.platform = r.platform
+        FROM r LEFT JOIN dup ON dup.h = r.id
         ORDER BY r.sort_key {way}, r.id {way}
     """
     frame = db.frame(sql, params)

@@ -119,6 +119,14 @@ def previous_items(path: Path = RESULTS) -> list[dict[str, Any]]:
             for item in document.get("items", [])]
 
 
+def previous_dataset(path: Path = RESULTS) -> dict[str, Any] | None:
+    """The dataset the last results were measured on (kept by a run that builds none)."""
+    try:
+        return json.loads(path.read_text()).get("dataset")
+    except (OSError, ValueError):
+        return None
+
+
 def write_results(
     rows: list[Row | dict[str, Any]], context: dict[str, Any], path: Path = RESULTS
 ) -> None:

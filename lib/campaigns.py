@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from lib import rules
+from lib import rules, users
 from lib.db import BIGINT_RANGE, Cursor, Database, NotFound, Page, as_id, bind, paged, utcnow
 from lib.models import (
     MAX_NOTE_CHARS,
@@ -240,7 +240,7 @@ def _message(
 
 
 def add_client(db: Database, user: User, name: str) -> int:
-    rules.require_role(user, Role.MANAGER, "add clients")
+    grant = rules.require_role(user, Role.MANAGER, "add clients")
     name = rules.check_text(name, "The client name", MAX_SHORT_TEXT_CHARS)
 
     def write(cur: Cursor) -> int:
@@ -251,7 +251,7 @@ def add_client(db: Database, user: User, name: str) -> int:
             "INSERT INTO clients (name) VALUES ($n) RETURNING id", {"n": name}
         ).fetchone()[0]
 
-    return db.write(write)
+    return db.write(users.recheck(grant, write))
 
 
 def _require_client_and_owner(cur: Cursor, fields: CampaignFields) -> None:
@@ -273,7 +273,7 @@ def create_campaign(
     now: dt.datetime | None = None,
 ) -> int:
     """A new campaign, as a draft or directly open for applications; returns its id."""
-    rules.require_role(user, Role.MANAGER, "create campaigns")
+    grant = rules.require_role(user, Role.MANAGER, "create campaigns")
     fields = rules.check_campaign_fields(fields)
     status = rules.check_initial_campaign_status(status)
     moment = _now(now)
@@ -295,7 +295,7 @@ def create_campaign(
              text=fields.name)
         return campaign_id
 
-    return db.write(write)
+    return db.write(users.recheck(grant, write))
 
 
 def _field_params(fields: CampaignFields) -> dict[str, Any]:
@@ -328,7 +328,7 @@ def edit_campaign(
 ) -> list[str]:
     """Save the fields; refused when someone changed the campaign since it was loaded.
     Returns what changed (as the campaign_edited event names it)."""
-    rules.require_role(user, Role.MANAGER, "edit campaigns")
+    grant = rules.require_role(user, Role.MANAGER, "edit campaigns")
     fields = rules.check_campaign_fields(fields)
     cid, moment = as_id(campaign_id, "campaign"), _now(now)
     new = _field_params(fields)
@@ -368,7 +368,7 @@ def edit_campaign(
         _log(cur, cid, user, "campaign_edited", moment, text="Changed " + ", ".join(changed))
         return changed
 
-    return db.write(write)
+    return db.write(users.recheck(grant, write))
 
 
 @dataclass(frozen=True)
@@ -417,7 +417,7 @@ def set_campaign_status(
     now: dt.datetime | None = None,
 ) -> None:
     """Open, close (early) or finish a campaign; running comes only from the start."""
-    rules.require_role(user, Role.MANAGER, "change a campaign's status")
+    grant = rules.require_role(user, Role.MANAGER, "change a campaign's status")
     target, moment = rules.parse_campaign_status(target), _now(now)
 
     def write(cur: Cursor) -> None:
@@ -433,7 +433,7 @@ def set_campaign_status(
              to_value=target.value,
              text=f"Closed early, before the start date {campaign.start_date}" if early else None)
 
-    db.write(write)
+    db.write(users.recheck(grant, write))
 
 
 # --- applications ----------------------------------------------------------------
@@ -536,7 +536,7 @@ def add_applications(
 ) -> BatchResult:
     """Record creators who applied, or (source "invited") invite them from the agency's own
     creator base. Keyed by creator id; each new application gets an applied/invited event."""
-    rules.require_role(user, Role.MANAGER, "add creators to campaigns")
+    grant = rules.require_role(user, Role.MANAGER, "add creators to campaigns")
     source = rules.parse_source(source)
     pitch = rules.check_text(pitch, "The pitch", MAX_NOTE_CHARS, required=False)
     ids, moment = _batch_ids(creator_ids, "creator"), _now(now)
@@ -559,7 +559,7 @@ def add_applications(
              to_value=ApplicationStage.APPLIED.value)
         return result
 
-    return db.write(write)
+    return db.write(users.recheck(grant, write))
 
 
 @dataclass(frozen=True)
@@ -613,7 +613,7 @@ def change_stages(
 ) -> BatchResult:
     """Move applications (id -> version seen, or just ids) to `target`, one stage_changed event
     each. A pre-selection notifies nobody, so no message is written."""
-    rules.require_role(user, Role.MANAGER, "change application stages")
+    grant = rules.require_role(user, Role.MANAGER, "change application stages")
     target, moment = rules.parse_stage(target), _now(now)
     versions = _versions(applications)
     ids = _batch_ids(versions, "application")
@@ -640,7 +640,7 @@ def change_stages(
              from_values=[found[i].stage for i in result.done], to_value=target.value)
         return result
 
-    return db.write(write)
+    return db.write(users.recheck(grant, write))
 
 
 def change_stage(
@@ -676,7 +676,7 @@ def send_agreements(
 ) -> BatchResult:
     """Send the same terms to selected creators: an agreement each, signable for three days,
     an 'agreement_sent' message in their history and a campaign event."""
-    rules.require_role(user, Role.MANAGER, "send agreements")
+    grant = rules.require_role(user, Role.MANAGER, "send agreements")
     terms = rules.check_agreement_terms(terms)
     ids, moment = _batch_ids(application_ids, "application"), _now(now)
     deadline = rules.agreement_deadline(moment)
@@ -705,7 +705,7 @@ def send_agreements(
              text=f"Sign by {deadline:%Y-%m-%d %H:%M} UTC")
         return result
 
-    return db.write(write)
+    return db.write(users.recheck(grant, write))
 
 
 def send_agreement(
@@ -724,7 +724,7 @@ def record_responses(
     now: dt.datetime | None = None,
 ) -> BatchResult:
     """Record that creators accepted or declined their (pending, unexpired) agreements."""
-    rules.require_role(user, Role.MANAGER, "record agreement answers")
+    grant = rules.require_role(user, Role.MANAGER, "record agreement answers")
     outcome, moment = rules.parse_outcome(outcome), _now(now)
     ids = _batch_ids(application_ids, "application")
 
@@ -748,7 +748,7 @@ def record_responses(
              from_value=AgreementState.PENDING.value, to_value=outcome.value)
         return result
 
-    return db.write(write)
+    return db.write(users.recheck(grant, write))
 
 
 def record_response(
@@ -835,7 +835,7 @@ def start_collaborations(
     `expected` is the preview's application_ids: when who goes in has changed since, the start
     is refused rather than starting a list nobody confirmed.
     """
-    rules.require_role(user, Role.MANAGER, "start collaborations")
+    grant = rules.require_role(user, Role.MANAGER, "start collaborations")
     moment = _now(now)
     confirmed = None if expected is None else {int(i) for i in expected}
 
@@ -860,7 +860,7 @@ def start_collaborations(
              text=f"{len(going)} collaborations started; {len(left)} not selected")
         return StartResult(collab_ids, len(going), len(left))
 
-    return db.write(write)
+    return db.write(users.recheck(grant, write))
 
 
 # A started collaboration gets its 'created' event and one status change pending → fulfilling,

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from lib import creators, rules
+from lib import creators, rules, users
 from lib.db import Cursor, Database, NotFound, Page, utcnow
 from lib.models import (
     MAX_NOTE_CHARS,
@@ -326,7 +326,7 @@ def apply_status_change(
     Rows changed since the preview, or no longer allowed by the rules, are refused; the rest
     change in one transaction, each with its own status_changed event.
     """
-    rules.require_role(user, Role.STAFF, "change collaboration statuses")
+    grant = rules.require_role(user, Role.STAFF, "change collaboration statuses")
     target = rules.parse_collab_status(target)
     ids = list(expected)
     _check_batch_size(ids)
@@ -345,7 +345,7 @@ def apply_status_change(
             )
         return result
 
-    return db.write(change)
+    return db.write(users.recheck(grant, change))
 
 
 def _write_status(
@@ -474,7 +474,7 @@ def _touch(cur: Cursor, collab_id: int) -> None:
 
 
 def add_note(db: Database, user: User, collab_id: int, text: str) -> None:
-    rules.require_role(user, Role.STAFF, "add notes")
+    grant = rules.require_role(user, Role.STAFF, "add notes")
     note = rules.check_text(text, "The note", MAX_NOTE_CHARS)
 
     def write(cur: Cursor) -> None:
@@ -482,7 +482,7 @@ def add_note(db: Database, user: User, collab_id: int, text: str) -> None:
         _event(cur, collab_id, user, EventKind.NOTE, note)
         _touch(cur, collab_id)
 
-    db.write(write)
+    db.write(users.recheck(grant, write))
 
 
 def record_payment(
@@ -494,7 +494,7 @@ def record_payment(
     paid_on: dt.date,
     reference: str = "",
 ) -> None:
-    rules.require_role(user, Role.STAFF, "record payments")
+    grant = rules.require_role(user, Role.STAFF, "record payments")
     value = rules.check_amount(amount)
     rules.check_currency(currency)
     reference = rules.check_text(reference, "The reference", MAX_SHORT_TEXT_CHARS, required=False)
@@ -514,7 +514,7 @@ def record_payment(
         _event(cur, collab_id, user, EventKind.PAYMENT, text, value, currency)
         _touch(cur, collab_id)
 
-    db.write(write)
+    db.write(users.recheck(grant, write))
 
 
 def record_content(
@@ -525,7 +525,7 @@ def record_content(
     kind: ContentType | str,
     delivered_on: dt.date,
 ) -> None:
-    rules.require_role(user, Role.STAFF, "record content")
+    grant = rules.require_role(user, Role.STAFF, "record content")
     link = rules.check_url(url)
     try:
         kind = ContentType(kind)
@@ -544,12 +544,12 @@ def record_content(
         _event(cur, collab_id, user, EventKind.CONTENT_DELIVERED, f"{kind.value}: {link}")
         _touch(cur, collab_id)
 
-    db.write(write)
+    db.write(users.recheck(grant, write))
 
 
 def update_terms(db: Database, user: User, collab_id: int, version: int, terms: Terms) -> None:
     """Replace the terms; refused when someone changed the collaboration since it was loaded."""
-    rules.require_role(user, Role.STAFF, "edit terms")
+    grant = rules.require_role(user, Role.STAFF, "edit terms")
     deliverables = rules.check_text(terms.deliverables, "The deliverables", MAX_NOTE_CHARS)
     conditions = rules.check_text(
         terms.conditions, "The conditions", MAX_NOTE_CHARS, required=False
@@ -589,7 +589,7 @@ def update_terms(db: Database, user: User, collab_id: int, version: int, terms: 
             f"Terms: {deliverables}; {compensation} {terms.currency}",
         )
 
-    db.write(write)
+    db.write(users.recheck(grant, write))
 
 
 def campaigns_for_filter(db: Database, client_id: int | None = None) -> list[tuple[int, str]]:

@@ -2,16 +2,48 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import math
 import os
 import re
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
+
+log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "collabdesk.duckdb"
 COOKIE_NAME = "collabdesk_auth"
-COOKIE_EXPIRY_DAYS = 7.0
+# A login session's absolute lifetime, from the password login on; re-issuing the cookie never
+# extends it. COLLABDESK_SESSION_HOURS overrides it (a number of hours, at most a month).
+DEFAULT_SESSION_HOURS = 12.0
+MAX_SESSION_HOURS = 24.0 * 31
+MIN_COOKIE_KEY_BYTES = 32  # the cookie key must hold at least this many random bytes
+MAKE_COOKIE_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+
+
+class ConfigError(ValueError):
+    """A setting the app refuses to start with; the message says how to fix it."""
+
+
+def session_lifetime() -> dt.timedelta:
+    """How long a login lasts at most: COLLABDESK_SESSION_HOURS, or 12 hours."""
+    raw = os.environ.get("COLLABDESK_SESSION_HOURS", "").strip()
+    if not raw:
+        return dt.timedelta(hours=DEFAULT_SESSION_HOURS)
+    try:
+        hours = float(raw)
+    except ValueError:
+        hours = math.nan
+    if not 0 < hours <= MAX_SESSION_HOURS:  # also refuses nan
+        raise ConfigError(
+            f"COLLABDESK_SESSION_HOURS must be a number of hours above 0 and at most "
+            f"{MAX_SESSION_HOURS:g}, not {raw[:40]!r}."
+        )
+    return dt.timedelta(hours=hours)
 
 
 def db_path() -> Path:
@@ -24,19 +56,48 @@ def cookie_key(database: Path | None = None) -> str:
 
     COLLABDESK_COOKIE_KEY wins; otherwise a random key is generated on first use and kept
     beside the database (mode 0600, git-ignored), so it survives restarts but never ships.
+    A key that cannot hold MIN_COOKIE_KEY_BYTES random bytes (see check_cookie_key) is refused
+    with ConfigError, whose message says how to make one.
     """
     from_env = os.environ.get("COLLABDESK_COOKIE_KEY")
-    if from_env:
-        return from_env
+    if from_env is not None and from_env.strip():
+        return check_cookie_key(from_env.strip(), "COLLABDESK_COOKIE_KEY")
     key_file = (database or db_path()).parent / ".cookie_key"
     if key_file.exists():
-        return key_file.read_text().strip()
+        return check_cookie_key(key_file.read_text().strip(), str(key_file))
     key_file.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
     fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as out:
         out.write(key)
     return key
+
+
+_HEX = re.compile(r"[0-9a-fA-F]+")
+# A random key repeats no run of characters holding this many bits (a repeat of 40 random
+# bits turns up once in ~10^9 keys; a made-up key such as "abcabc..." or "x" * 64 repeats).
+_REPEAT_BITS = 40
+
+
+def check_cookie_key(key: str, source: str) -> str:
+    """`key`, if it can hold MIN_COOKIE_KEY_BYTES random bytes; else ConfigError.
+
+    Randomness cannot be measured from one string, so this asks what a random key would
+    show: enough characters for the bytes in its alphabet (hex: 4 bits each, base64 or any
+    other text: 6), many different characters, and no run of characters repeated."""
+    bits_per_char = 4 if _HEX.fullmatch(key) else 6
+    long_enough = len(key) * bits_per_char >= MIN_COOKIE_KEY_BYTES * 8
+    varied = len(set(key)) >= (12 if bits_per_char == 4 else 20)
+    run = _REPEAT_BITS // bits_per_char
+    runs = [key[i : i + run] for i in range(len(key) - run + 1)]
+    if long_enough and varied and len(set(runs)) == len(runs):
+        return key
+    raise ConfigError(
+        f"The login cookie key in {source} is too short or not random: it needs at least "
+        f"{MIN_COOKIE_KEY_BYTES} random bytes (43 characters of URL-safe base64, or 64 hex "
+        f"digits). Make one with: {MAKE_COOKIE_KEY}, and put it in COLLABDESK_COOKIE_KEY "
+        "(or delete the key file to have a new one made)."
+    )
 
 
 REVIEW_PATH = "review"  # the reviewer page: <base URL>/review?token=...
@@ -108,3 +169,53 @@ def request_base_url(
             if found is not None:
                 return found
     return valid_base_url(f"{server_url.rstrip('/')}{prefix}") or server_url.rstrip("/")
+
+
+# --- the SQL console's limits (issue 13) ----------------------------------------------------
+# Each query runs in a worker process of its own, with these limits; lib.console documents them.
+
+CONSOLE_MEMORY_MB_ENV = "COLLABDESK_CONSOLE_MEMORY_MB"
+CONSOLE_TEMP_MB_ENV = "COLLABDESK_CONSOLE_TEMP_MB"
+CONSOLE_THREADS_ENV = "COLLABDESK_CONSOLE_THREADS"
+CONSOLE_RESULT_MB_ENV = "COLLABDESK_CONSOLE_RESULT_MB"
+CONSOLE_WORKERS_ENV = "COLLABDESK_CONSOLE_WORKERS"
+
+
+@dataclass(frozen=True)
+class ConsoleLimits:
+    """What one console query may use. Read from the environment at each query, so a change
+    needs no restart (and tests can set them)."""
+
+    memory_mb: int = 256  # DuckDB's memory_limit; the worker process may grow a little more
+    temp_mb: int = 0  # disk DuckDB may spill to; 0: none (an over-large query is refused)
+    threads: int = 1  # DuckDB threads: one core, whatever the query
+    result_mb: int = 32  # bytes of one result, counted while it is fetched
+    workers: int = 2  # console queries running at once in the whole app
+
+
+def console_limits() -> ConsoleLimits:
+    """The console's limits: COLLABDESK_CONSOLE_MEMORY_MB, _TEMP_MB, _THREADS, _RESULT_MB and
+    _WORKERS (whole numbers); a missing or unusable value keeps its default."""
+    default = ConsoleLimits()
+    return ConsoleLimits(
+        memory_mb=_whole_number(CONSOLE_MEMORY_MB_ENV, default.memory_mb, low=64),
+        temp_mb=_whole_number(CONSOLE_TEMP_MB_ENV, default.temp_mb, low=0),
+        threads=_whole_number(CONSOLE_THREADS_ENV, default.threads, low=1),
+        result_mb=_whole_number(CONSOLE_RESULT_MB_ENV, default.result_mb, low=1),
+        workers=_whole_number(CONSOLE_WORKERS_ENV, default.workers, low=1),
+    )
+
+
+def _whole_number(name: str, default: int, low: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        log.warning("%s=%r is not a whole number; using %s", name, raw, default)
+        return default
+    if value < low:
+        log.warning("%s=%s is below %s; using %s", name, value, low, default)
+        return default
+    return value

@@ -2,11 +2,15 @@
 
 Schema changes are numbered SQL files in lib/migrations/, applied in order at start-up and
 recorded in `schema_version`, so opening a database twice (or an old one) is always safe.
+A change DuckDB cannot make in one transaction (re-pointing rows that other rows reference) is
+a numbered Python file instead: its `apply(cur)` runs its own transactions and must be safe to
+run again after a crash at any point; the version is recorded once it returns.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import logging
 import os
 import random
@@ -208,12 +212,15 @@ class Database:
             )
             done = {row[0] for row in cur.execute("SELECT version FROM schema_version").fetchall()}
             applied = []
-            for number, name, sql in _migrations():
+            for number, name, step in _migrations():
                 if number in done:
                     continue
+                if callable(step):
+                    step(cur)  # its own transactions; recorded below once it is through
                 cur.execute("BEGIN TRANSACTION")
                 try:
-                    cur.execute(sql)
+                    if not callable(step):
+                        cur.execute(step)
                     cur.execute(
                         "INSERT INTO schema_version VALUES (?, ?, ?)", [number, name, utcnow()]
                     )
@@ -225,15 +232,31 @@ class Database:
             return applied
 
 
-def _migrations() -> list[tuple[int, str, str]]:
-    found = []
-    for file in sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9]_*.sql")):
-        found.append((int(file.name[:3]), file.stem, file.read_text()))
+Migration = str | Callable[[Cursor], None]  # SQL for one transaction, or a Python step
+
+
+def _migrations() -> list[tuple[int, str, Migration]]:
+    found: list[tuple[int, str, Migration]] = []
+    for file in sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9]_*.*")):
+        if file.suffix == ".sql":
+            found.append((int(file.name[:3]), file.stem, file.read_text()))
+        elif file.suffix == ".py":
+            found.append((int(file.name[:3]), file.stem, _python_step(file)))
     numbers = [number for number, _, _ in found]
     if len(set(numbers)) != len(numbers):
         # Two files with one number: the second would be skipped silently on some databases.
         raise RuntimeError(f"Duplicate migration numbers in {MIGRATIONS_DIR}: {numbers}")
     return found
+
+
+def _python_step(file: Path) -> Callable[[Cursor], None]:
+    """The `apply` function of a numbered Python migration (its name starts with a digit, so
+    it is loaded from its path rather than imported)."""
+    spec = importlib.util.spec_from_file_location(f"lib.migrations.m{file.stem}", file)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.apply
 
 
 BIGINT_RANGE = range(-(2**63), 2**63)  # the ids a BIGINT column can hold

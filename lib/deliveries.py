@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from lib import delivery_sheet, rules
+from lib import delivery_sheet, rules, users
 from lib.db import BIGINT_RANGE, Cursor, Database, NotFound, Page, as_id, bind, utcnow
 from lib.models import (
     MAX_SEARCH_CHARS,
@@ -476,7 +476,7 @@ def create_shipments(
 ) -> NewShipmentsResult:
     """A pending shipment of `item` for each collaboration the rules allow, with its creator's
     shipping address copied now; the rest are refused with the reason. One transaction."""
-    rules.require_role(user, Role.STAFF, "create shipments")
+    grant = rules.require_role(user, Role.STAFF, "create shipments")
     item, carrier = rules.check_item(item), rules.check_carrier(carrier)
     ids = _batch_ids(collab_ids, "collaboration")
 
@@ -488,7 +488,7 @@ def create_shipments(
             result.created = _insert_shipments(cur, user, chosen, item, carrier)
         return result
 
-    return db.write(write)
+    return db.write(users.recheck(grant, write))
 
 
 def create_shipment(
@@ -697,7 +697,7 @@ def apply_changes(
     allowed by the rules are refused; the rest change in one transaction, each with a
     delivery_changed event on its collaboration.
     """
-    rules.require_role(user, Role.STAFF, "update shipments")
+    grant = rules.require_role(user, Role.STAFF, "update shipments")
     ids = _batch_ids(list(planned), "shipment")
 
     def write(cur: Cursor) -> ChangeResult:
@@ -726,7 +726,7 @@ def apply_changes(
             _write_changes(cur, user, writes)
         return result
 
-    return db.write(write)
+    return db.write(users.recheck(grant, write))
 
 
 def update_shipment(

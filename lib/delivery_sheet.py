@@ -8,22 +8,21 @@ RuleViolation; problems with single rows are for lib/deliveries.py to report per
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
-import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from lib import exports
 from lib.models import MAX_SHEET_BYTES, MAX_SHEET_ROWS, DeliveryStatus
 from lib.rules import RuleViolation, shown
+from lib.uploads import UploadLimits, read_table
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ID_HEADER = "Shipment #"
@@ -41,8 +40,6 @@ _FIELDS: dict[str, str] = {
     "exceptionreason": "reason", "reason": "reason",
 }  # fmt: skip
 UPDATE_FIELDS = ("carrier", "tracking", "status")
-_XLSX_MAGIC = b"PK\x03\x04"
-_MAX_CELL_CHARS = 10_000  # longer cells are cut here; the row's checks then refuse them
 _MAX_READ_ROWS = 20 * MAX_SHEET_ROWS  # blank rows included (formatted but empty rows count)
 
 
@@ -63,28 +60,22 @@ class Sheet:
 
 
 def address_list(rows: Iterable[Sequence[object]], title: str) -> bytes:
-    """An .xlsx of `rows` under EXPORT_COLUMNS, every cell stored as text.
-
-    Text cells are never read as formulas: openpyxl would store "=HYPERLINK(…)" in a creator's
-    name or address as a formula that Excel runs when the warehouse opens the file.
-    Control characters, which a worksheet cannot hold, are left out.
-    """
+    """An .xlsx of `rows` under EXPORT_COLUMNS: numbers as numbers, everything else as text
+    (lib.exports: "=HYPERLINK(…)" in a creator's name or address stays text the warehouse
+    sees, never a formula Excel runs)."""
     book = Workbook()
     sheet = book.active
-    sheet.title = re.sub(r"[\[\]:*?/\\]", " ", title)[:31] or "Shipments"
-    sheet.append(list(EXPORT_COLUMNS))
+    sheet.title = exports.sheet_title(title, fallback="Shipments")
+    exports.append(sheet, EXPORT_COLUMNS)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     count = 0
     for count, row in enumerate(rows, start=1):
         for column, value in enumerate(row, start=1):
-            cell = sheet.cell(row=count + 1, column=column)
-            if isinstance(value, int):
-                cell.value = value
-            else:
-                # Control characters cannot be stored in a worksheet at all: left out.
-                cell.value = ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
-                cell.data_type = "s"
+            # Only the shipment number is a number; a carrier or tracking number such as
+            # "0049" must keep its digits as typed.
+            exports.put(sheet, count + 1, column, value if isinstance(value, int) else
+                        ("" if value is None else str(value)))
     sheet.freeze_panes = "A2"
     widths = (11, 24, 18, 24, 24, 44, 12, 22, 13, 30)
     for column, width in enumerate(widths, start=1):
@@ -94,49 +85,32 @@ def address_list(rows: Iterable[Sequence[object]], title: str) -> bytes:
     sheet.add_data_validation(pick)
     status_column = get_column_letter(EXPORT_COLUMNS.index("Status") + 1)
     pick.add(f"{status_column}2:{status_column}{max(count + 1, 2)}")
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return exports.xlsx_bytes(book)
 
 
 # --- reading ------------------------------------------------------------------------
 
 
 def read(filename: str, data: bytes) -> Sheet:
-    """The rows of an uploaded CSV or .xlsx file, keyed by the fields its header names."""
-    if not data:
-        raise RuleViolation("The file is empty.")
-    if len(data) > MAX_SHEET_BYTES:
-        raise RuleViolation(
-            f"The file is {len(data) / 1e6:.1f} MB; a sheet may be at most "
-            f"{MAX_SHEET_BYTES / 1e6:.0f} MB. Split it, or leave out columns it does not need."
-        )
+    """The rows of an uploaded CSV or .xlsx file, keyed by the fields its header names.
+
+    Read by lib.uploads within the sheet's limits (size, rows, columns, cells, cell length;
+    for .xlsx also the archive's unpacked size), each refusal naming the limit it hit.
+    """
     name = filename.lower()
+    kind: Literal["csv", "xlsx"]
     if name.endswith(".xlsx"):
-        cells = _xlsx_rows(data)
+        kind = "xlsx"
     elif name.endswith(".csv"):
-        cells = _csv_rows(data)
+        kind = "csv"
     else:
+        if not data:
+            raise RuleViolation("The file is empty.")
         raise RuleViolation(f"{shown(filename)} is neither a .csv nor an .xlsx file.")
-    return _sheet(cells)
-
-
-def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
-    if not data.startswith(_XLSX_MAGIC):
-        raise RuleViolation("The file is not an .xlsx workbook (save it from Excel as .xlsx).")
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-    except (zipfile.BadZipFile, KeyError, IndexError, ValueError, OSError, SyntaxError) as error:
-        raise RuleViolation(f"The .xlsx file cannot be read ({type(error).__name__}).") from None
-    try:
-        for row in rows:
-            yield [_text(value) for value in row]
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError) as error:
-        raise RuleViolation(f"The .xlsx file cannot be read ({type(error).__name__}).") from None
-    finally:
-        book.close()
+    limits = UploadLimits(max_bytes=MAX_SHEET_BYTES, max_rows=_MAX_READ_ROWS)
+    table = read_table(data, kind, limits, lambda header: _field(header) is not None)
+    header = [_text(value) for value in table.header]
+    return _sheet(header, ([_text(value) for value in cells] for _, cells in table.rows))
 
 
 def _text(value: object) -> str:
@@ -151,35 +125,15 @@ def _text(value: object) -> str:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value).strip()[:_MAX_CELL_CHARS]
-
-
-def _csv_rows(data: bytes) -> Iterator[list[str]]:
-    if b"\x00" in data[:4096]:
-        raise RuleViolation("The file is not a CSV text file.")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")  # what Excel on Windows saves as CSV
-    sample = text[:4096]
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        for row in csv.reader(io.StringIO(text, newline=""), dialect):
-            yield [cell.strip()[:_MAX_CELL_CHARS] for cell in row]
-    except csv.Error as error:
-        raise RuleViolation(f"The CSV file cannot be read: {error}.") from None
+    return str(value).strip()
 
 
 def _field(header: str) -> str | None:
     return _FIELDS.get(re.sub(r"[^a-z0-9]", "", header.lower()))
 
 
-def _sheet(cells: Iterator[list[str]]) -> Sheet:
-    header = next(cells, None)
-    if header is None or not any(header):
+def _sheet(header: list[str], cells: Iterator[list[str]]) -> Sheet:
+    if not any(header):
         raise RuleViolation(f"The first row must be the header, with a {ID_HEADER!r} column.")
     columns: dict[str, int] = {}
     for position, name in enumerate(header):
@@ -200,10 +154,6 @@ def _sheet(cells: Iterator[list[str]]) -> Sheet:
         )
     rows, blank = [], 0
     for number, row in enumerate(cells, start=2):
-        if number > _MAX_READ_ROWS:
-            raise RuleViolation(
-                f"The sheet goes on past row {_MAX_READ_ROWS:,}; delete the empty rows at its end."
-            )
         values = {f: row[i] if i < len(row) else "" for f, i in columns.items()}
         if not any(values.values()):
             blank += 1

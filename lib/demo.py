@@ -675,8 +675,9 @@ def _creators(cur: Cursor, build: _Build) -> dict[str, int]:
     count = build.plan.creators
     base = build.base["creators"] = _reserve_ids(cur, "creators", count)
     cities = len(CITIES)
-    # ~0.5% copy the handle and platform of the creator before them (a deliberate duplicate
-    # for the validation badge), unless that one is itself a copy.
+    # ~0.5% take the handle of the creator before them on the next platform (the same handle
+    # on another platform under another name flags both in the validation badge), unless that
+    # one did so itself. Never the same platform: the store keeps one creator per handle there.
     dup = "(demo_u(i, 'cr.dup') < 0.005 AND demo_u(i - 1, 'cr.dup') >= 0.005 AND i > 0)"
     cur.execute(f"""
         INSERT INTO creators (id, name, handle, platform, email, phone, address, followers,
@@ -704,7 +705,9 @@ def _creators(cur: Cursor, build: _Build) -> dict[str, int]:
         SELECT {base} + i,
                first || ' ' || last,
                CASE WHEN dup THEN lag(own_handle) OVER w ELSE own_handle END,
-               CASE WHEN dup THEN lag(platform) OVER w ELSE platform END,
+               CASE WHEN dup THEN {_list(PLATFORMS)}[
+                   list_position({_list(PLATFORMS)}, lag(platform) OVER w) % {len(PLATFORMS)} + 1]
+                    ELSE platform END,
                CASE WHEN demo_u(i, 'cr.email') >= 0.07
                     THEN {_slug('first')} || '.' || {_slug('last')} || (i + 1) || '@'
                          || demo_pick({_list(EMAIL_DOMAINS)}, i, 'cr.domain') END,

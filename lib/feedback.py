@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from lib import rules
+from lib import rules, users
 from lib.db import BIGINT_RANGE, Cursor, Database, NotFound, Page, as_id, utcnow
 from lib.db import paged as db_paged
 from lib.models import (
@@ -311,7 +311,7 @@ def answer(
     thread of a piece of feedback; returns its id."""
     text, reply_kind = rules.check_reply(body, kind)
     what = "reply to feedback" if reply_kind is ReplyKind.REPLY else "add notes to feedback"
-    rules.require_role(user, Role.STAFF, what)
+    grant = rules.require_role(user, Role.STAFF, what)
     feedback_id = as_id(feedback_id, "feedback")
 
     def write(cur: Cursor) -> int:
@@ -329,7 +329,7 @@ def answer(
             [feedback_id, reply_kind.value, user.username, text, utcnow()],
         ).fetchone()[0]
 
-    return db.write(write)
+    return db.write(users.recheck(grant, write))
 
 
 # --- content approval --------------------------------------------------------------------
@@ -382,7 +382,7 @@ def submit_content(
 ) -> int:
     """Record a content item a creator submitted for approval (pending), as version 1 or as
     the next version of `previous_id`; writes a content_submitted event. Returns its id."""
-    rules.require_role(user, Role.STAFF, "record submitted content")
+    grant = rules.require_role(user, Role.STAFF, "record submitted content")
     link, content_type, text = rules.check_content_submission(url, kind, caption)
     collab_id = as_id(collab_id, "collaboration")
     previous = None if previous_id is None else as_id(previous_id, "content item")
@@ -414,7 +414,7 @@ def submit_content(
         _touch_collab(cur, collab_id, now)
         return new_id
 
-    return db.write(write)
+    return db.write(users.recheck(grant, write))
 
 
 def review_content(
@@ -426,7 +426,7 @@ def review_content(
 ) -> None:
     """Approve a submitted content item or request changes (saying which); writes a
     content_reviewed event on its collaboration."""
-    rules.require_role(user, Role.STAFF, "approve content")
+    grant = rules.require_role(user, Role.STAFF, "approve content")
     item_id = as_id(content_item_id, "content item")
     decision = rules.parse_approval(target)
 
@@ -450,4 +450,4 @@ def review_content(
                summary + (f" ({text})" if text else ""), now)
         _touch_collab(cur, collab_id, now)
 
-    db.write(write)
+    db.write(users.recheck(grant, write))

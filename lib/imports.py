@@ -5,28 +5,28 @@ what needs the database: a known campaign, an existing creator, duplicates by ha
 platform) and writes nothing. `commit` judges the rows again inside one transaction and writes
 them all, or nothing: a row that fails stops the import unless the person chose to leave the
 failing rows out. Each imported collaboration gets its `created` activity event in the same
-transaction. Managers and admins may import.
+transaction. Managers and admins may import. The store itself refuses a second creator with
+one platform and handle (lib.creators): an import racing another one is judged again, and the
+row becomes a duplicate like any other.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import PurePath
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import pyarrow as pa
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from lib import rules
+from lib import creators, exports, rules, uploads, users
 from lib.db import Cursor, Database, utcnow
 from lib.models import (
     MAX_IMPORT_BYTES,
@@ -40,6 +40,9 @@ from lib.models import (
 Progress = Callable[[str, float], None]
 CHUNK_ROWS = 2_000  # rows per INSERT, so a large file shows progress while it is written
 MAX_LISTED_FAILURES = 10  # in a refusal's message; the preview lists them all
+# Rows read, blank ones included, per row that may be imported: a sheet may hold blank rows,
+# but reading stops at twice the rows an import may have.
+MAX_IMPORT_READ_ROWS_PER_ROW = 2
 
 
 @dataclass(frozen=True)
@@ -52,10 +55,12 @@ class ImportColumn:
 
 CREATOR_COLUMNS = (
     ImportColumn("name", True, "the creator's full name", "Ada Lovelace"),
-    ImportColumn("handle", True, "the handle on the platform, with or without @", "@ada.codes"),
+    # The examples start with no = + - @: the CSV template would write them behind a quote
+    # (lib.exports), and the example row must import as it is.
+    ImportColumn("handle", True, "the handle on the platform, with or without @", "ada.codes"),
     ImportColumn("platform", True, "instagram, tiktok, youtube, twitch or pinterest", "instagram"),
     ImportColumn("email", False, "e-mail address", "ada@example.com"),
-    ImportColumn("phone", False, "phone number: digits, spaces, + ( ) - .", "+44 20 7946 0958"),
+    ImportColumn("phone", False, "phone number: digits, spaces, + ( ) - .", "020 7946 0958"),
     ImportColumn("address", False, "postal address, for shipments", "12 Analytical Row, London"),
     ImportColumn("followers", False, "whole number (12000 or 12,000); empty is 0", "12000"),
     ImportColumn("engagement_rate", False, "percent, 0 to 100 (3.5 or 3.5%); empty is 0", "3.5"),
@@ -65,7 +70,7 @@ COLLABORATION_COLUMNS = (
     ImportColumn("campaign_id", False, "the campaign's number (or give `campaign`)", "12"),
     ImportColumn("campaign", False, "the campaign's name, when it is unique (or `campaign_id`)",
                  "Spring Launch"),
-    ImportColumn("handle", True, "the creator's handle (the creator must exist)", "@ada.codes"),
+    ImportColumn("handle", True, "the creator's handle (the creator must exist)", "ada.codes"),
     ImportColumn("platform", True, "the creator's platform", "instagram"),
     ImportColumn("status", False, "pending, negotiating, fulfilling, completed or cancelled;"
                  " empty is pending", "fulfilling"),
@@ -147,26 +152,20 @@ def read_rows(data: bytes, filename: str, kind: str
               ) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
     """The data rows of a CSV or .xlsx file as (line, {column: value}); and warnings.
 
-    Refused (RuleViolation) when the file is too big, of another type, unreadable, or lacks a
-    required column; unknown columns are ignored with a warning.
+    Read by lib.uploads within the import limits. Refused (RuleViolation) when the file is too
+    big, of another type, malformed, or lacks a required column; unknown columns are ignored
+    with a warning.
     """
     columns = COLUMNS[_check_kind(kind)]
-    if len(data) > MAX_IMPORT_BYTES:
+    known = {c.name for c in columns}
+    table = uploads.read_table(data, _table_kind(filename), _limits(),
+                               lambda name: _header_name(name) in known)
+    if not table.header:
         raise rules.RuleViolation(
-            f"The file is {len(data) / 2**20:,.1f} MB; at most {MAX_IMPORT_BYTES // 2**20} MB."
-            " Split it into smaller files."
+            "Line 1 must hold the column names; it is blank." if table.kind == "csv"
+            else "The workbook's first sheet is empty."
         )
-    suffix = PurePath(filename or "").suffix.lower()
-    if suffix in (".csv", ".txt"):
-        header, rows = _csv_rows(data)
-    elif suffix == ".xlsx":
-        header, rows = _xlsx_rows(data)
-    else:
-        raise rules.RuleViolation(
-            f"Import a .csv or .xlsx file, not {rules.shown(filename)} (save an .xls or"
-            " .ods sheet as .xlsx first)."
-        )
-    names = [_header_name(h) for h in header]
+    names = [_header_name(h) for h in table.header]
     repeated = sorted({n for n in names if n and names.count(n) > 1})
     if repeated:
         raise rules.RuleViolation(f"The header names a column twice: {', '.join(repeated)}.")
@@ -178,11 +177,10 @@ def read_rows(data: bytes, filename: str, kind: str
             f"The file has no {', '.join(missing)} column (line 1 must hold the column names;"
             " download the template to see them)."
         )
-    known = {c.name for c in columns}
     warnings = [f"Column {rules.shown(n)} is not one of the {kind} columns; it is ignored."
                 for n in names if n and n not in known]
     found = []
-    for line, values in rows:
+    for line, values in table.rows:
         if all(rules.cell_text(v) == "" for v in values):
             continue  # blank lines in a sheet are not rows
         if len(found) == MAX_IMPORT_ROWS:
@@ -195,51 +193,24 @@ def read_rows(data: bytes, filename: str, kind: str
     return found, warnings
 
 
-def _csv_rows(data: bytes) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise rules.RuleViolation(
-            "The file is not UTF-8 text. In Excel, save it as “CSV UTF-8 (comma delimited)”."
-        ) from None
-    first_line = text.split("\n", 1)[0]
-    try:
-        dialect: Any = csv.Sniffer().sniff(first_line, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel  # one column, or nothing to tell by: commas
-    reader = csv.reader(io.StringIO(text, newline=""), dialect, strict=True)
-    header = next(reader, None)
-    if not header:
-        raise rules.RuleViolation("The file is empty.")
-
-    def rows() -> Iterator[tuple[int, list[Any]]]:
-        line = reader.line_num
-        try:
-            for values in reader:
-                yield line + 1, values  # where the row starts (a quoted field may span lines)
-                line = reader.line_num
-        except csv.Error as error:
-            raise rules.RuleViolation(f"Line {reader.line_num}: {error}.") from None
-
-    return header, rows()
+def _limits() -> uploads.UploadLimits:
+    """Read when a file comes in, so the limits above can be changed (tests lower them)."""
+    return uploads.UploadLimits(
+        max_bytes=MAX_IMPORT_BYTES,
+        max_rows=MAX_IMPORT_READ_ROWS_PER_ROW * MAX_IMPORT_ROWS + 1,  # + the header
+    )
 
 
-def _xlsx_rows(data: bytes) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        raise rules.RuleViolation("The file is not a readable .xlsx workbook.") from None
-    sheet = book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None)
-    if not header:
-        raise rules.RuleViolation("The workbook's first sheet is empty.")
-
-    def numbered() -> Iterator[tuple[int, list[Any]]]:
-        for line, values in enumerate(rows, start=2):
-            yield line, list(values)
-
-    return [rules.cell_text(h) for h in header], numbered()
+def _table_kind(filename: str) -> Literal["csv", "xlsx"]:
+    suffix = PurePath(filename or "").suffix.lower()
+    if suffix in (".csv", ".txt"):
+        return "csv"
+    if suffix == ".xlsx":
+        return "xlsx"
+    raise rules.RuleViolation(
+        f"Import a .csv or .xlsx file, not {rules.shown(filename)} (save an .xls or"
+        " .ods sheet as .xlsx first)."
+    )
 
 
 # --- judging rows ----------------------------------------------------------------------------
@@ -284,25 +255,20 @@ def _judge(cur: Cursor, kind: str, records: dict[int, Any]) -> dict[int, RowOutc
 
 
 def _judge_creators(cur: Cursor, records: dict[int, ImportedCreator]) -> dict[int, RowOutcome]:
-    """Duplicates by handle (case ignored) and platform: with a creator already in the
-    database, or with an earlier row of the file."""
-    handles = sorted({r.handle.lower() for r in records.values()})
-    existing = {
-        (handle, platform): creator_id
-        for creator_id, handle, platform in cur.execute(
-            "SELECT min(id), lower(handle), platform FROM creators"
-            " WHERE lower(handle) IN (SELECT unnest(?::VARCHAR[])) GROUP BY ALL",
-            [handles],
-        ).fetchall()
-    }
+    """Duplicates by platform and handle key (the store's: case, surrounding spaces and a
+    leading @ ignored): with a creator already in the database, or with an earlier row."""
+    taken = creators.same_account(cur, sorted({(r.handle, r.platform)
+                                                for r in records.values()}))
+    keys = creators.handle_keys(cur, sorted({r.handle for r in records.values()}))
     seen: dict[tuple[str, str], int] = {}
     outcomes = {}
     for line, record in sorted(records.items()):
-        key = (record.handle.lower(), record.platform)
+        key = (keys[record.handle], record.platform)
         what = f"@{record.handle} on {record.platform}"
-        if key in existing:
-            outcome = RowOutcome(line, False, what, f"A creator @{record.handle} on "
-                                 f"{record.platform} exists already (#{existing[key]}).")
+        if (record.handle, record.platform) in taken:
+            creator_id, name = taken[(record.handle, record.platform)]
+            outcome = RowOutcome(line, False, what,
+                                 creators.duplicate_message(record.platform, name, creator_id))
         elif key in seen:
             outcome = RowOutcome(line, False, what,
                                  f"Same handle and platform as line {seen[key]}.")
@@ -320,15 +286,15 @@ def _judge_collaborations(cur: Cursor, records: dict[int, ImportedCollaboration]
     by_name: dict[str, list[int]] = {}
     for campaign_id, name in campaigns:
         by_name.setdefault(_fold(name), []).append(campaign_id)
-    creators = _creators_named(cur, records.values())
-    existing = _existing_pairs(cur, [i for ids in creators.values() for i in ids])
+    named = _creators_named(cur, records.values())
+    existing = _existing_pairs(cur, list(named.values()))
     seen: dict[tuple[int, int], int] = {}
     outcomes = {}
     for line, record in sorted(records.items()):
         what = f"@{record.handle} on {record.platform}"
         try:
             campaign_id = _campaign_of(record, by_id, by_name)
-            creator_id = _creator_of(record, creators)
+            creator_id = _creator_of(record, named)
             pair = (campaign_id, creator_id)
             if pair in seen:
                 raise rules.RuleViolation(f"Same creator and campaign as line {seen[pair]}.")
@@ -353,16 +319,10 @@ def _fold(name: str) -> str:
     return " ".join(name.split()).lower()
 
 
-def _creators_named(cur: Cursor, records: Any) -> dict[tuple[str, str], list[int]]:
-    handles = sorted({r.handle.lower() for r in records})
-    found: dict[tuple[str, str], list[int]] = {}
-    for creator_id, handle, platform in cur.execute(
-        "SELECT id, lower(handle), platform FROM creators"
-        " WHERE lower(handle) IN (SELECT unnest(?::VARCHAR[])) ORDER BY id",
-        [handles],
-    ).fetchall():
-        found.setdefault((handle, platform), []).append(creator_id)
-    return found
+def _creators_named(cur: Cursor, records: Any) -> dict[tuple[str, str], int]:
+    """The creator each (handle, platform) of `records` names, by the store's handle key."""
+    return {pair: creator_id for pair, (creator_id, _) in creators.same_account(
+        cur, sorted({(r.handle, r.platform) for r in records})).items()}
 
 
 def _existing_pairs(cur: Cursor, creator_ids: list[int]) -> dict[tuple[int, int], int]:
@@ -401,19 +361,13 @@ def _campaign_of(record: ImportedCollaboration, by_id: dict[int, str],
     return ids[0]
 
 
-def _creator_of(record: ImportedCollaboration, creators: dict[tuple[str, str], list[int]]
-                ) -> int:
-    ids = creators.get((record.handle.lower(), record.platform), [])
-    if not ids:
+def _creator_of(record: ImportedCollaboration, named: dict[tuple[str, str], int]) -> int:
+    creator_id = named.get((record.handle, record.platform))
+    if creator_id is None:
         raise rules.RuleViolation(
             f"There is no creator @{record.handle} on {record.platform}; import the creator first."
         )
-    if len(ids) > 1:
-        raise rules.RuleViolation(
-            f"@{record.handle} on {record.platform} names {len(ids)} creators"
-            f" (#{', #'.join(map(str, ids))}); tell them apart on the Collaborations page first."
-        )
-    return ids[0]
+    return creator_id
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -426,7 +380,7 @@ def commit(db: Database, user: User, checked: ImportPreview, leave_out_failing: 
     A failing row stops the whole import (nothing is written) unless `leave_out_failing`; then
     the rows that pass are written and the others are counted as left out.
     """
-    rules.require_role(user, Role.MANAGER, "import creators and collaborations")
+    grant = rules.require_role(user, Role.MANAGER, "import creators and collaborations")
     kind = _check_kind(checked.kind)
     failed_before = {o.line for o in checked.failures}
 
@@ -447,7 +401,9 @@ def commit(db: Database, user: User, checked: ImportPreview, leave_out_failing: 
             _insert_collaborations(cur, user, checked.filename, passing, rows, progress)
         return ImportResult(kind, len(rows), len(failures))
 
-    result = db.write(write)
+    # A creator another import (or person) adds meanwhile makes the store refuse this one:
+    # judged again, its row is then a duplicate like any other.
+    result = creators.write_adding_creators(db, users.recheck(grant, write))
     if progress:
         progress("Imported", 1.0)
     return result
@@ -487,11 +443,11 @@ def _insert_creators(cur: Cursor, rows: list[ImportedCreator], progress: Progres
             "INSERT INTO creators (name, handle, platform, email, phone, address, followers,"
             " engagement_rate, created_at) SELECT name, handle, platform, email, phone, address,"
             " followers, engagement_rate, ? FROM import_creators"
-            " RETURNING id, lower(handle), platform", [now],
+            " RETURNING id, handle, platform", [now],
         ).fetchall()
         cur.unregister("import_creators")
         ids = {(handle, platform): creator_id for creator_id, handle, platform in created}
-        tags = [(ids[(r.handle.lower(), r.platform)], tag) for r in chunk for tag in r.tags]
+        tags = [(ids[(r.handle, r.platform)], tag) for r in chunk for tag in r.tags]
         if tags:
             cur.register("import_tags", pa.table({
                 "creator_id": pa.array([t[0] for t in tags], pa.int64()),
@@ -511,7 +467,7 @@ def _insert_collaborations(cur: Cursor, user: User, filename: str, lines: list[i
     by_name: dict[str, list[int]] = {}
     for campaign_id, name in campaigns.items():
         by_name.setdefault(_fold(name), []).append(campaign_id)
-    creators = _creators_named(cur, rows)
+    named = _creators_named(cur, rows)
     name = PurePath(filename or "file").name[:100]
     for start, stop in _chunks(len(rows)):
         if progress:
@@ -523,7 +479,7 @@ def _insert_collaborations(cur: Cursor, user: User, filename: str, lines: list[i
         batch = pa.table({
             "campaign_id": pa.array([_campaign_of(r, campaigns, by_name) for r in chunk],
                                     pa.int64()),
-            "creator_id": pa.array([_creator_of(r, creators) for r in chunk], pa.int64()),
+            "creator_id": pa.array([_creator_of(r, named) for r in chunk], pa.int64()),
             "status": [r.status.value for r in chunk],
             "deliverables": [r.terms.deliverables for r in chunk],
             "compensation": pa.array([Decimal(r.terms.compensation) for r in chunk],
@@ -567,11 +523,7 @@ def _insert_collaborations(cur: Cursor, user: User, filename: str, lines: list[i
 def template_csv(kind: str) -> bytes:
     """The columns of `kind` and one example row, as CSV."""
     columns = COLUMNS[_check_kind(kind)]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([c.name for c in columns])
-    writer.writerow([c.example for c in columns])
-    return out.getvalue().encode()
+    return exports.csv_bytes([c.name for c in columns], [[c.example for c in columns]])
 
 
 def template_xlsx(kind: str) -> bytes:
@@ -580,9 +532,9 @@ def template_xlsx(kind: str) -> bytes:
     columns = COLUMNS[_check_kind(kind)]
     book = Workbook()
     sheet = book.active
-    sheet.title = kind.capitalize()
-    sheet.append([c.name for c in columns])
-    sheet.append([c.example for c in columns])
+    sheet.title = exports.sheet_title(kind.capitalize())
+    exports.append(sheet, [c.name for c in columns])
+    exports.append(sheet, [c.example for c in columns])
     for index, column in enumerate(columns, start=1):
         cell = sheet.cell(1, index)
         cell.font = Font(bold=True)
@@ -590,11 +542,9 @@ def template_xlsx(kind: str) -> bytes:
         sheet.column_dimensions[get_column_letter(index)].width = max(14, len(column.example) + 2)
     sheet.freeze_panes = "A2"
     about = book.create_sheet("Columns")
-    about.append(["column", "required", "what it holds"])
+    exports.append(about, ["column", "required", "what it holds"])
     for column in columns:
-        about.append([column.name, "yes" if column.required else "", column.meaning])
+        exports.append(about, [column.name, "yes" if column.required else "", column.meaning])
     about.column_dimensions["A"].width = 18
     about.column_dimensions["C"].width = 80
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return exports.xlsx_bytes(book)

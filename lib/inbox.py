@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from lib import eml, mail, rules
+from lib import eml, mail, rules, users
 from lib.campaigns import STATE_SQL
 from lib.db import Cursor, Database, NotFound, Page, as_id, utcnow
 from lib.mail import MailError, MailSettings, Outgoing
@@ -506,7 +506,7 @@ def _caught_up(cur: Cursor, user: User, creator_id: int) -> bool:
 
 def mark_read(db: Database, user: User, creator_id: int, now: dt.datetime | None = None) -> None:
     """Opening a thread: everything in it so far counts as read, for this user only."""
-    rules.require_role(user, Role.VIEWER, "read threads")
+    grant = rules.require_role(user, Role.VIEWER, "read threads")
     moment = _now(now)
 
     def write(cur: Cursor) -> None:
@@ -517,13 +517,13 @@ def mark_read(db: Database, user: User, creator_id: int, now: dt.datetime | None
         cur.execute(_UPSERT_READ, {"user": user.id, "cr": cid, "last": last, "marked": False,
                                    "now": moment})
 
-    db.write(write)
+    db.write(users.recheck(grant, write))
 
 
 def mark_unread(db: Database, user: User, creator_id: int, now: dt.datetime | None = None) -> None:
     """Mark a thread unread again, for this user only: it counts as unread (at least 1) and
     sorts with the unread ones until it is opened again."""
-    rules.require_role(user, Role.VIEWER, "mark threads unread")
+    grant = rules.require_role(user, Role.VIEWER, "mark threads unread")
     moment = _now(now)
 
     def write(cur: Cursor) -> None:
@@ -531,7 +531,7 @@ def mark_unread(db: Database, user: User, creator_id: int, now: dt.datetime | No
         cur.execute(_UPSERT_READ, {"user": user.id, "cr": cid, "last": 0, "marked": True,
                                    "now": moment})
 
-    db.write(write)
+    db.write(users.recheck(grant, write))
 
 
 # --- writing to creators ---------------------------------------------------------------------
@@ -665,7 +665,7 @@ def queue_messages(
     """Write one `queued` message per creator who can get it, in one transaction; the plan
     (judged again inside the transaction) says who was skipped and why. Nothing is written when
     nobody can get it, or when e-mail is not configured. Send them with deliver()."""
-    rules.require_role(user, Role.STAFF, "write to creators")
+    grant = rules.require_role(user, Role.STAFF, "write to creators")
     draft, ids = _checked_draft(draft), _recipient_ids(creator_ids)
     settings, moment = mail_settings(), _now(now)
 
@@ -689,7 +689,7 @@ def queue_messages(
         by_creator = dict(rows)
         return Queued(tuple(by_creator[r.creator_id] for r in plan.ready), plan)
 
-    return db.write(write)
+    return db.write(users.recheck(grant, write))
 
 
 @dataclass(frozen=True)
@@ -768,7 +768,7 @@ def retry(
 ) -> Delivery:
     """Send a failed message again (or a queued one a crash left behind), to the creator's
     current address."""
-    rules.require_role(user, Role.STAFF, "send messages")
+    grant = rules.require_role(user, Role.STAFF, "send messages")
     settings, moment = mail_settings(), _now(now)
     mid = as_id(message_id, "message")
 
@@ -792,7 +792,7 @@ def retry(
              "id": mid},
         )
 
-    db.write(write)
+    db.write(users.recheck(grant, write))
     return next(iter(deliver(db, user, [mid], settings, now)))
 
 
@@ -837,7 +837,7 @@ def record_incoming(
 ) -> int:
     """Record a reply from a creator (pasted, or read from a .eml file); returns its id.
     A sender that is not the creator's address is refused unless `allow_other_sender`."""
-    rules.require_role(user, Role.STAFF, "record replies")
+    grant = rules.require_role(user, Role.STAFF, "record replies")
     channel = rules.parse_channel(incoming.channel)
     subject = rules.check_text(incoming.subject, "The subject", MAX_SUBJECT_CHARS, required=False)
     body = rules.check_body(incoming.body)
@@ -875,7 +875,7 @@ def record_incoming(
                                        "marked": False, "now": moment})
         return message_id
 
-    return db.write(write)
+    return db.write(users.recheck(grant, write))
 
 
 def read_eml(raw: bytes) -> eml.ParsedEmail:
@@ -915,7 +915,7 @@ def send_asset(
     """Send a tracking link or coupon code for a collaboration by e-mail: the asset is stored
     on the collaboration, with its e-mail (queued) and an asset_sent activity event, in one
     transaction; the e-mail is then sent like any other (failed ones can be retried)."""
-    rules.require_role(user, Role.STAFF, "send assets")
+    grant = rules.require_role(user, Role.STAFF, "send assets")
     kind, value = rules.check_asset(kind, value)
     note = rules.check_text(note, "The note", MAX_NOTE_CHARS, required=False)
     settings, moment = mail_settings(), _now(now)
@@ -968,7 +968,7 @@ def send_asset(
                     {"now": moment, "id": cid})
         return message_id
 
-    message_id = db.write(write)
+    message_id = db.write(users.recheck(grant, write))
     return next(iter(deliver(db, user, [message_id], settings, now)))
 
 

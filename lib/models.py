@@ -146,6 +146,13 @@ EXPIRING_SOON = dt.timedelta(hours=24)  # "needs attention" warns this long befo
 
 CURRENCIES: tuple[str, ...] = ("EUR", "USD", "GBP", "CHF", "SEK")
 PLATFORMS: tuple[str, ...] = ("instagram", "tiktok", "youtube", "twitch", "pinterest")
+_PLATFORM_LABELS = {"tiktok": "TikTok", "youtube": "YouTube"}
+
+
+def platform_label(platform: str) -> str:
+    """A platform as people write it: Instagram, TikTok, YouTube."""
+    return _PLATFORM_LABELS.get(platform, platform.capitalize())
+
 
 # Size limits for free text, enforced by lib/rules.py before anything is written.
 MAX_NOTE_CHARS = 5_000
@@ -170,6 +177,16 @@ class User:
 
 
 @dataclass(frozen=True)
+class Grant:
+    """What rules.require_role allowed: `user` may `action`, which needs `role`. A write hands
+    it to users.recheck, which asks the store again inside the write's transaction."""
+
+    user: User
+    role: Role
+    action: str
+
+
+@dataclass(frozen=True)
 class Terms:
     deliverables: str
     compensation: Decimal
@@ -188,6 +205,8 @@ class CreatorFacts:
     address: str | None
     followers: int
     engagement_rate: float
+    # The same handle is on another platform under another name (lib.creators.FACTS_SQL); the
+    # same platform cannot repeat a handle (the store refuses it).
     handle_shared: bool
 
 
@@ -400,7 +419,16 @@ class AssetKind(StrEnum):
 MERGE_FIELDS: tuple[str, ...] = ("first_name", "handle", "campaign")
 MAX_SUBJECT_CHARS = 300
 MAX_MESSAGE_CHARS = 50_000
+# An uploaded .eml file (lib/eml.py checks these on the raw bytes before the email package
+# reads it: that package's time grows faster than the input on some shapes).
 MAX_EML_BYTES = 5_000_000
+MAX_EML_LINES = 100_000  # a 5 MB mail with base64 attachments (76 per line) has ~66,000
+MAX_EML_HEADER_BYTES = 64_000  # one header block: the message's own, or one part's
+MAX_EML_FIELD_BYTES = 8_000  # one header field with all its folded lines
+MAX_EML_MIME_PARAMS = 64  # parameters (";") in one Content-* field
+MAX_EML_PARTS = 100  # the message and every part, enclosed message and report block in it
+MAX_EML_DEPTH = 8  # parts inside parts (mixed > alternative > related is 3)
+MAX_EML_TEXT_BYTES = 1_000_000  # the text part kept, once decoded (base64, quoted-printable)
 MAX_COUPON_CHARS = 64
 MAX_MASS_RECIPIENTS = 5_000  # "everyone matching the filter" beyond this: narrow the filter
 STALE_QUEUE = dt.timedelta(minutes=5)  # a message queued this long ago was left by a crash

@@ -7,7 +7,7 @@ as read. A removed reviewer's notifications are deleted with their feedback.
 
 from __future__ import annotations
 
-from lib import rules
+from lib import rules, users
 from lib.db import Cursor, Database, Page, utcnow
 from lib.feedback import OWNERSHIP_SQL, paged
 from lib.models import Role, User
@@ -52,7 +52,7 @@ def list_notifications(
 def mark_read(db: Database, user: User, ids: list[int]) -> int:
     """Mark these of the user's own notifications read (others' ids change nothing);
     returns how many were unread."""
-    rules.require_role(user, Role.VIEWER, "read notifications")
+    grant = rules.require_role(user, Role.VIEWER, "read notifications")
     wanted = [int(i) for i in ids if -(2**63) <= int(i) < 2**63]
     if not wanted:
         return 0
@@ -64,4 +64,4 @@ def mark_read(db: Database, user: User, ids: list[int]) -> int:
             [utcnow(), user.id, wanted],
         ).fetchall())
 
-    return db.write(write)
+    return db.write(users.recheck(grant, write))

@@ -15,9 +15,7 @@ page); `campaigns.client_id` is only the client at creation.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
-import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -31,7 +29,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from lib import rules
+from lib import exports, rules
 from lib.db import NotFound, bind, utcnow
 from lib.models import CollabStatus, Role, User
 
@@ -626,15 +624,15 @@ def workbook_bytes(report: WeeklyReport) -> bytes:
     summary.title = SUMMARY_TITLE
     _write_summary(summary, report)
     for section in report.sections:
-        _write_sheet(book.create_sheet(section.title), section.frame, section.spec.columns)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        title = exports.sheet_title(section.title, taken=book.sheetnames)
+        _write_sheet(book.create_sheet(title), section.frame, section.spec.columns)
+    return exports.xlsx_bytes(book)
 
 
 def _write_summary(sheet: Worksheet, report: WeeklyReport) -> None:
     for line, text in enumerate(report.header_lines(), start=1):
-        sheet.cell(line, 1, text).font = Font(bold=line == 1, size=14 if line == 1 else 11)
+        exports.put(sheet, line, 1, text).font = Font(bold=line == 1,
+                                                      size=14 if line == 1 else 11)
     first = len(report.header_lines()) + 2
     columns = tuple(Column(name, name, "text" if i == 0 else "figure")
                     for i, name in enumerate(report.summary.columns))
@@ -645,13 +643,13 @@ def _write_sheet(sheet: Worksheet, frame: pd.DataFrame, columns: Sequence[Column
                  first_row: int = 1) -> None:
     widths = [len(c.title) for c in columns]
     for index, column in enumerate(columns, start=1):
-        cell = sheet.cell(first_row, index, column.title)
+        cell = exports.put(sheet, first_row, index, column.title)
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(vertical="top")
     for row_number, values in enumerate(frame.itertuples(index=False), start=first_row + 1):
         for index, (column, value) in enumerate(zip(columns, values, strict=True), start=1):
-            cell = sheet.cell(row_number, index, _cell_value(value))
+            cell = exports.put(sheet, row_number, index, value)
             kind = column.kind
             if kind == "figure":  # the summary mixes counts and money
                 kind = "money" if isinstance(value, Decimal) else "count"
@@ -664,14 +662,6 @@ def _write_sheet(sheet: Worksheet, frame: pd.DataFrame, columns: Sequence[Column
     if len(frame):
         sheet.auto_filter.ref = (f"A{first_row}:{get_column_letter(len(columns))}"
                                  f"{first_row + len(frame)}")
-
-
-def _cell_value(value: Any) -> Any:
-    if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    return value
 
 
 def _display_width(value: Any, kind: str) -> int:
@@ -689,17 +679,10 @@ def _display_width(value: Any, kind: str) -> int:
 def csv_zip_bytes(report: WeeklyReport) -> bytes:
     """The same sections as CSV files (UTF-8, comma-separated) in a zip, with the summary and
     a short README saying what the report covers."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("README.txt", "\n".join(report.header_lines()) + "\n")
-        archive.writestr("summary.csv", _csv(report.summary))
-        for section in report.sections:
-            archive.writestr(f"{section.spec.name}.csv", _csv(section.frame))
-    return out.getvalue()
-
-
-def _csv(frame: pd.DataFrame) -> str:
-    return frame.to_csv(index=False, date_format="%Y-%m-%d %H:%M:%S")
+    tables = {"summary": report.summary}
+    tables.update((section.spec.name, section.frame) for section in report.sections)
+    return exports.csv_zip(tables, {"README.txt": "\n".join(report.header_lines()) + "\n"},
+                           datetime_format="%Y-%m-%d %H:%M:%S")
 
 
 def write_files(report: WeeklyReport, out_dir: Path) -> list[Path]:

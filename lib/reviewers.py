@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from lib import audit, config, mail, notifications, pdf, rules
+from lib import audit, config, mail, notifications, pdf, rules, users
 from lib.db import Cursor, Database, NotFound, Page, as_id, bind, utcnow
 from lib.feedback import (
     MEMBERS_SQL,
@@ -221,7 +221,7 @@ def invite(
     transaction; then the invitations are mailed. Addresses that already review the campaign
     are refused (re-send their link instead); when every address is refused, nothing is
     written and RuleViolation says why. Links point at `base_url` (see link_base)."""
-    rules.require_role(user, Role.MANAGER, "invite reviewers")
+    grant = rules.require_role(user, Role.MANAGER, "invite reviewers")
     addresses = rules.check_reviewer_emails(emails)
     base = link_base(base_url)
     campaign_id = as_id(campaign_id, "campaign")
@@ -255,7 +255,7 @@ def invite(
             created.append((reviewer_id, address, token))
         return created, refused, campaign, client
 
-    created, refused, campaign, client = db.write(write)
+    created, refused, campaign, client = db.write(users.recheck(grant, write))
     deliveries = _deliver(db, user, campaign_id, campaign, client, created, settings, base)
     return InviteResult(deliveries, refused)
 
@@ -362,7 +362,7 @@ def _new_link(
     db: Database, user: User, reviewer_id: int, regenerate: bool, settings: SettingsSource,
     base_url: str | None,
 ) -> Delivery:
-    rules.require_role(user, Role.MANAGER, "send reviewer links")
+    grant = rules.require_role(user, Role.MANAGER, "send reviewer links")
     reviewer_id = as_id(reviewer_id, "reviewer")
     base = link_base(base_url)
 
@@ -377,7 +377,7 @@ def _new_link(
         _audit_link(cur, kind, user, email, campaign_id, now)
         return campaign_id, email, campaign, client, token
 
-    campaign_id, email, campaign, client, token = db.write(write)
+    campaign_id, email, campaign, client, token = db.write(users.recheck(grant, write))
     [delivery] = _deliver(
         db, user, campaign_id, campaign, client, [(reviewer_id, email, token)], settings, base,
         fresh=True,
@@ -415,7 +415,7 @@ def remove_reviewer(db: Database, user: User, reviewer_id: int, confirmed_pieces
     the replies, notes and notifications about it). `confirmed_pieces` is the count the
     person confirmed; when more came in since, nothing happens (RuleViolation). Returns how
     many pieces were deleted."""
-    rules.require_role(user, Role.MANAGER, "remove reviewers")
+    grant = rules.require_role(user, Role.MANAGER, "remove reviewers")
     reviewer_id = as_id(reviewer_id, "reviewer")
 
     def write(cur: Cursor) -> int:
@@ -442,7 +442,7 @@ def remove_reviewer(db: Database, user: User, reviewer_id: int, confirmed_pieces
                     f"; {len(ids)} pieces of feedback deleted")
         return len(ids)
 
-    return db.write(write)
+    return db.write(users.recheck(grant, write))
 
 
 # --- the reviewer's page ------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import string
+import unicodedata
 from decimal import Decimal
 from typing import Any
 
@@ -46,6 +47,7 @@ from lib.models import (
     ContentType,
     CreatorFacts,
     DeliveryStatus,
+    Grant,
     MessageChannel,
     MessageState,
     ReplyKind,
@@ -73,14 +75,53 @@ def shown(value: object, limit: int = 60) -> str:
 # --- roles -----------------------------------------------------------------
 
 
-def require_role(user: User | None, role: Role, action: str) -> None:
-    """Raise PermissionError unless `user` is an enabled user with at least `role`."""
+def require_role(user: User | None, role: Role, action: str) -> Grant:
+    """Raise PermissionError unless `user` is an enabled user with at least `role`.
+
+    The Grant it returns goes to users.recheck, so the write asks the store the same question
+    again inside its transaction (the User held in a session may be stale)."""
     if user is None or user.disabled:
         raise PermissionError(f"You must be logged in to {action}.")
     if not user.can(role):
         raise PermissionError(
             f"Your role ({user.role.value}) may not {action}; it needs {role.value} or higher."
         )
+    return Grant(user, role, action)
+
+
+def session_end_reason(
+    now: dt.datetime,
+    expires_at: dt.datetime,
+    revoked_reason: str | None,
+    role_at_sign_in: Role | str,
+    role_now: Role | str,
+    disabled: bool,
+    password_changed: bool,
+) -> str | None:
+    """Why a login session no longer holds (a sentence for the login form), or None when it
+    does. A raised role keeps the session (the user is re-read on every run); a lowered one,
+    a disabled account, a new password, a revocation (logout) or the absolute expiry end it."""
+    if revoked_reason is not None:
+        return SESSION_ENDED.get(revoked_reason, SESSION_ENDED["revoked"])
+    if disabled:
+        return SESSION_ENDED["disabled"]
+    if password_changed:
+        return SESSION_ENDED["password"]
+    if not Role(role_now).at_least(Role(role_at_sign_in)):
+        return SESSION_ENDED["role"]
+    if now >= expires_at:
+        return SESSION_ENDED["expired"]
+    return None
+
+
+SESSION_ENDED: dict[str, str] = {
+    "logout": "You logged out. Log in again.",
+    "password": "Your password was changed. Log in with the new password.",
+    "disabled": "This account is disabled. Ask an admin to enable it.",
+    "role": "Your role was changed. Log in again.",
+    "expired": "Your session has expired. Log in again.",
+    "revoked": "Your session was ended. Log in again.",
+}
 
 
 # --- collaboration status --------------------------------------------------
@@ -208,7 +249,10 @@ def engagement_anomaly(followers: int, engagement_rate: float) -> bool:
 def creator_validation(
     facts: CreatorFacts, override: ValidationStatus | str | None = None
 ) -> ValidationStatus:
-    """The badge shown beside a creator: a manual override wins over the computed one."""
+    """The badge shown beside a creator: a manual override wins over the computed one.
+
+    Flagged: the handle is also on another platform under another name (see
+    CreatorFacts.handle_shared), or the engagement looks bought or dead."""
     if override:
         return ValidationStatus(override)
     if facts.handle_shared or engagement_anomaly(facts.followers, facts.engagement_rate):
@@ -662,10 +706,20 @@ _RATE = re.compile(r"^\d+(\.\d+)?%?$")
 
 
 def check_handle(value: object) -> str:
-    """A creator's handle without its leading @; no spaces."""
-    handle = check_text(cell_text(value).lstrip("@"), "The handle", models.MAX_HANDLE_CHARS)
+    """A creator's handle as it is kept: NFKC-normalised (full-width letters, ligatures and
+    other compatibility forms become the plain characters, so that look-alike spellings are one
+    handle), without surrounding whitespace or leading @; refused with a space, a second @ or
+    an invisible character inside. The store compares handles by this form in lower case
+    (lib.creators.HANDLE_KEY)."""
+    text = unicodedata.normalize("NFKC", cell_text(value)).strip()
+    handle = check_text(text.lstrip("@").strip(), "The handle", models.MAX_HANDLE_CHARS)
     if not _HANDLE.match(handle):
         raise RuleViolation(f"The handle {shown(handle)} cannot contain spaces or a second @.")
+    if any(unicodedata.category(ch)[0] in "CZ" for ch in handle):
+        raise RuleViolation(
+            f"The handle {shown(handle)} contains an invisible or control character;"
+            " type it again."
+        )
     return handle
 
 

@@ -447,13 +447,15 @@ class ReadOnlyStore:
 
 
 def open_snapshot(snapshot: Snapshot, database: DatabaseIdentity,
-                  memory_limit: str = MEMORY_LIMIT, threads: int = 2) -> ReadOnlyStore:
+                  memory_limit: str = MEMORY_LIMIT, threads: int = 2,
+                  temp_directory: str = "", max_temp_size: str = "0 B") -> ReadOnlyStore:
     """An in-memory connection with one view per table over the snapshot's Parquet files,
     when the snapshot is of `database` (ForeignSnapshot otherwise).
 
     It can read those files and nothing else: external access is off except for exactly
     these paths, extensions are neither installed nor loaded, nothing spills to disk, and the
     configuration is locked, so no statement run on it can change any of that.
+    `temp_directory` (empty: none) and `max_temp_size` bound what a query may spill to disk.
     """
     check_belongs(snapshot, database)
     conn = duckdb.connect(":memory:", config={
@@ -462,7 +464,9 @@ def open_snapshot(snapshot: Snapshot, database: DatabaseIdentity,
     try:
         conn.execute(f"SET memory_limit = {quote_literal(memory_limit)}")
         conn.execute(f"SET threads = {int(threads)}")
-        conn.execute("SET temp_directory = ''")  # in-memory: no spilling to files
+        # Default: in-memory, no spilling to files; a caller may allow a bounded folder.
+        conn.execute(f"SET temp_directory = {quote_literal(temp_directory)}")
+        conn.execute(f"SET max_temp_directory_size = {quote_literal(max_temp_size)}")
         paths = [str(snapshot.parquet(table)) for table in snapshot.tables]
         conn.execute("SET allowed_paths = ?", [paths])
         conn.execute("SET enable_external_access = false")

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
+from collections.abc import Callable
+from typing import TypeVar
 
 import bcrypt
 
-from lib import audit, rules
+from lib import audit, rules, sessions
 from lib.db import Cursor, Database, NotFound, utcnow
-from lib.models import Role, User
+from lib.models import Grant, Role, User
+
+T = TypeVar("T")
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
@@ -36,6 +41,13 @@ def _matches(password: str, password_hash: str) -> bool:
         return bcrypt.checkpw(password.encode(), password_hash.encode())
     except ValueError:
         return False
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash no password is known for: an unknown username costs the same bcrypt work as a
+    wrong password, so the time taken does not tell which usernames exist."""
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def random_password() -> str:
@@ -95,6 +107,7 @@ def attempt_login(db: Database, username: str, password: str) -> bool:
         ).fetchone()
         now = utcnow()
         if row is None:
+            _matches(password, _dummy_hash())  # the same work as a wrong password
             audit.record(cur, "sign_in_failed", None, audit.typed_name(username),
                          "unknown username", now)
             return False
@@ -151,7 +164,7 @@ def add_user(
     password: str,
     email: str = "",
 ) -> User:
-    rules.require_role(actor, Role.ADMIN, "add users")
+    grant = rules.require_role(actor, Role.ADMIN, "add users")
     username = rules.check_username(username)
     name = rules.check_text(name, "The name", 100)
     role = rules.check_role(role)
@@ -168,8 +181,15 @@ def add_user(
         )
         audit.record(cur, "user_created", actor.username, username, f"role {role.value}")
 
-    db.write(insert)
+    db.write(recheck(grant, insert))
     return get_user(db, username)  # type: ignore[return-value]
+
+
+def _end_sessions(cur: Cursor, username: str, reason: str) -> None:
+    """End the user's login sessions in the transaction of the change that ends them (a new
+    password, a disable, a lowered role: issue 14.1); sessions.check would also notice."""
+    [user_id] = cur.execute("SELECT id FROM users WHERE username = ?", [username]).fetchone()
+    sessions.revoke_all(cur, user_id, reason)
 
 
 def _require_user(cur: Cursor, username: str) -> tuple[Role, bool]:
@@ -202,7 +222,7 @@ def _keep_an_admin(cur: Cursor, username: str) -> None:
 
 
 def set_role(db: Database, actor: User, username: str, role: Role | str) -> None:
-    rules.require_role(actor, Role.ADMIN, "change roles")
+    grant = rules.require_role(actor, Role.ADMIN, "change roles")
     role = rules.check_role(role)
 
     def update(cur: Cursor) -> None:
@@ -210,17 +230,19 @@ def set_role(db: Database, actor: User, username: str, role: Role | str) -> None
         if current is Role.ADMIN and not disabled and role is not Role.ADMIN:
             _keep_an_admin(cur, username)
         cur.execute("UPDATE users SET role = ? WHERE username = ?", [role.value, username])
+        if not role.at_least(current):
+            _end_sessions(cur, username, "role")
         if role is not current:
             audit.record(cur, "role_changed", actor.username, username,
                          f"{current.value} → {role.value}")
 
-    db.write(update)
+    db.write(recheck(grant, update))
 
 
 def reset_password(db: Database, actor: User, username: str, password: str) -> None:
     """A new password for `username` (an admin's reset, or `password_changed` when the admin
     sets their own); it also lifts a lock-out."""
-    rules.require_role(actor, Role.ADMIN, "reset passwords")
+    grant = rules.require_role(actor, Role.ADMIN, "reset passwords")
     if db.one("SELECT 1 FROM users WHERE username = ?", [username]) is None:
         raise NotFound(f"There is no user {rules.shown(username)}.")  # before bcrypt's work
     password_hash = hash_password(rules.check_password(password))
@@ -233,14 +255,15 @@ def reset_password(db: Database, actor: User, username: str, password: str) -> N
             " WHERE username = ?",
             [password_hash, username],
         )
+        _end_sessions(cur, username, "password")
         audit.record(cur, "password_changed" if own else "password_reset", actor.username,
                      username)
 
-    db.write(update)
+    db.write(recheck(grant, update))
 
 
 def set_disabled(db: Database, actor: User, username: str, disabled: bool) -> None:
-    rules.require_role(actor, Role.ADMIN, "disable users")
+    grant = rules.require_role(actor, Role.ADMIN, "disable users")
     if disabled and username == actor.username:
         raise rules.RuleViolation("You cannot disable your own account.")
 
@@ -249,10 +272,12 @@ def set_disabled(db: Database, actor: User, username: str, disabled: bool) -> No
         if disabled and role is Role.ADMIN and not was_disabled:
             _keep_an_admin(cur, username)
         cur.execute("UPDATE users SET disabled = ? WHERE username = ?", [disabled, username])
+        if disabled:
+            _end_sessions(cur, username, "disabled")
         if disabled != was_disabled:
             audit.record(cur, "disabled" if disabled else "enabled", actor.username, username)
 
-    db.write(update)
+    db.write(recheck(grant, update))
 
 
 def ensure_first_admin(db: Database, username: str = "admin") -> str | None:
@@ -269,3 +294,41 @@ def ensure_first_admin(db: Database, username: str = "admin") -> str | None:
     password = random_password()
     add_user(db, CLI_ADMIN, username, "Administrator", Role.ADMIN, password)
     return password
+
+
+# --- the actor, re-read inside each write (issue 14.2) ----------------------------------------
+
+
+def confirm_actor(cur: Cursor, grant: Grant) -> None:
+    """Raise PermissionError unless the store, read inside the caller's transaction, still
+    says what `grant` assumed: the actor exists, is enabled and has at least its role.
+
+    The User a session holds was read when the page run began (or earlier); a demotion or a
+    disable committed since must stop the write that trusts it."""
+    actor = grant.user
+    if actor is CLI_ADMIN:  # whoever runs the command line already holds the database file
+        return
+    row = cur.execute(
+        "SELECT role, disabled FROM users WHERE id = ? AND username = ?",
+        [actor.id, actor.username],
+    ).fetchone()
+    if row is None or row[1]:
+        raise PermissionError(
+            f"Your account is disabled or gone, so you may not {grant.action}; nothing was saved."
+        )
+    if not Role(row[0]).at_least(grant.role):
+        raise PermissionError(
+            f"Your role is now {row[0]}, which may not {grant.action}; it needs "
+            f"{grant.role.value} or higher. Nothing was saved."
+        )
+
+
+def recheck(grant: Grant, work: Callable[[Cursor], T]) -> Callable[[Cursor], T]:
+    """`work` for Database.write, preceded by confirm_actor in the same transaction (and
+    again on each retry, which starts from a fresh snapshot)."""
+
+    def checked(cur: Cursor) -> T:
+        confirm_actor(cur, grant)
+        return work(cur)
+
+    return checked

@@ -5,24 +5,41 @@ Nothing here decides a rule or runs SQL; it only connects Streamlit to the servi
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import email.errors
+import functools
 import importlib
+import logging
 import re
-from collections.abc import Callable
+import secrets
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
+import duckdb
+import jwt
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 import streamlit_authenticator as stauth
+from streamlit.errors import FragmentHandledException
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
+from streamlit_authenticator.controllers import AuthenticationController
+from streamlit_authenticator.models import CookieModel
 from streamlit_authenticator.utilities.exceptions import LoginError
 
-from lib import config, snapshots, users
+from lib import config, sessions, snapshots, users
 from lib.db import ConcurrentEditError, Database, NotFound
 from lib.models import CollabStatus, DeliveryStatus, Role, User, ValidationStatus
 from lib.rules import RuleViolation
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # Material icons, not emoji: they need no emoji font on the machine showing the page.
 OK_ICON = ":material/check_circle:"
@@ -127,25 +144,103 @@ def cached_read(read: Callable[..., pd.DataFrame], **kwargs: Any) -> pd.DataFram
     )
 
 
-def login_gate(db: Database) -> User:
-    """Show the login form until someone logs in; return the logged-in, enabled user."""
+SESSION_KEY = "_login_session"  # the id of this browser session's row in login_sessions
+
+
+class SessionCookie(CookieModel):
+    """The library's login cookie, bound to a login session in the store (lib/sessions.py).
+
+    The signed token also carries the session id (`sid`); a cookie whose session the store
+    no longer holds (logout, new password, disabled, lowered role, expired) logs nobody in.
+    A cookie is only ever written for a new password login, with the session's absolute
+    expiry: logging in from the cookie does not re-issue it, so a copy never lives longer.
+    """
+
+    def __init__(self, library_cookie: CookieModel, db: Database) -> None:
+        # Not CookieModel.__init__: that would draw a second cookie-manager component.
+        self.__dict__.update(vars(library_cookie))
+        self.db = db
+
+    def get_cookie(self) -> dict[str, Any] | None:
+        token = super().get_cookie()  # signature and exp_date checked by the library
+        if not token:
+            return None
+        if sessions.check(self.db, token.get("sid"), token.get("username")).user is None:
+            return None
+        st.session_state[SESSION_KEY] = token["sid"]
+        return token
+
+    def set_cookie(self) -> None:
+        session_id = st.session_state.get(SESSION_KEY)
+        expires = sessions.expires_at(self.db, session_id) if session_id else None
+        if expires is None:
+            return
+        expires_utc = expires.replace(tzinfo=dt.UTC)
+        self.exp_date = expires_utc.timestamp()
+        token = jwt.encode(
+            {"username": st.session_state["username"], "exp_date": self.exp_date,
+             "sid": session_id},
+            self.cookie_key,
+            algorithm="HS256",
+        )
+        self.cookie_manager.set(self.cookie_name, token, expires_at=expires_utc)
+
+
+def _authenticator(db: Database) -> stauth.Authenticate:
+    lifetime = config.session_lifetime()
     authenticator = stauth.Authenticate(
         users.login_credentials(db),
         config.COOKIE_NAME,
         config.cookie_key(db.path),
-        config.COOKIE_EXPIRY_DAYS,
+        lifetime / dt.timedelta(days=1),
         auto_hash=False,
     )
+    controller = authenticator.cookie_controller
+    controller.cookie_model = SessionCookie(controller.cookie_model, db)
     # Passwords are checked by lib.users, which counts failures and locks accounts in the
     # database (the library's own counter lives in the session and resets on reload).
     model = authenticator.authentication_controller.authentication_model
     model.check_credentials = lambda username, password: users.attempt_login(db, username, password)
+    _use_password_as_typed(authenticator.authentication_controller)
+    return authenticator
+
+
+def _use_password_as_typed(controller: AuthenticationController) -> None:
+    """The library strips the password before checking it, so "  secret " would log in as
+    "secret"; a password is used exactly as it was set (the username is still trimmed)."""
+    model = controller.authentication_model
+
+    def login(username: str | None = None, password: str | None = None,
+              max_concurrent_users: int | None = None, max_login_attempts: int | None = None,
+              token: dict[str, str] | None = None, single_session: bool = False,
+              callback: Callable | None = None, **_captcha: Any) -> bool | None:
+        if username and password:
+            username = username.lower().strip()
+        return model.login(username, password, max_concurrent_users, max_login_attempts, token,
+                           single_session, callback)
+
+    controller.login = login  # type: ignore[method-assign]
+
+
+def login_gate(db: Database) -> User:
+    """Show the login form until someone logs in; return the logged-in, enabled user.
+
+    On every run the login session is checked against the store (sessions.check), not only
+    when the library reads the cookie: a rerun of a logged-in page skips that path.
+    """
+    try:
+        authenticator = _authenticator(db)
+    except config.ConfigError as refusal:
+        st.error(str(refusal))
+        st.stop()
     st.session_state["authenticator"] = authenticator
     if st.session_state.pop("_logged_out", False):
         # Forget the login cookie in the run that shows the form again (see logout_button).
         authenticator.cookie_controller.delete_cookie()
     if st.session_state.get("authentication_status"):
-        return _session_user(db, authenticator)
+        user = _session_user(db, authenticator)
+        if user is not None:
+            return user
     # The form goes in a placeholder so that a successful login can clear it in the same run.
     # The library would write the login cookie inside the form's run; that write is held back
     # and made after the form is cleared (a st.rerun() there would drop it unsent).
@@ -155,33 +250,59 @@ def login_gate(db: Database) -> User:
     with form.container():
         st.title("Collabdesk")
         st.caption("Creator collaborations across every client campaign.")
+        ended = st.session_state.pop("_session_ended", None)
+        if ended:
+            st.error(ended)
         try:
             authenticator.login(location="main", key="login")
         except (users.LoginRefused, LoginError) as refusal:
-            st.error(str(refusal))
+            refused(refusal)
             st.stop()
         if st.session_state.get("authentication_status") is False:
             st.error("Wrong username or password.")
     if not st.session_state.get("authentication_status"):
         st.stop()
     form.empty()
-    store_cookie()
-    return _session_user(db, authenticator)
-
-
-def _session_user(db: Database, authenticator: stauth.Authenticate) -> User:
-    """The logged-in user, re-read on every run so a disabled account is thrown out at once."""
-    user = users.get_user(db, st.session_state["username"])
-    if user is None or user.disabled:
-        authenticator.logout(location="unrendered")
-        st.error("This account is disabled. Ask an admin to enable it.")
-        st.stop()
-    st.session_state["user"] = user
+    if not st.session_state.get(SESSION_KEY):  # a password login, not the cookie's
+        _start_session(db)
+        store_cookie()
+    user = _session_user(db, authenticator)
+    if user is None:
+        st.rerun()  # ended between the login and now: the next run shows why, with the form
     return user
 
 
+def _start_session(db: Database) -> None:
+    user = users.get_user(db, st.session_state["username"])
+    if user is None or user.disabled:
+        return  # _session_user ends the login with the reason
+    st.session_state[SESSION_KEY] = sessions.start(db, user).session_id
+
+
+def _session_user(db: Database, authenticator: stauth.Authenticate) -> User | None:
+    """The logged-in user, from the session row re-read on this run; None (the login is
+    ended, the cookie deleted and the reason kept for the form) when the store ended it."""
+    checked = sessions.check(
+        db, st.session_state.get(SESSION_KEY), st.session_state.get("username")
+    )
+    if checked.user is None:
+        _end_login(authenticator)
+        st.session_state["_session_ended"] = checked.ended
+        return None
+    st.session_state["user"] = checked.user
+    return checked.user
+
+
+def _end_login(authenticator: stauth.Authenticate) -> None:
+    authenticator.authentication_controller.logout()
+    authenticator.cookie_controller.delete_cookie()
+    st.session_state.pop("user", None)
+    st.session_state.pop(SESSION_KEY, None)
+
+
 def logout_button() -> None:
-    """The sidebar's "Log out": the next run shows the login form and deletes the cookie.
+    """The sidebar's "Log out": ends the session in the store, and the next run shows the
+    login form and deletes the cookie.
 
     The library's own logout button cannot be used here: it ends the session in the middle of
     a run, so the page goes on drawing for a user who is gone, and its flag in session state
@@ -194,6 +315,7 @@ def _log_out() -> None:
     authenticator = st.session_state.get("authenticator")
     if authenticator is not None:
         authenticator.authentication_controller.logout()
+    sessions.revoke(database(), st.session_state.pop(SESSION_KEY, None), "logout")
     st.session_state.pop("user", None)
     st.session_state["_logged_out"] = True
 
@@ -247,23 +369,138 @@ def require_page_role(role: Role) -> User:
     return user
 
 
-def attempt(action: Callable[[], T]) -> T | None:
-    """Run a service call; show a refusal as a message a person can act on, and return None."""
+# --- failures: refusals, known failures of uploads and queries, and the page's error boundary --
+
+REFUSALS = (RuleViolation, PermissionError, NotFound, ConcurrentEditError)
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a person sent (a file, a query), for messages that say what to change in it."""
+
+    what: str  # "The file"
+    smaller: str  # how to make it smaller
+    simpler: str  # how to make it less nested
+    resave: str  # how to get a well-formed one
+    one_kind: str  # how to make each column hold one kind of value
+
+
+FILE = Source(
+    what="The file",
+    smaller="Upload a smaller file, or split it into several.",
+    simpler="Save it again from the program that made it, with fewer nested parts.",
+    resave="Save it again from the program that made it (Excel: CSV UTF-8 or .xlsx; a mail"
+           " program: Save as .eml) and upload that.",
+    one_kind="Make each column hold one kind of value (numbers, dates or text) and upload it"
+             " again.",
+)
+QUERY = Source(
+    what="The query",
+    smaller="Ask for less: fewer rows (LIMIT, WHERE), fewer or narrower columns, or an"
+            " aggregate (GROUP BY).",
+    simpler="Use fewer nested subqueries, brackets or CASE expressions.",
+    resave="Check the query's syntax, tables and column names.",
+    one_kind="Give each result column one type, for example CAST(x AS VARCHAR).",
+)
+
+
+def new_reference() -> str:
+    """A short id that ties what a person sees to the server log's entry (6 hex digits)."""
+    return secrets.token_hex(3)
+
+
+def known_failure(error: BaseException, source: Source) -> str | None:
+    """What to change, for the failure classes an upload or a query can hit outside the
+    services' own checks (a parser, the csv module, Arrow, Python's recursion limit, DuckDB);
+    None for anything else (a bug: the page's error boundary shows it)."""
+    what = source.what
+    if isinstance(error, RecursionError):
+        return f"{what} is nested too deeply to be read. {source.simpler}"
+    if isinstance(error, (MemoryError, duckdb.OutOfMemoryException)):
+        return f"{what} needs more memory than the app allows. {source.smaller}"
+    if isinstance(error, csv.Error):
+        return f"{what} is not CSV that can be read. {source.resave}"
+    if isinstance(error, UnicodeError):
+        return f"{what} holds text that is not UTF-8. {source.resave}"
+    if isinstance(error, (zipfile.BadZipFile, zipfile.LargeZipFile)):
+        return f"{what} is not a readable .xlsx workbook. {source.resave}"
+    if isinstance(error, email.errors.MessageError):
+        return f"{what} is not a readable e-mail. {source.resave}"
+    if isinstance(error, pa.ArrowException):
+        return f"{what} holds values that cannot form a table column. {source.one_kind}"
+    if isinstance(error, duckdb.InterruptException):
+        return f"{what} took too long and was stopped. {source.smaller}"
+    if isinstance(error, (duckdb.ConversionException, duckdb.OutOfRangeException, OverflowError)):
+        return f"{what} holds a value that does not fit its type. {source.one_kind}"
+    if isinstance(error, duckdb.Error):
+        return f"{what} could not be read by the database ({type(error).__name__}). " + (
+            source.resave)
+    return None
+
+
+def _refused(action: Callable[[], T], source: Source | None) -> tuple[bool, T | None]:
+    """(True, result) when `action` went through; else show why and return (False, None)."""
     try:
-        return action()
-    except (RuleViolation, PermissionError, NotFound, ConcurrentEditError) as refusal:
-        st.error(str(refusal))
-        return None
+        return True, action()
+    except REFUSALS as refusal:
+        refused(refusal)
+        return False, None
+    except Exception as error:
+        message = None if source is None else known_failure(error, source)
+        if message is None:
+            raise  # not a known failure of what was sent: the page's error boundary has it
+        reference = new_reference()
+        log.warning("Refused %s (reference %s)", source.what.lower(), reference, exc_info=error)
+        st.error(f"{message} (Reference: {reference}.)")
+        return False, None
 
 
-def ok(action: Callable[[], object]) -> bool:
+def attempt(action: Callable[[], T], source: Source | None = None) -> T | None:
+    """Run a service call; show a refusal as a message a person can act on, and return None.
+    With a `source` (FILE, QUERY) the known failures of what was sent get such a message too."""
+    return _refused(action, source)[1]
+
+
+def ok(action: Callable[[], object], source: Source | None = None) -> bool:
     """Run a service call for its effect; True when it went through, else show why not."""
+    return _refused(action, source)[0]
+
+
+def guarded(callback: Callable[..., None]) -> Callable[..., None]:
+    """A widget callback (on_click, on_change) run inside the error boundary: Streamlit runs
+    callbacks before the script, so outside app.py's boundary."""
+
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> None:
+        with error_boundary():
+            callback(*args, **kwargs)
+
+    return run
+
+
+GENERIC_FAILURE = "Something went wrong on this page. Give this reference to an admin: {}."
+
+
+@contextmanager
+def error_boundary() -> Iterator[None]:
+    """Every page runs inside this (app.py, around navigation.run()): an exception no page
+    handled is logged with a short reference and its traceback, and the person sees a plain
+    message with that reference, never the traceback. Streamlit's own flow control (st.stop,
+    st.rerun, st.switch_page raise ScriptControlException) passes through untouched."""
     try:
-        action()
-    except (RuleViolation, PermissionError, NotFound, ConcurrentEditError) as refusal:
-        st.error(str(refusal))
-        return False
-    return True
+        yield
+    except (ScriptControlException, FragmentHandledException):
+        raise
+    except Exception as error:  # the boundary: everything a page let through
+        reference = new_reference()
+        log.error("Page failed (reference %s)", reference, exc_info=error)
+        st.error(GENERIC_FAILURE.format(reference), icon=":material/error:")
+
+
+def refused(refusal: Exception) -> None:
+    """A service's refusal as a plain message: it may quote what a person typed (a name, a
+    tag, a line of an import), which must show as text."""
+    st.error(as_text(str(refusal)))
 
 
 def flash(message: str, icon: str = OK_ICON) -> None:
@@ -278,15 +515,52 @@ def show_flashes() -> None:
 
 # --- text from anyone, and the reviewer's link (issue 5) ------------------------------------
 
+# Every ASCII punctuation character may start some markdown (CommonMark, GFM, Streamlit's
+# directives and math); a backslash makes each one a literal character.
 _ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# Streamlit also rewrites the parsed *text*, where a backslash no longer counts: `:name:`
+# becomes an emoji, a material icon or the Streamlit logo, `https://...`, `www.x` and `a@b.c`
+# become links, and `->`, `<-`, `--`, `>=`, `<=`, `~=` become arrows and signs. Each of those
+# needs a `:`, an `@`, the `.` after `www` or the second character of such a pair within one
+# text node, so that character is put in a node of its own: `:color[...]` with no colour
+# attribute is a plain <span> (no style, no class) that shows its text unchanged.
+_SPLIT = re.compile(r"[:@]|(?<=www)\.|(?<=[-<>~])[-=>]", re.IGNORECASE)
+_EDGE_SPACE = re.compile(r"^[ \t]+|[ \t]+$")
+# Markdown line break: a backslash at the end of a line (a line holding only a backslash is
+# not blank, so an empty typed line stays a line break, not a new paragraph).
+_LINE_BREAK = "\\\n"
 
 
-def as_text(value: object) -> str:
-    """`value` as markdown that shows exactly that text: every ASCII punctuation character is
-    backslash-escaped, so no link, image, HTML, emphasis, LaTeX or colour directive can form
-    out of what a reviewer (or anyone) typed; line breaks are kept."""
-    lines = [line.strip() for line in str(value).splitlines()] or [""]
-    return "  \n".join(_ASCII_PUNCTUATION.sub(r"\\\1", line) for line in lines)
+def _literal(char: str) -> str:
+    return _ASCII_PUNCTUATION.sub(r"\\\1", char)
+
+
+def _text_line(line: str) -> str:
+    pieces: list[str] = []
+    start = 0
+    for split in _SPLIT.finditer(line):
+        pieces.append(_literal(line[start:split.start()]))
+        pieces.append(f":color[{_literal(split.group())}]")
+        start = split.end()
+    pieces.append(_literal(line[start:]))
+    body = "".join(pieces)
+    # Leading and trailing blanks as character references: kept as typed, and four leading
+    # spaces cannot start a code block.
+    return _EDGE_SPACE.sub(lambda blanks: "".join(f"&#{ord(c)};" for c in blanks.group()), body)
+
+
+def as_text(value: object, *, one_line: bool = False) -> str:
+    """The one way user text goes into markdown (st.markdown, captions, alerts, toasts, headers,
+    widget, tab, expander and option labels, help texts): `value` as markdown that shows
+    exactly that text. No link, image, HTML, emphasis, heading, list, quote, table, code,
+    LaTeX, colour directive, icon or emoji can form out of it; line breaks are kept, or become
+    spaces with `one_line` (a heading, a label). Where no markdown is needed, show user text
+    with st.text or in a table cell instead."""
+    text = str(value)
+    lines = text.splitlines() or [""]
+    if one_line:
+        lines = [" ".join(lines)]
+    return _LINE_BREAK.join(_text_line(line) for line in lines)
 
 
 def is_review_link() -> bool:

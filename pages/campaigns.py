@@ -7,7 +7,6 @@ Managers (and admins) change things; staff and viewers read. The services check 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -88,11 +87,6 @@ WIDE = {"why", "issue"}
 # --- small helpers --------------------------------------------------------------
 
 
-def plain(text: str) -> str:
-    """User text for a heading: markdown characters escaped, so a name shows as typed."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", text)
-
-
 def campaign_label(value: str) -> str:
     return CampaignStatus(value).label
 
@@ -113,7 +107,8 @@ def batch_done(result: camps.BatchResult, verb: str) -> None:
     icon = web.WARN_ICON if result.refused else web.OK_ICON
     text = result.summary(verb)
     if result.refused:
-        text += " " + " ".join(sorted(set(result.refused.values()))[:2])
+        # A refusal may quote a name: as text, like everything else typed by a person.
+        text += " " + web.as_text(" ".join(sorted(set(result.refused.values()))[:2]))
     done(text, icon)
 
 
@@ -316,7 +311,7 @@ def create(fields: CampaignFields, open_now: bool) -> None:
     if new_id is not None:
         st.session_state["campaign_choice"] = new_id
         st.session_state["campaigns_page"] = 1
-        done(f"Campaign {plain(fields.name.strip())} created.")
+        done(f"Campaign {web.as_text(fields.name.strip())} created.")
 
 
 def client_form() -> None:
@@ -325,7 +320,7 @@ def client_form() -> None:
         if st.form_submit_button("Add client") and web.ok(
             lambda: camps.add_client(db, user, name)
         ):
-            done(f"Client {plain(name.strip())} added.")
+            done(f"Client {web.as_text(name.strip())} added.")
 
 
 def edit_form(c: dict) -> None:
@@ -354,7 +349,7 @@ def status_buttons(c: dict) -> None:
 
 
 def header(c: dict) -> None:
-    st.subheader(plain(c["name"]))
+    st.subheader(web.as_text(c["name"], one_line=True))
     status = CampaignStatus(c["status"])
     auto = status is CampaignStatus.CLOSED and c["stored_status"] == "open"
     st.badge(status.label + (" (on its start date)" if auto else ""),
@@ -506,7 +501,7 @@ def start_tab(c: dict) -> None:
     start_list(left, f"Goes in ({len(preview.going_in)})", preview.going_in)
     start_list(right, f"Does not go in ({len(preview.left_out)})", preview.left_out)
     if preview.refusal:
-        st.warning(preview.refusal)
+        st.warning(web.as_text(preview.refusal))
     elif can_manage:
         start_button(c, preview)
 

@@ -43,7 +43,8 @@ def chosen_id() -> int | None:
 
 
 def header(c: dict[str, Any]) -> None:
-    st.title(f"{c['creator']} × {c['campaign']}")
+    st.title(f"{web.as_text(c['creator'], one_line=True)} × "
+             f"{web.as_text(c['campaign'], one_line=True)}")
     badge = creators.validation_badges(db, [c["creator_id"]])[c["creator_id"]]
     cols = st.columns([1, 1, 4])
     with cols[0]:
@@ -51,11 +52,11 @@ def header(c: dict[str, Any]) -> None:
     with cols[1]:
         st.badge(badge.label, color=web.VALIDATION_COLORS[badge.value])
     cols[2].caption(
-        f"#{c['id']} · {c['client']} · created {c['created_at']:%Y-%m-%d}"
+        f"#{c['id']} · {web.as_text(c['client'])} · created {c['created_at']:%Y-%m-%d}"
         f" · updated {c['updated_at']:%Y-%m-%d %H:%M} UTC · version {c['version']}"
     )
     if c["cancel_reason"]:
-        st.warning(f"Cancelled: {c['cancel_reason']}", icon=":material/block:")
+        st.warning(f"Cancelled: {web.as_text(c['cancel_reason'])}", icon=":material/block:")
 
 
 def creator_panel(c: dict[str, Any]) -> None:
@@ -66,7 +67,7 @@ def creator_panel(c: dict[str, Any]) -> None:
         f"E-mail: {c['email'] or '—'}\nPhone: {c['phone'] or '—'}\nAddress: {c['address'] or '—'}"
     )
     tags = creators.tags_of(db, c["creator_id"])
-    st.write("Tags: " + (", ".join(f"`{t}`" for t in tags) if tags else "none"))
+    st.text("Tags: " + (", ".join(tags) if tags else "none"))
     if not can_edit:
         return
     with st.popover("Edit tags and badge"):
@@ -74,13 +75,13 @@ def creator_panel(c: dict[str, Any]) -> None:
         if st.button("Add tag") and web.ok(
             lambda: creators.add_tag(db, user, c["creator_id"], new_tag)
         ):
-            done(f"Tagged {c['creator']} as {new_tag.strip()}.")
+            done(f"Tagged {web.as_text(c['creator'])} as {web.as_text(new_tag.strip())}.")
         if tags:
             gone = st.selectbox("Remove a tag", tags, key="remove_tag")
             if st.button("Remove tag") and web.ok(
                 lambda: creators.remove_tag(db, user, c["creator_id"], gone)
             ):
-                done(f"Removed the tag {gone}.")
+                done(f"Removed the tag {web.as_text(gone)}.")
         options = [None, *ValidationStatus]
         override = st.selectbox(
             "Badge",
@@ -257,7 +258,7 @@ def shipments_panel(c: dict[str, Any]) -> None:
         if st.button("Create shipment") and web.ok(
             lambda: deliveries.create_shipment(db, user, c["id"], item, carrier)
         ):
-            done(f"Shipment of {item.strip()} created.")
+            done(f"Shipment of {web.as_text(item.strip())} created.")
 
 
 def update_shipment_form(found: Any) -> None:

@@ -176,12 +176,14 @@ def tiles(filt: DeliveryFilter) -> None:
         "—" if oldest is None else f"{oldest.days} day{'s' if oldest.days != 1 else ''}",
         border=True,
         help=None if oldest is None else (
-            f"Shipment #{oldest.shipment_id}: {oldest.item} to {oldest.creator},"
+            f"Shipment #{oldest.shipment_id}: {web.as_text(oldest.item)} to "
+            f"{web.as_text(oldest.creator)},"
             f" in transit since {oldest.since:%Y-%m-%d %H:%M} UTC"
         ),
     )  # fmt: skip
     if oldest is not None:
-        cols[4].caption(f"#{oldest.shipment_id} · {oldest.item} · {oldest.creator}")
+        cols[4].caption(f"#{oldest.shipment_id} · {web.as_text(oldest.item)} · "
+                        f"{web.as_text(oldest.creator)}")
     if filt.campaign_id is None:
         by_campaign(filt)
 
@@ -291,7 +293,7 @@ def change_panel(filt: DeliveryFilter, selected: pd.DataFrame) -> None:
     if single:
         row = selected.iloc[0]
         sid = int(row["id"])
-        st.caption(f"Shipment #{sid}: {row['item']} to {row['creator']}")
+        st.caption(f"Shipment #{sid}: {web.as_text(row['item'])} to {web.as_text(row['creator'])}")
         cols = st.columns(2)
         # Keyed by the shipment, so each one starts from its own values.
         tracking = cols[0].text_input("Tracking number", row["tracking_number"],
@@ -417,7 +419,7 @@ def new_shipments_panel(filt: DeliveryFilter) -> None:
 
 def show_new_preview(preview: NewShipmentsPreview) -> None:
     valid = len(preview.valid)
-    st.info(f"**{valid:,}** will get a shipment of {preview.item}; "
+    st.info(f"**{valid:,}** will get a shipment of {web.as_text(preview.item)}; "
             f"**{len(preview.refused):,}** refused.")  # fmt: skip
     table = pd.DataFrame([vars(r) for r in preview.rows])
     table["outcome"] = web.as_badges(table["ok"].map({True: "will ship", False: "refused"}))
@@ -484,7 +486,8 @@ def import_panel(campaign_id: int) -> None:
         with st.status("Reading the sheet…") as status:
             preview = web.attempt(
                 lambda: deliveries.preview_import(db, user, campaign_id, upload.name,
-                                                  upload.getvalue())
+                                                  upload.getvalue()),
+                web.FILE,
             )  # fmt: skip
             status.update(label="Sheet read.", state="complete" if preview else "error")
         if preview is not None:

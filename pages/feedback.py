@@ -3,7 +3,8 @@ tallies and threads (replies the reviewer sees, internal notes they never do), c
 approval, and the campaign's reviewers (invite, re-send, regenerate, remove).
 
 Everyone reads; staff reply, add notes and approve content; managers manage reviewers. The
-services check the role again. Text anyone typed is shown as text (web.as_text).
+services check the role again. Text anyone typed is shown as text: st.text or a table cell,
+or web.as_text inside markdown.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def choose_campaign() -> int | None:
         st.session_state["feedback_campaign"] = int(wanted)  # from a notification's link
     return st.selectbox(
         "Campaign", [None, *choices], key="feedback_campaign",
-        format_func=lambda i: "Choose a campaign" if i is None else web.as_text(choices[i]),
+        format_func=lambda i: "Choose a campaign" if i is None else choices[i],
     )
 
 
@@ -97,13 +98,13 @@ def thread(piece: Piece) -> None:
         cols[1].caption(f"{web.as_text(piece.reviewer_email)} · {when(piece.created_at)}"
                         + ("" if piece.answered else " · unanswered"))
         if piece.body:
-            st.markdown(web.as_text(piece.body))
+            st.text(piece.body)  # as typed: feedback may hold anything
         for reply in piece.replies:
             internal = reply.kind is ReplyKind.INTERNAL_NOTE
             st.caption(("Internal note (reviewers never see it)" if internal else
                         "Reply to the reviewer") + f" · {web.as_text(reply.author)} · "
                        f"{when(reply.created_at)}")
-            st.markdown("> " + web.as_text(reply.body).replace("\n", "\n> "))
+            st.text(reply.body)
         if can_answer:
             answer_form(piece)
 
@@ -165,7 +166,7 @@ def content_header(row: pd.Series) -> None:
                      f"{web.as_text(row['name'])} (@{web.as_text(row['handle'])})")
     cols[1].badge(approval.label, color=APPROVAL_COLORS[approval.value])
     if row["caption"]:
-        st.markdown(web.as_text(row["caption"]))
+        st.text(row["caption"])
     st.caption(f"{web.as_text(row['url'])} · submitted {when(row['submitted_at'])} · "
                + tally(row))
     if can_answer:
@@ -258,7 +259,7 @@ def invite_form(campaign_id: int) -> None:
             db, user, campaign_id, emails, base_url=web.app_base_url()))
         if result is not None:
             remember(result.deliveries)
-            refused = "; ".join(f"{a} {why}" for a, why in result.refused.items())
+            refused = web.as_text("; ".join(f"{a} {why}" for a, why in result.refused.items()))
             done(f"{len(result.deliveries)} invited." + (f" Not invited: {refused}." if refused
                                                           else ""))
 
@@ -274,25 +275,26 @@ def manage_reviewer(listed: dict[int, str]) -> None:
             db, user, reviewer_id, base_url=web.app_base_url()))
         if delivery is not None:
             remember([delivery])
-            done(f"New link for {email}.")
+            done(f"New link for {web.as_text(email)}.")
     if cols[1].button("Regenerate link", help="Earlier links stop working; a new one is sent."):
         delivery = web.attempt(lambda: reviewers.regenerate_link(
             db, user, reviewer_id, base_url=web.app_base_url()))
         if delivery is not None:
             remember([delivery])
-            done(f"Link regenerated for {email}; earlier links no longer work.")
+            done(f"Link regenerated for {web.as_text(email)}; earlier links no longer work.")
     pieces = reviewers.feedback_count(db, reviewer_id)
-    st.warning(f"Removing {email} revokes their link at once and deletes all of their "
+    st.warning(f"Removing {web.as_text(email)} revokes their link at once and deletes all of their "
                f"feedback: {count(pieces, 'piece')}, with the replies and notes on them.",
                icon=":material/warning:")
-    sure = st.checkbox(f"Remove {email} and delete {count(pieces, 'piece')} of feedback",
+    sure = st.checkbox(f"Remove {web.as_text(email)} and delete {count(pieces, 'piece')} of "
+                       "feedback",
                        key=f"remove_confirm_{reviewer_id}")
     if st.button("Remove reviewer", disabled=not sure) and web.ok(
         lambda: reviewers.remove_reviewer(db, user, reviewer_id, pieces)
     ):
         st.session_state.pop(f"remove_confirm_{reviewer_id}", None)
         st.session_state.pop("manage_reviewer", None)
-        done(f"{email} removed; {count(pieces, 'piece')} of feedback deleted.")
+        done(f"{web.as_text(email)} removed; {count(pieces, 'piece')} of feedback deleted.")
 
 
 def remember(deliveries: list[reviewers.Delivery]) -> None:
@@ -305,12 +307,12 @@ def remember(deliveries: list[reviewers.Delivery]) -> None:
 def show_links() -> None:
     for email, link, sent, error in st.session_state.pop("_reviewer_links", []):
         if sent:
-            st.success(f"Link mailed to {email}.", icon=web.OK_ICON)
+            st.success(f"Link mailed to {web.as_text(email)}.", icon=web.OK_ICON)
             continue
         why = (f"The mail could not be sent ({web.as_text(error)})" if error
                else "No mail server is configured")
-        st.warning(f"{why}: copy the link for {email} and send it yourself. It is shown "
-                   "this once.", icon=web.WARN_ICON)
+        st.warning(f"{why}: copy the link for {web.as_text(email)} and send it yourself. It is "
+                   "shown this once.", icon=web.WARN_ICON)
         st.code(link, language=None)
 
 

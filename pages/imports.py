@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from lib import imports, web
-from lib.models import MAX_IMPORT_ROWS, Role
+from lib import creators, imports, web
+from lib.models import MAX_IMPORT_ROWS, PLATFORMS, Role, platform_label
 
 db = web.database()
 user = web.require_page_role(Role.MANAGER)
@@ -58,7 +58,8 @@ def checked_file(kind: str) -> imports.ImportPreview | None:
     if cached is None or cached[0] != key:
         update = progress_bar("Checking rows")
         checked = web.attempt(
-            lambda: imports.preview(db, user, kind, upload.getvalue(), upload.name, update))
+            lambda: imports.preview(db, user, kind, upload.getvalue(), upload.name, update),
+            web.FILE)
         if checked is None:
             return None
         st.session_state["import_preview"] = (key, checked)
@@ -70,7 +71,7 @@ def show_preview(checked: imports.ImportPreview) -> None:
     total = len(checked.outcomes)
     st.markdown(f"**{total:,} rows:** {checked.ok_count:,} pass, {failing:,} fail.")
     for warning in checked.warnings:
-        st.warning(warning, icon=web.WARN_ICON)
+        st.warning(web.as_text(warning), icon=web.WARN_ICON)
     st.dataframe(checked.table(), hide_index=True, width="stretch",
                  column_config={"Line": st.column_config.NumberColumn(format="%d")})
 
@@ -108,3 +109,30 @@ checked = checked_file(kind)
 if checked is not None:
     show_preview(checked)
     confirm(checked)
+
+
+def add_one_creator() -> None:
+    """One creator typed in, checked like a row of a creators file; the store refuses a second
+    creator with the same platform and handle, and the message names the one that exists."""
+    with st.expander("Add one creator by hand"), st.form("add_creator", clear_on_submit=False):
+        left, right = st.columns(2)
+        fields = {
+            "name": left.text_input("Name"),
+            "handle": right.text_input("Handle", placeholder="@ada.codes"),
+            "platform": left.selectbox("Platform", PLATFORMS, format_func=platform_label),
+            "email": right.text_input("E-mail"),
+            "phone": left.text_input("Phone"),
+            "address": right.text_input("Address"),
+            "followers": left.text_input("Followers", placeholder="12000"),
+            "engagement_rate": right.text_input("Engagement rate (%)", placeholder="3.5"),
+            "tags": st.text_input("Tags", placeholder="Top Performer; Tech"),
+        }
+        if not st.form_submit_button("Add creator"):
+            return
+    added = web.attempt(lambda: creators.add_creator(db, user, fields))
+    if added is not None:
+        web.flash(f"Added {web.as_text(str(fields['name']).strip())} (creator #{added}).")
+        st.rerun()
+
+
+add_one_creator()

@@ -9,7 +9,6 @@ marks it read, "Mark unread" brings it back to the top. The services check every
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -39,11 +38,6 @@ STATE_COLORS = {
 # --- small helpers --------------------------------------------------------------------------
 
 
-def plain(text: str) -> str:
-    """User text for markdown (a button label, a heading): markdown characters escaped."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", text)
-
-
 def when(moment: Any) -> str:
     if moment is None or pd.isna(moment):
         return "—"
@@ -67,11 +61,13 @@ def opened() -> int | None:
 # --- callbacks (they run before the script, so the navigation's count is already fresh) ------
 
 
+@web.guarded  # a callback runs before the page, outside app.py's error boundary
 def open_thread(creator_id: int) -> None:
     st.session_state["inbox_open"] = creator_id
     web.ok(lambda: inbox.mark_read(db, user, creator_id))
 
 
+@web.guarded
 def mark_unread(creator_id: int) -> None:
     if web.ok(lambda: inbox.mark_unread(db, user, creator_id)):
         st.session_state["inbox_open"] = None  # open, it would count as read again
@@ -122,10 +118,11 @@ def creator_row(row: Any) -> None:
     cid, name, unread = int(row.id), str(row.name), int(row.unread)
     check, label = st.columns([1, 9], vertical_alignment="center", gap="small")
     check.checkbox(
-        f"Select {name}", value=cid in picked(), key=f"pick_{cid}", label_visibility="collapsed",
+        f"Select {web.as_text(name, one_line=True)}", value=cid in picked(), key=f"pick_{cid}",
+        label_visibility="collapsed",
         on_change=toggle_pick, args=(cid, name),
     )
-    text = f"{plain(name)} · @{plain(str(row.handle))}"
+    text = f"{web.as_text(name, one_line=True)} · @{web.as_text(row.handle, one_line=True)}"
     label.button(
         f"**{unread} unread · {text}**" if unread else text, key=f"open_{cid}",
         on_click=open_thread, args=(cid,), width="stretch",
@@ -137,7 +134,7 @@ def creator_row(row: Any) -> None:
     details.append(when(row.last_at) if pd.notna(row.last_at) else "No messages yet")
     if isinstance(row.last_subject, str) and row.last_subject:
         details.append(row.last_subject[:60])
-    st.caption(" · ".join(plain(d) for d in details))
+    st.caption(" · ".join(web.as_text(d) for d in details))
 
 
 def creator_list(found: inbox.Page) -> None:
@@ -163,7 +160,7 @@ def item_header(item: ThreadItem) -> str:
     parts.append(when(item.at))
     if item.created_by:
         parts.append(f"by {item.created_by}")
-    return " · ".join(plain(p) for p in parts)
+    return " · ".join(web.as_text(p) for p in parts)
 
 
 def thread_item(item: ThreadItem) -> None:
@@ -173,7 +170,7 @@ def thread_item(item: ThreadItem) -> None:
     with st.chat_message("creator" if item.direction == "in" else "agency", avatar=avatar):
         st.caption(item_header(item))
         if item.subject:
-            st.markdown(f"**{plain(item.subject)}**")
+            st.markdown(f"**{web.as_text(item.subject)}**")
         if item.asset_kind:
             st.text(f"{AssetKind(item.asset_kind).label}: {item.asset_value}")
         if item.body:
@@ -192,9 +189,10 @@ def item_state(item: ThreadItem) -> None:
               MessageState.QUEUED: f"Queued {when(item.queued_at)} for {item.recipient}",
               MessageState.FAILED: f"Failed (attempt {item.attempts}) for {item.recipient}"}
     st.badge(state.label, color=STATE_COLORS[state])
-    st.caption(plain(detail[state]))
+    st.caption(web.as_text(detail[state]))
     if state is MessageState.FAILED:
-        st.error(item.error or "The mail server gave no reason.", icon=":material/error:")
+        st.error(web.as_text(item.error or "The mail server gave no reason."),
+                 icon=":material/error:")
     if state in (MessageState.FAILED, MessageState.QUEUED) and can_write and st.button(
         "Retry", key=f"retry_{item.id}"
     ):
@@ -210,14 +208,15 @@ def retry(message_id: int) -> None:
 
 def report_delivery(delivery: inbox.Delivery) -> None:
     if delivery.sent:
-        done(f"Sent to {delivery.recipient}.")
-    done(f"Not sent to {delivery.recipient}: {delivery.error} (retry it in the thread).",
+        done(f"Sent to {web.as_text(delivery.recipient)}.")
+    done(f"Not sent to {web.as_text(delivery.recipient)}: {web.as_text(delivery.error)} "
+         "(retry it in the thread).",
          web.WARN_ICON)
 
 
 def thread_panel(creator_id: int, card: dict[str, Any]) -> None:
     head, actions = st.columns([3, 2], vertical_alignment="center")
-    head.subheader(plain(card["name"]))
+    head.subheader(web.as_text(card["name"], one_line=True))
     buttons = actions.container(horizontal=True, horizontal_alignment="right")
     buttons.button("Mark unread", key="mark_unread", on_click=mark_unread, args=(creator_id,),
                    icon=":material/mark_email_unread:")
@@ -253,13 +252,13 @@ def campaign_picker(creator_id: int, key: str) -> tuple[int | None, str | None]:
 
 
 def compose(creator_id: int, card: dict[str, Any]) -> None:
-    st.markdown("##### Write to " + plain(card["name"]))
+    st.markdown("##### Write to " + web.as_text(card["name"], one_line=True))
     if not card["email"]:
         st.warning("No e-mail address on file: this creator cannot be written to by e-mail.")
         return
     campaign_id, refusal = campaign_picker(creator_id, f"compose_campaign_{creator_id}")
     if refusal:
-        st.warning(refusal, icon=":material/block:")
+        st.warning(web.as_text(refusal), icon=":material/block:")
     problem = inbox.mail_problem()
     if problem:
         st.warning(problem, icon=":material/mail_lock:")
@@ -312,27 +311,27 @@ def record_uploaded(creator_id: int, card: dict[str, Any]) -> None:
     if upload is None:
         return
     raw = upload.getvalue()
-    parsed = web.attempt(lambda: inbox.read_eml(raw))
+    parsed = web.attempt(lambda: inbox.read_eml(raw), web.FILE)
     if parsed is None:
         return
     st.text(f"From: {parsed.sender_name} <{parsed.sender}>\nSubject: {parsed.subject}\n"
             f"Date: {when(parsed.date)}")
     st.text(parsed.body[:2000] + ("…" if len(parsed.body) > 2000 else ""))
     if parsed.attachments:
-        st.caption("Attachments are not kept: " + ", ".join(parsed.attachments))
+        st.caption("Attachments are not kept: " + web.as_text(", ".join(parsed.attachments)))
     mismatch = inbox.sender_note(db, creator_id, parsed.sender)
     anyway = False
     if mismatch:
-        st.warning(mismatch, icon=":material/warning:")
+        st.warning(web.as_text(mismatch), icon=":material/warning:")
         anyway = st.checkbox("Record it in this thread anyway", key=f"anyway_{creator_id}")
     else:
-        st.caption(f"The sender is {card['name']}'s address.")
+        st.caption(f"The sender is {web.as_text(card['name'])}'s address.")
     campaigns = dict(inbox.creator_campaigns(db, creator_id)[["id", "name"]].values.tolist())
     campaign_id = st.selectbox(
         "Campaign", [None, *campaigns], key=f"eml_campaign_{creator_id}",
         format_func=lambda i: "No campaign" if i is None else campaigns[i])
     if st.button("Record e-mail", disabled=bool(mismatch) and not anyway) and web.ok(
-        lambda: inbox.record_eml(db, user, creator_id, raw, campaign_id, anyway)
+        lambda: inbox.record_eml(db, user, creator_id, raw, campaign_id, anyway), web.FILE
     ):
         done("E-mail recorded.")
 
@@ -383,8 +382,7 @@ def details_panel(creator_id: int, card: dict[str, Any]) -> None:
         f"E-mail: {card['email'] or '—'}\nPhone: {card['phone'] or '—'}\n"
         f"Address: {card['address'] or '—'}"
     )
-    st.markdown("Tags: " + (", ".join(f"`{t}`" for t in card["tags"]) if card["tags"]
-                            else "none"))
+    st.text("Tags: " + (", ".join(card["tags"]) if card["tags"] else "none"))
     lines("Campaigns", inbox.creator_campaigns(db, creator_id),
           lambda r: f"{r.name}: {r.standing}")
     lines("Agreements", inbox.agreements_of(db, creator_id),
@@ -412,7 +410,7 @@ def mass_message(filt: InboxFilter, total: int) -> None:
                          format_func=scopes.get)
         st.caption(f"{len(chosen):,} selected · {total:,} match the filter")
         if chosen:
-            st.caption("Selected: " + plain(", ".join(list(chosen.values())[:20]))
+            st.caption("Selected: " + web.as_text(", ".join(list(chosen.values())[:20]))
                        + (" …" if len(chosen) > 20 else ""))
             st.button("Clear selection", on_click=clear_picks)
         campaign_id = mass_campaign(filt)
@@ -431,7 +429,7 @@ def mass_message(filt: InboxFilter, total: int) -> None:
 def mass_campaign(filt: InboxFilter) -> int | None:
     if filt.campaign_id is not None:
         name = dict(inbox.campaign_choices(db)).get(filt.campaign_id, "")
-        st.caption(f"About the campaign of the filter: **{plain(name)}**. Only creators who "
+        st.caption(f"About the campaign of the filter: **{web.as_text(name)}**. Only creators who "
                    "accepted (an accepted agreement or a collaboration) get it.")
         return filt.campaign_id
     campaigns = dict(inbox.campaign_choices(db))
@@ -457,8 +455,8 @@ def show_plan(plan: inbox.Plan) -> None:
     st.info(f"**{ready:,}** will get it; **{skipped:,}** skipped.")
     for shown in plan.previews(2):
         with st.container(border=True):
-            st.caption(f"Preview for {plain(shown.name)} <{plain(shown.email)}>")
-            st.markdown(f"**{plain(shown.subject)}**")
+            st.caption(f"Preview for {web.as_text(shown.name)} <{web.as_text(shown.email)}>")
+            st.markdown(f"**{web.as_text(shown.subject)}**")
             st.text(shown.body)
     if plan.skipped:
         st.markdown("Skipped (not sent):")

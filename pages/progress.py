@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import collaborations as collabs
-from lib import progress, web
+from lib import exports, progress, web
 from lib.models import CollabStatus
 
 db = web.database()
@@ -58,7 +58,7 @@ def filters() -> Scope:
 
 def download(frame: pd.DataFrame, what: str, scope: Scope) -> None:
     st.download_button(
-        f"Download {what} (CSV)", frame.to_csv(index=False), mime="text/csv",
+        f"Download {what} (CSV)", exports.frame_csv(frame), mime="text/csv",
         file_name=f"progress-{what.replace(' ', '-')}-{scope.slug()}.csv",
         key=f"download_{what}", on_click="ignore",  # a download needs no rerun
     )

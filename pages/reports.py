@@ -68,7 +68,7 @@ def build(scope: reports.ReportScope, week: str) -> None:
 
 
 def show(built: dict) -> None:
-    st.markdown(f"**{built['title']}**")
+    st.markdown(f"**{web.as_text(built['title'])}**")
     left, right = st.columns(2)
     left.download_button(
         "Download workbook (.xlsx)", built["xlsx"], file_name=f"{built['stem']}.xlsx",

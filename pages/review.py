@@ -4,7 +4,8 @@ It shows one campaign: its creators (public profile and a PDF profile report) an
 items, each with a feedback form, and the reviewer's own feedback with the agency's replies.
 A malformed, unknown or revoked token sees "This link is not valid." and nothing else. The
 token is read from the URL and handed to lib.reviewers; it is never shown or logged. Every
-text a person typed is shown as text (web.as_text), never as markdown or HTML.
+text a person typed is shown as text (st.text, or web.as_text inside markdown), never as markdown
+or HTML.
 """
 
 from __future__ import annotations
@@ -43,8 +44,9 @@ STANDING = {"collaborating": "Collaborating", "shortlisted": "Shortlisted",
 
 def feedback_form(kind: SubjectKind, subject_id: int, title: str) -> None:
     with st.form(f"feedback_{kind.value}_{subject_id}", clear_on_submit=True):
-        body = st.text_area(f"Your feedback on {web.as_text(title)}", max_chars=MAX_FEEDBACK_CHARS,
-                            height=80, key=f"feedback_text_{kind.value}_{subject_id}")
+        body = st.text_area(f"Your feedback on {web.as_text(title, one_line=True)}",
+                            max_chars=MAX_FEEDBACK_CHARS, height=80,
+                            key=f"feedback_text_{kind.value}_{subject_id}")
         verdict = st.radio(
             "Verdict", VERDICTS, horizontal=True, key=f"verdict_{kind.value}_{subject_id}",
             format_func=lambda v: "No verdict" if v is None else VERDICT_BADGES[v][0],
@@ -57,7 +59,7 @@ def feedback_form(kind: SubjectKind, subject_id: int, title: str) -> None:
         except reviewers.InvalidLink:
             st.rerun()  # revoked a moment ago: the next run shows only "not valid"
         except (RuleViolation, NotFound, ConcurrentEditError) as refusal:
-            st.error(str(refusal))
+            web.refused(refusal)
             return
         web.flash("Thank you: your feedback was sent.")
         st.rerun()
@@ -72,11 +74,11 @@ def own_feedback(pieces: list[Piece]) -> None:
             cols[0].badge(label, color=color)
         cols[1].caption(f"You wrote on {piece.created_at:%Y-%m-%d %H:%M} UTC")
         if piece.body:
-            st.markdown(web.as_text(piece.body))
+            st.text(piece.body)  # as typed: feedback may hold anything
         for reply in piece.replies:
             st.caption(f"Reply from {web.as_text(reply.author)} on "
                        f"{reply.created_at:%Y-%m-%d %H:%M} UTC")
-            st.markdown("> " + web.as_text(reply.body).replace("\n", "\n> "))
+            st.text(reply.body)
 
 
 def page_picker(page: Any, key: str) -> None:
@@ -112,7 +114,7 @@ def content_card(row: pd.Series, pieces: list[Piece]) -> None:
         left.markdown(f"**{web.as_text(title)}** (@{web.as_text(row['handle'])})")
         left.badge(approval.label, color=APPROVAL_COLORS[approval.value])
         if row["caption"]:
-            left.markdown(web.as_text(row["caption"]))
+            left.text(row["caption"])
         left.caption(f"Submitted {row['submitted_at']:%Y-%m-%d} · {web.as_text(row['url'])}")
         right.link_button("Open content", row["url"], icon=":material/open_in_new:")
         own_feedback(pieces)
@@ -149,7 +151,7 @@ def content_tab(link: ReviewerLink) -> None:
     page_picker(page, "review_content_page")
 
 
-st.title(web.as_text(link.campaign))
+st.title(web.as_text(link.campaign, one_line=True))
 st.caption(f"{web.as_text(link.client)} · {link.start_date:%Y-%m-%d} to {link.end_date:%Y-%m-%d}"
            f" · you review as {web.as_text(link.email)}")
 st.info("Leave feedback on each creator and each piece of content, and approve or decline it "

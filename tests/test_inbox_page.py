@@ -107,12 +107,12 @@ def test_without_smtp_the_page_says_what_to_configure(
     monkeypatch.delenv("COLLABDESK_SMTP_HOST", raising=False)
     open_inbox(app, "staff")
     open_thread(app, world.creators["Grace"])
-    assert any("Set COLLABDESK_SMTP_HOST" in w.value for w in app.warning)
+    assert any("Set COLLABDESK_SMTP_HOST" in w for w in texts(app.warning))
     grace = world.creators["Grace"]
     app.text_input(key=f"compose_subject_{grace}").input("Hello")
     app.text_area(key=f"compose_body_{grace}").input("Body")
     labelled(app.button, "Send e-mail").click().run()
-    assert any("E-mail is not set up" in e.value for e in app.error)
+    assert any("E-mail is not set up" in e for e in texts(app.error))
     assert db.value("SELECT count(*) FROM messages") == 0
 
 
@@ -150,7 +150,7 @@ def test_a_mass_message_to_ticked_creators(
     # The failed one is retried from Mary's thread once the address works again.
     smtp_server.refuse.clear()
     open_thread(app, c["Mary"])
-    assert [e.value for e in app.error] == ["mary@example.com: 550 No such user here"]
+    assert texts(app.error) == ["mary@example.com: 550 No such user here"]
     labelled(app.button, "Retry").click().run()
     assert_ok(app)
     assert len(smtp_server.to("mary@example.com")) == 1
@@ -165,7 +165,7 @@ def test_a_reply_from_an_eml_file(app: AppTest, db: Database, world: World):
     app.run()
     assert_ok(app)
     assert any("Subject: Re: Launch – réel is live" in t.value for t in app.text)
-    assert any("media-kit.pdf" in c.value for c in app.caption)
+    assert any("media-kit.pdf" in c for c in texts(app.caption))
     labelled(app.button, "Record e-mail").click().run()
     assert_ok(app)
     assert db.one("SELECT direction, sender, subject FROM messages WHERE creator_id = ?",
@@ -178,7 +178,7 @@ def test_an_eml_from_someone_else_needs_a_tick(app: AppTest, db: Database, world
     open_thread(app, ada)
     app.file_uploader(key=f"eml_{ada}").upload("reply.eml", MULTIPART_EML, "message/rfc822")
     app.run()
-    assert any("it is Grace Hopper's address" in w.value for w in app.warning)
+    assert any("it is Grace Hopper's address" in w for w in texts(app.warning))
     assert labelled(app.button, "Record e-mail").disabled
     app.checkbox(key=f"anyway_{ada}").check().run()
     labelled(app.button, "Record e-mail").click().run()

@@ -7,10 +7,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from lib import collaborations
+from lib import collaborations, users
 from lib.db import Database
 from lib.demo import build_demo
-from lib.models import Role, User
 
 
 def test_a_collaboration_without_history_can_be_deleted(tmp_path: Path) -> None:
@@ -33,7 +32,7 @@ def test_a_collaboration_without_history_can_be_deleted(tmp_path: Path) -> None:
             "DELETE FROM collaborations WHERE id = (SELECT min(collab_id) FROM activity_events)"))
     assert db.rows("SELECT * FROM activity_events ORDER BY id") == events
     # The widened kinds of 004 are still accepted, and new ids follow the old ones.
-    staff = User(0, "staff", "Staff", "staff@agency.test", Role.STAFF)
+    staff = users.get_user(db, "demo.manager1")  # a real account: writes re-read their actor
     first = int(db.value("SELECT min(id) FROM collaborations"))
     collaborations.add_note(db, staff, first, "after the repair")
     assert db.value("SELECT max(id) FROM activity_events") > max(e[0] for e in events)

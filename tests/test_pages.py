@@ -503,7 +503,10 @@ def test_an_admin_demoted_mid_session_loses_the_users_page(app: AppTest, db: Dat
     app.switch_page("pages/users.py").run()
     assert texts(app.title) == ["Users"]
     db.value("UPDATE users SET role = 'manager' WHERE username = 'admin' RETURNING 1")
-    app.run()  # still asking for the Users page, which the navigation no longer has
+    app.run()  # a lowered role ends the login session (issue 14.1), even without lib.users
+    assert texts(app.error) == ["Your role was changed. Log in again."]
+    assert labels(app.text_input) == ["Username", "Password"]
+    login(app, "admin")  # still asking for the Users page, which the navigation no longer has
     assert_ok(app)
     assert texts(app.title) == ["Collaborations"]
     assert not [t for t in app.text_input if t.label == "Full name"]

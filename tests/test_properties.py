@@ -155,6 +155,12 @@ def shared_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     """One database for every example; each example works on collaborations of its own."""
     database = Database(Path(tmp_path_factory.mktemp("props")) / "props.duckdb")
     database.value("INSERT INTO clients (name) VALUES ('Acme') RETURNING id")
+    # STAFF's account (id 1): every write re-reads its actor in the store (issue 14.2).
+    database.value(
+        "INSERT INTO users (username, name, role, password_hash, created_at)"
+        " VALUES ('staff', 'Staff', 'staff', '!', ?) RETURNING id",
+        [T0],
+    )
     database.value(
         "INSERT INTO campaigns (client_id, name, start_date, end_date, budget, created_at)"
         " VALUES (1, 'Spring', '2026-03-01', '2026-06-30', 1000, ?) RETURNING id",

@@ -625,8 +625,8 @@ def test_the_page_builds_the_report_it_offers_to_download(app, db, week, viewer)
     assert_ok(app)
     assert [b.label for b in app.get("download_button")] == [
         "Download workbook (.xlsx)", "Download CSV files (.zip)"]
-    assert "**Client Acme, week 2026-W11 (Monday 09 Mar to Sunday 15 Mar 2026)**" in [
-        m.value for m in app.markdown]
+    assert "**Client Acme, week 2026-W11 (Monday 09 Mar to Sunday 15 Mar 2026)**" in texts(
+        app.markdown)  # the title holds the client's name: shown as text
     shown = app.dataframe[0].value
     expected = acme(db, week, viewer).summary
     assert shown["Figure"].tolist() == expected["Figure"].tolist()

@@ -14,7 +14,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from lib import snapshots
+from lib import sessions, snapshots
+from lib import users as users_service
 from lib.db import Database
 from lib.models import Role
 from lib.rules import RuleViolation
@@ -68,16 +69,24 @@ def test_password_and_link_token_hashes_never_leave_the_database(db, world, root
         [world.campaigns["Spring"]])
     db.value("INSERT INTO reviewer_tokens VALUES (?, ?, now(), 'manager') RETURNING 1",
              [token_hash, reviewer])
+    # A login session (issue 14.1): its id's hash and the password fingerprint stay home too.
+    session_id = sessions.start(db, users_service.get_user(db, "staff")).session_id
+    session_hash = db.value("SELECT token_hash FROM login_sessions")
     snapshot = snapshots.write_snapshot(db, root, db.path)
     users = pq.read_table(snapshot.parquet("users"))
     assert "password_hash" not in users.column_names and users.num_rows == 4
     assert "username" in users.column_names
     tokens = pq.read_table(snapshot.parquet("reviewer_tokens"))
     assert tokens.column_names == ["reviewer_id", "created_at", "created_by"]
-    assert snapshot.left_out == {"reviewer_tokens": ["token_hash"], "users": ["password_hash"]}
+    assert snapshot.left_out == {
+        "login_sessions": ["token_hash", "password_hash_fingerprint"],
+        "reviewer_tokens": ["token_hash"],
+        "users": ["password_hash"],
+    }
     for file in snapshot.path.iterdir():
         data = file.read_bytes()
         assert b"$2b$" not in data and token_hash.encode() not in data
+        assert session_hash.encode() not in data and session_id.encode() not in data
 
 
 def test_the_report_sql_runs_on_a_snapshot_through_views(db, world, root) -> None:

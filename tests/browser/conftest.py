@@ -55,7 +55,8 @@ ROLES = ("admin", "manager", "staff", "viewer")
 STATUS_PLAN = ["pending"] * 6 + ["negotiating"] * 5 + ["fulfilling"] * 4 + ["completed"] * 3
 STATUS_PLAN += ["cancelled"] * 2
 CREATORS = [
-    # name, handle (the first four are tests/conftest.py's world; Mary shares Ada's handle)
+    # name, handle (the first four are tests/conftest.py's world; Mary has Ada's handle on
+    # TikTok, the others are on Instagram)
     ("Ada Lovelace", "ada"),
     ("Grace Hopper", "grace"),
     ("Linus Field", "linus"),
@@ -123,9 +124,10 @@ def seed_database(path: Path) -> Seed:
         for number, (name, handle) in enumerate(CREATORS):
             creators[name.split()[0]] = db.value(
                 "INSERT INTO creators (name, handle, platform, email, phone, address, followers,"
-                " engagement_rate, created_at) VALUES (?, ?, 'instagram', ?, '+49 30 1234',"
+                " engagement_rate, created_at) VALUES (?, ?, ?, ?, '+49 30 1234',"
                 " 'Main St 1, Berlin', ?, 3.5, ?) RETURNING id",
-                [name, handle, f"{handle}@example.com", 12_000 + 1_000 * number, T0],
+                [name, handle, "tiktok" if name == "Mary Shelley" else "instagram",
+                 f"{handle}@example.com", 12_000 + 1_000 * number, T0],
             )
         db.value(
             "INSERT INTO creator_tags VALUES (?, 'Top Performer') RETURNING 1", [creators["Grace"]]
