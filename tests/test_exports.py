@@ -415,7 +415,8 @@ class Hostile:
 
 def _invite(db: Database, manager: User, campaign_id: int) -> str:
     [delivery] = reviewers.invite(db, manager, campaign_id, "client@client.test",
-                                  settings=lambda: None).deliveries
+                                  settings=lambda: None,
+                                  base_url="https://desk.agency.test").deliveries
     return delivery.link.split("token=", 1)[1]
 
 

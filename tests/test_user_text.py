@@ -213,7 +213,8 @@ class Hostile:
         self.content = feedback.submit_content(db, staff, self.collab, "https://x.test/reel/1",
                                                "reel", HOSTILE[18])
         [delivery] = reviewers.invite(db, manager, self.campaign, HOSTILE_EMAIL,
-                                      settings=lambda: None).deliveries
+                                      settings=lambda: None,
+                                      base_url="https://desk.agency.test").deliveries
         self.token = delivery.link.split("token=", 1)[1]
         self.piece = reviewers.submit_feedback(db, self.token, "creator", self.creator,
                                                HOSTILE_BODIES[0], "approve")

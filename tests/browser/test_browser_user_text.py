@@ -54,7 +54,8 @@ class Hostile:
         version = db.value("SELECT version FROM collaborations WHERE id = ?", [self.collab])
         collaborations.change_status(db, staff, self.collab, version, "cancelled", CANCEL_REASON)
         [delivery] = reviewers.invite(db, manager, self.campaign, REVIEWER,
-                                      settings=lambda: None).deliveries
+                                      settings=lambda: None,
+                                      base_url="https://desk.agency.test").deliveries
         token = delivery.link.split("token=", 1)[1]
         piece = reviewers.submit_feedback(db, token, "creator", reviewed, FEEDBACK, "approve")
         feedback.answer(db, staff, piece, REPLY, ReplyKind.REPLY)
