@@ -328,7 +328,10 @@ def own_navigation() -> None:
     menu (client.showSidebarNavigation = false) from the server's first run; app.py calls this
     first thing, on every run and before the login gate, so the mode ends with the first run of
     app.py (switched off before the menu is shown again: no later run can list the files), and
-    the setting, which would hide app.py's own sidebar menu too, is turned back on.
+    the setting, which would hide app.py's own sidebar menu too, is turned back on. (Only a
+    folder-mode run another session began in the same instant, between Streamlit's check of
+    the mode and its read of the setting, could still see it on: a window of a few bytecodes
+    in the first run of a fresh server.)
     """
     PagesManager.uses_pages_directory = False
     if st.get_option("client.showSidebarNavigation") is False:
@@ -581,6 +584,8 @@ def app_base_url() -> str:
     address = str(st.get_option("server.address") or "").strip()
     if address in ("", "0.0.0.0", "::"):  # listening everywhere: this machine by name
         address = "localhost"
+    elif ":" in address:  # an IPv6 address goes in brackets in a URL
+        address = f"[{address.strip('[]')}]"
     server_url = f"http://{address}:{int(st.get_option('server.port'))}"
     return config.request_base_url(
         st.context.url, st.context.headers.get("Host"), server_url,
