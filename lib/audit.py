@@ -22,6 +22,16 @@ KINDS = (
     "role_changed", "disabled", "enabled", "user_created", "reviewer_invited",
     "reviewer_link_resent", "reviewer_link_regenerated", "reviewer_removed",
 )
+# What the Users page shows for each kind.
+KIND_LABELS = {
+    "signed_in": "Signed in", "sign_in_failed": "Sign-in failed", "locked_out": "Locked out",
+    "password_changed": "Password changed", "password_reset": "Password reset",
+    "role_changed": "Role changed", "disabled": "Disabled", "enabled": "Enabled",
+    "user_created": "User created", "reviewer_invited": "Reviewer invited",
+    "reviewer_link_resent": "Reviewer link re-sent",
+    "reviewer_link_regenerated": "Reviewer link regenerated",
+    "reviewer_removed": "Reviewer removed",
+}
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
 MAX_DETAIL_CHARS = 300

@@ -90,9 +90,16 @@ page_number = filters[2].number_input("Page", min_value=1, step=1, key="audit_pa
 trail = web.attempt(lambda: audit.list_events(
     db, admin, None if about == everyone else about, int(page_number), page_size))
 if trail is not None:
+    shown = trail.rows.drop(columns=["id"]).assign(kind=trail.rows["kind"].map(audit.KIND_LABELS))
     st.dataframe(
-        trail.rows.drop(columns=["id"]), hide_index=True, width="stretch",
-        column_config={"occurred_at": st.column_config.DatetimeColumn("When (UTC)")},
+        shown.fillna(""), hide_index=True, width="stretch",
+        column_config={
+            "occurred_at": st.column_config.DatetimeColumn("When (UTC)", width="medium"),
+            "kind": st.column_config.TextColumn("What"),
+            "actor": st.column_config.TextColumn("By"),
+            "subject": st.column_config.TextColumn("Concerning"),
+            "detail": st.column_config.TextColumn("Detail", width="large"),
+        },
     )
     noun = "entry" if trail.total == 1 else "entries"
     st.caption(f"{trail.total:,} {noun} · page {trail.page:,} of {trail.pages:,}")

@@ -220,17 +220,21 @@ def test_the_users_page_shows_the_trail(app: AppTest, db: Database) -> None:
     assert_ok(app)
     assert "Audit trail" in texts(app.subheader)
     trail = app.dataframe[1].value
-    assert trail["kind"].tolist() == ["signed_in", "sign_in_failed"]  # newest first
+    assert trail["kind"].tolist() == ["Signed in", "Sign-in failed"]  # newest first
     assert trail["subject"].tolist() == ["admin", "staff"]
     assert "id" not in trail.columns
 
     labelled(app.selectbox, "Who acted or was acted on").set_value("staff").run()
     assert_ok(app)
-    assert app.dataframe[1].value["kind"].tolist() == ["sign_in_failed"]
+    assert app.dataframe[1].value["kind"].tolist() == ["Sign-in failed"]
 
     app.selectbox(key="role_user").set_value("staff")
     app.selectbox(key="role_value").set_value("manager")
     labelled(app.button, "Change role").click().run()
     assert_ok(app)
-    assert app.dataframe[1].value["kind"].tolist() == ["role_changed", "sign_in_failed"]
+    assert app.dataframe[1].value["kind"].tolist() == ["Role changed", "Sign-in failed"]
     assert "2 entries · page 1 of 1" in texts(app.caption)
+
+
+def test_every_kind_has_a_label_for_the_page() -> None:
+    assert set(audit.KIND_LABELS) == set(audit.KINDS)
