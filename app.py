@@ -34,35 +34,45 @@ UNREAD = inbox.unread_total(db, user)
 INBOX_TITLE = f"Inbox ({UNREAD:,})" if UNREAD else "Inbox"
 
 # Pages a role may not see are left out of the navigation, so their URLs do not resolve either.
-PAGES: list[tuple[str, str, str, Role, bool]] = [
-    # file, title, icon, lowest role, shown in the menu
-    ("pages/collaborations.py", "Collaborations", ":material/handshake:", Role.VIEWER, True),
-    ("pages/collaboration.py", "Collaboration", ":material/description:", Role.VIEWER, False),
+# Each page has a fixed address, <base URL>/<url path>; the root leads to Collaborations (see
+# web.go_home). Detail views and shared filters live in the query string (?id=, ?status=, ...).
+PAGES: list[tuple[str, str, str, str, Role, bool]] = [
+    # file, url path, title, icon, lowest role, shown in the menu
+    ("pages/collaborations.py", web.HOME_PATH, "Collaborations", ":material/handshake:",
+     Role.VIEWER, True),
+    ("pages/collaboration.py", "collaboration", "Collaboration", ":material/description:",
+     Role.VIEWER, False),
     # Everyone reads campaigns; the page offers changes to managers, and the services check.
-    ("pages/campaigns.py", "Campaigns", ":material/campaign:", Role.VIEWER, True),
-    ("pages/progress.py", "Progress", ":material/monitoring:", Role.VIEWER, True),
+    ("pages/campaigns.py", "campaigns", "Campaigns", ":material/campaign:", Role.VIEWER, True),
+    ("pages/progress.py", "progress", "Progress", ":material/monitoring:", Role.VIEWER, True),
     # Everyone reads and exports deliveries; the page offers changes to staff, the services check.
-    ("pages/deliveries.py", "Deliveries", ":material/local_shipping:", Role.VIEWER, True),
-    ("pages/feedback.py", "Feedback", ":material/rate_review:", Role.VIEWER, True),
-    ("pages/inbox.py", INBOX_TITLE, ":material/inbox:", Role.VIEWER, True),
-    ("pages/reports.py", "Reports", ":material/summarize:", Role.VIEWER, True),
+    ("pages/deliveries.py", "deliveries", "Deliveries", ":material/local_shipping:", Role.VIEWER,
+     True),
+    ("pages/feedback.py", "feedback", "Feedback", ":material/rate_review:", Role.VIEWER, True),
+    ("pages/inbox.py", "inbox", INBOX_TITLE, ":material/inbox:", Role.VIEWER, True),
+    ("pages/reports.py", "reports", "Reports", ":material/summarize:", Role.VIEWER, True),
     # Every role may query (viewers read and export everything; staff is above viewer).
-    ("pages/sql_console.py", "SQL console", ":material/terminal:", Role.VIEWER, True),
-    ("pages/imports.py", "Imports", ":material/upload_file:", Role.MANAGER, True),
-    ("pages/users.py", "Users", ":material/manage_accounts:", Role.ADMIN, True),
+    ("pages/sql_console.py", "sql-console", "SQL console", ":material/terminal:", Role.VIEWER,
+     True),
+    ("pages/imports.py", "imports", "Imports", ":material/upload_file:", Role.MANAGER, True),
+    ("pages/users.py", "users", "Users", ":material/manage_accounts:", Role.ADMIN, True),
 ]
 # Notifications, with the unread count in the navigation itself.
 unread = notifications.unread_count(db, user)
-PAGES.append(("pages/notifications.py", f"Notifications ({unread})" if unread else
-              "Notifications", ":material/notifications:", Role.VIEWER, True))
+PAGES.append(("pages/notifications.py", "notifications", f"Notifications ({unread})" if unread
+              else "Notifications", ":material/notifications:", Role.VIEWER, True))
 pages = [
-    st.Page(
-        file, title=title, icon=icon, default=(i == 0), visibility="visible" if shown else "hidden"
-    )
-    for i, (file, title, icon, role, shown) in enumerate(PAGES)
+    st.Page(file, title=title, icon=icon, url_path=url_path,
+            visibility="visible" if shown else "hidden")
+    for file, url_path, title, icon, role, shown in PAGES
     if user.can(role)
 ]
+# The root address (the default page) leads to Collaborations, with its query string.
+pages.insert(0, st.Page(web.go_home, title="Collabdesk", url_path="start", default=True,
+                        visibility="hidden"))
 navigation = st.navigation(pages)
+# After a login, the page and query string first asked for (a shared link, a reload).
+web.return_to_requested(pages)
 
 with st.sidebar:
     st.markdown(f"**{web.as_text(user.name, one_line=True)}**  \n{user.role.value.title()}")

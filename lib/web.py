@@ -241,6 +241,7 @@ def login_gate(db: Database) -> User:
         user = _session_user(db, authenticator)
         if user is not None:
             return user
+    remember_requested_url()
     # The form goes in a placeholder so that a successful login can clear it in the same run.
     # The library would write the login cookie inside the form's run; that write is held back
     # and made after the form is cleared (a st.rerun() there would drop it unsent).
@@ -318,6 +319,70 @@ def _log_out() -> None:
     sessions.revoke(database(), st.session_state.pop(SESSION_KEY, None), "logout")
     st.session_state.pop("user", None)
     st.session_state["_logged_out"] = True
+
+
+# --- addresses: every page has its own, and a login returns to the one asked for -----------
+
+HOME_PATH = "collaborations"  # where the app's root address leads
+_REQUESTED = "_requested_url"  # (page url path, query) asked for before the login
+
+
+def _query_lists() -> dict[str, list[str]]:
+    return {key: st.query_params.get_all(key) for key in st.query_params}
+
+
+def requested_page_path() -> str:
+    """The page part of the browser's address on this run ("inbox" for .../inbox?x=1; "" at
+    the root), below server.baseUrlPath."""
+    path = urlparse(st.context.url or "").path.strip("/")
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    if base and (path == base or path.startswith(f"{base}/")):
+        path = path[len(base):].strip("/")
+    return path
+
+
+def remember_requested_url() -> None:
+    """Keep the address the login form was shown on (the first one, in this browser session):
+    Streamlit has no page list until the login is done, so the page is resolved after it."""
+    if _REQUESTED not in st.session_state:
+        st.session_state[_REQUESTED] = (requested_page_path(), _query_lists())
+
+
+def return_to_requested(pages: list[st.Page]) -> None:
+    """Once logged in, open the page and query string asked for before the login, if this
+    user's navigation holds that page (a page the role may not see stays unresolved)."""
+    requested = st.session_state.pop(_REQUESTED, None)
+    if requested is None:
+        return
+    path, query = requested
+    target = next((page for page in pages if path and page.url_path == path), None)
+    if target is None:
+        if query and query != _query_lists():
+            st.switch_page(pages[0], query_params=query)  # the root with its query string
+        return
+    st.switch_page(target, query_params=query)
+
+
+MAX_ID = 2**53 - 1  # the largest whole number a browser's number box holds exactly
+_ID = re.compile(r"[0-9]{1,16}")
+
+
+def query_id(key: str, noun: str) -> int | None:
+    """The record id in the query string's `key` (?id=12), or None when there is none; an
+    id that is not a whole number in range gets a message naming it, and None."""
+    raw = st.query_params.get(key)
+    if raw is None or raw == "":
+        return None
+    if _ID.fullmatch(raw) and 0 < int(raw) <= MAX_ID:
+        return int(raw)
+    st.error(f"No {noun} {as_text(raw[:40], one_line=True)}: the address needs its number,"
+             f" as in ?{key}=12.")
+    return None
+
+
+def go_home() -> None:
+    """The app's root address: Collaborations, with the query string it came with."""
+    st.switch_page("pages/collaborations.py", query_params=_query_lists())
 
 
 def own_navigation() -> None:

@@ -29,16 +29,18 @@ can_edit = user.can(Role.STAFF)
 
 
 def chosen_id() -> int | None:
-    raw = st.query_params.get("id", "")
+    """The collaboration in the address (?id=12): a reload or a shared link opens it again."""
+    from_url = web.query_id("id", "collaboration")
+    if st.session_state.get("_detail_id_url") != from_url or "detail_id" not in st.session_state:
+        # A new address (a link, a switch from the list) sets the box; typing then sets the URL.
+        st.session_state["_detail_id_url"] = from_url
+        st.session_state["detail_id"] = from_url
     typed = st.columns([1, 3])[0].number_input(
-        "Collaboration #",
-        min_value=1,
-        step=1,
-        value=int(raw) if raw.isdigit() else None,
-        key="detail_id",
+        "Collaboration #", min_value=1, max_value=web.MAX_ID, step=1, key="detail_id"
     )
-    if typed is not None and str(typed) != raw:
+    if typed is not None and typed != from_url:
         st.query_params["id"] = str(typed)
+        st.session_state["_detail_id_url"] = int(typed)
     return int(typed) if typed else None
 
 
