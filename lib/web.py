@@ -14,7 +14,7 @@ import logging
 import re
 import secrets
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -325,6 +325,7 @@ def _log_out() -> None:
 
 HOME_PATH = "collaborations"  # where the app's root address leads
 _REQUESTED = "_requested_url"  # (page url path, query) asked for before the login
+_UNSEEN = object()  # no address read yet for a widget
 
 
 def _query_lists() -> dict[str, list[str]]:
@@ -378,6 +379,49 @@ def query_id(key: str, noun: str) -> int | None:
     st.error(f"No {noun} {as_text(raw[:40], one_line=True)}: the address needs its number,"
              f" as in ?{key}=12.")
     return None
+
+
+def choice_from_address(param: str, options: Collection[int], noun: str) -> int | None:
+    """The id in the address's `param` when it is one of `options`; else None, with a message
+    when the address named something that is not there ("No campaign #12")."""
+    chosen = query_id(param, noun)
+    if chosen is not None and chosen not in options:
+        st.warning(f"No {noun} #{chosen}.")
+        return None
+    return chosen
+
+
+def values_from_address(param: str, allowed: Sequence[str], noun: str) -> list[str]:
+    """The comma-separated values in the address's `param` (?status=pending,completed) that
+    are in `allowed`, in its order; any other value is named in a message and left out."""
+    wanted = [value.strip() for value in (st.query_params.get(param) or "").split(",")]
+    unknown = [value for value in wanted if value and value not in allowed]
+    if unknown:
+        shown = as_text(", ".join(unknown)[:60], one_line=True)
+        st.warning(f"No {noun} {shown}: the address may name {', '.join(allowed)}.")
+    return [value for value in allowed if value in wanted]
+
+
+def widget_from_address(param: str, widget_key: str, value: object) -> None:
+    """Before a widget bound to the address: when the address's `param` is new (a link, a
+    reload, the browser's back button), the widget takes `value`, which was read from it."""
+    raw = st.query_params.get(param)
+    seen = f"_address_{widget_key}"
+    if widget_key not in st.session_state or st.session_state.get(seen, _UNSEEN) != raw:
+        st.session_state[seen] = raw
+        st.session_state[widget_key] = value
+
+
+def address_from_widget(param: str, widget_key: str, text: str | None) -> None:
+    """After that widget: its value, as `text`, goes into the address (None or "" takes the
+    parameter out), so a reload or a copied link shows the same choice."""
+    text = text or None
+    if st.query_params.get(param) != text:
+        if text is None:
+            del st.query_params[param]
+        else:
+            st.query_params[param] = text
+    st.session_state[f"_address_{widget_key}"] = text
 
 
 def go_home() -> None:

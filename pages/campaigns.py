@@ -238,14 +238,26 @@ def campaign_list(filt: CampaignFilter) -> pd.DataFrame | None:
 
 
 def choose_campaign(rows: pd.DataFrame) -> int | None:
+    """The campaign to open: chosen here, or named in the address (?campaign=12), which the
+    choice is written back to, so a reload or a shared link opens it again."""
     names = {int(r.id): f"{r.name} · {r.client}" for r in rows.itertuples()}
+    from_url = web.query_id("campaign", "campaign")
+    if from_url is not None and from_url not in names:  # on another page of the list
+        linked = web.attempt(lambda: camps.get_campaign(db, from_url))  # None: "no campaign #"
+        if linked is None:
+            from_url = None
+        else:
+            names[from_url] = f"{linked['name']} · {linked['client']}"
     chosen = st.session_state.get("campaign_choice")
     if chosen is not None and chosen not in names:
         del st.session_state["campaign_choice"]  # not on this page of the list any more
-    return st.selectbox(
+    web.widget_from_address("campaign", "campaign_choice", from_url)
+    choice = st.selectbox(
         "Open campaign", list(names), index=None, key="campaign_choice",
         placeholder="Choose a campaign from the list", format_func=names.get,
     )
+    web.address_from_widget("campaign", "campaign_choice", choice and str(choice))
+    return choice
 
 
 # --- create and edit --------------------------------------------------------------------

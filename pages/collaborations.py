@@ -29,19 +29,30 @@ st.title("Collaborations")
 def filter_widgets() -> CollabFilter:
     top = st.columns([3, 3, 2, 2])
     search = top[0].text_input("Search creator", placeholder="Name or @handle", max_chars=100)
-    statuses = top[1].multiselect(
-        "Status", [s.value for s in CollabStatus], format_func=web.status_label
+    # Status and campaign live in the address too (?status=pending,negotiating&campaign=12).
+    all_statuses = [s.value for s in CollabStatus]
+    web.widget_from_address(
+        "status", "list_status", web.values_from_address("status", all_statuses, "status")
     )
+    statuses = top[1].multiselect(
+        "Status", all_statuses, format_func=web.status_label, key="list_status"
+    )
+    web.address_from_widget("status", "list_status", ",".join(statuses))
     clients = dict(collabs.clients_for_filter(db))
     client_id = top[2].selectbox(
         "Client", [None, *clients], format_func=lambda i: "All clients" if i is None else clients[i]
     )
     campaigns = dict(collabs.campaigns_for_filter(db, client_id))
+    web.widget_from_address(
+        "campaign", "list_campaign", web.choice_from_address("campaign", campaigns, "campaign")
+    )
     campaign_id = top[3].selectbox(
         "Campaign",
         [None, *campaigns],
         format_func=lambda i: "All campaigns" if i is None else campaigns[i],
+        key="list_campaign",
     )
+    web.address_from_widget("campaign", "list_campaign", campaign_id and str(campaign_id))
     more = st.columns([2, 3, 2, 2, 1])
     tag = more[0].selectbox(
         "Creator tag",

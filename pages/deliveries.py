@@ -104,20 +104,29 @@ def outcome_table(preview: ChangePreview, with_row: bool = False) -> None:
 
 def filter_widgets() -> DeliveryFilter:
     top = st.columns([3, 2, 3, 2])
+    # Status and campaign live in the address too (?status=in_transit&campaign=12).
+    all_statuses = [s.value for s in DeliveryStatus]
+    web.widget_from_address(
+        "status", "dlv_status", web.values_from_address("status", all_statuses, "status")
+    )
     statuses = top[0].multiselect(
-        "Status", [s.value for s in DeliveryStatus], format_func=web.delivery_label,
-        key="dlv_status",
+        "Status", all_statuses, format_func=web.delivery_label, key="dlv_status",
     )  # fmt: skip
+    web.address_from_widget("status", "dlv_status", ",".join(statuses))
     clients = dict(deliveries.clients_for_filter(db))
     client_id = top[1].selectbox(
         "Client", [None, *clients], key="dlv_client",
         format_func=lambda i: "All clients" if i is None else clients[i],
     )  # fmt: skip
     campaigns = dict(deliveries.campaigns_for_filter(db, client_id))
+    web.widget_from_address(
+        "campaign", "dlv_campaign", web.choice_from_address("campaign", campaigns, "campaign")
+    )
     campaign_id = top[2].selectbox(
         "Campaign", [None, *campaigns], key="dlv_campaign",
         format_func=lambda i: "All campaigns" if i is None else campaigns[i],
     )  # fmt: skip
+    web.address_from_widget("campaign", "dlv_campaign", campaign_id and str(campaign_id))
     carrier = top[3].selectbox(
         "Carrier", [None, *deliveries.carriers(db)], key="dlv_carrier",
         format_func=lambda c: "All carriers" if c is None else c,

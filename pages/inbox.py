@@ -58,6 +58,18 @@ def opened() -> int | None:
     return st.session_state.get("inbox_open")
 
 
+def thread_from_address() -> None:
+    """?creator=12 opens that creator's thread (a reload, a shared link), and counts it as
+    read as a click would; opening or closing a thread writes the address back (run_page)."""
+    before = opened()
+    web.widget_from_address("creator", "inbox_open", web.query_id("creator", "creator"))
+    linked = opened()
+    opened_by_link = linked is not None and linked != before
+    # A creator that does not exist gets "There is no creator #12." and no thread.
+    if opened_by_link and not web.ok(lambda: inbox.mark_read(db, user, linked)):
+        st.session_state["inbox_open"] = None
+
+
 # --- callbacks (they run before the script, so the navigation's count is already fresh) ------
 
 
@@ -521,6 +533,7 @@ def run_page() -> None:
     if st.session_state.pop("_mass_sent", False):
         clear_picks()  # and the draft, so that it is not sent twice by accident
         st.session_state["mass_subject"] = st.session_state["mass_body"] = ""
+    thread_from_address()
     filt = filters()
     number = int(st.session_state.get("inbox_page", 1))
     found = web.attempt(lambda: inbox.list_creators(db, user, filt, number, PAGE_SIZE))
@@ -532,6 +545,7 @@ def run_page() -> None:
     with left:
         creator_list(found)
     creator_id = opened()
+    web.address_from_widget("creator", "inbox_open", creator_id and str(creator_id))
     card = None if creator_id is None else web.attempt(lambda: inbox.creator_card(db, creator_id))
     if card is None:
         middle.info("Open a creator on the left to see the whole thread.")
