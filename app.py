@@ -81,5 +81,6 @@ with st.sidebar:
 web.show_flashes()
 # Whatever a page lets through is logged with a short reference and shown as a plain message
 # with that reference, never as a traceback (st.stop, st.rerun, st.switch_page pass through).
-with web.error_boundary():
+# The login cookie of a password login is written once a page ran to its end (no switch).
+with web.error_boundary(), web.store_due_cookie():
     navigation.run()

@@ -28,7 +28,10 @@ import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit.errors import FragmentHandledException
 from streamlit.runtime.pages_manager import PagesManager
-from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
+from streamlit.runtime.scriptrunner_utils.exceptions import (
+    RerunException,
+    ScriptControlException,
+)
 from streamlit_authenticator.controllers import AuthenticationController
 from streamlit_authenticator.models import CookieModel
 from streamlit_authenticator.utilities.exceptions import LoginError
@@ -145,6 +148,7 @@ def cached_read(read: Callable[..., pd.DataFrame], **kwargs: Any) -> pd.DataFram
 
 
 SESSION_KEY = "_login_session"  # the id of this browser session's row in login_sessions
+_COOKIE_DUE = "_login_cookie_due"  # a password login whose cookie is still to be written
 
 
 class SessionCookie(CookieModel):
@@ -244,8 +248,8 @@ def login_gate(db: Database) -> User:
     remember_requested_url()
     # The form goes in a placeholder so that a successful login can clear it in the same run.
     # The library would write the login cookie inside the form's run; that write is held back
-    # and made after the form is cleared (a st.rerun() there would drop it unsent).
-    store_cookie = authenticator.cookie_controller.set_cookie
+    # and made at the end of the first run that draws a page to the end (store_due_cookie): a
+    # st.rerun() or st.switch_page() (to the page asked for) would drop it unsent.
     authenticator.cookie_controller.set_cookie = lambda: None
     form = st.empty()
     with form.container():
@@ -266,11 +270,33 @@ def login_gate(db: Database) -> User:
     form.empty()
     if not st.session_state.get(SESSION_KEY):  # a password login, not the cookie's
         _start_session(db)
-        store_cookie()
+        st.session_state[_COOKIE_DUE] = True
     user = _session_user(db, authenticator)
     if user is None:
         st.rerun()  # ended between the login and now: the next run shows why, with the form
     return user
+
+
+@contextmanager
+def store_due_cookie() -> Iterator[None]:
+    """Around the page's run: write the login cookie of a password login (login_gate) once a
+    run ends without a rerun or a page switch, which would drop the cookie's component unsent.
+    A page that stops early (st.stop) or fails still ends its run: the cookie is written."""
+    switched = False
+    try:
+        yield
+    except RerunException:  # st.rerun, st.switch_page: the next run writes it
+        switched = True
+        raise
+    finally:
+        if not switched:
+            _store_cookie()
+
+
+def _store_cookie() -> None:
+    authenticator = st.session_state.get("authenticator")
+    if st.session_state.pop(_COOKIE_DUE, False) and authenticator is not None:
+        authenticator.cookie_controller.cookie_model.set_cookie()  # SessionCookie.set_cookie
 
 
 def _start_session(db: Database) -> None:
