@@ -507,7 +507,7 @@ def start_tab(c: dict) -> None:
         st.success(f"Collaborations started on {c['started_at']:%Y-%m-%d %H:%M} UTC: "
                    f"{c['collaborations']} collaborations.")
         st.page_link("pages/collaborations.py", label="See them on the Collaborations page",
-                     icon=":material/handshake:")
+                     icon=":material/handshake:", query_params={"campaign": str(c["id"])})
         return
     left, right = st.columns(2)
     start_list(left, f"Goes in ({len(preview.going_in)})", preview.going_in)

@@ -58,13 +58,16 @@ def when(value: Any) -> str:
 
 def choose_campaign() -> int | None:
     choices = dict(feedback.campaign_choices(db))
-    wanted = st.query_params.get("campaign", "")
-    if wanted.isdigit() and int(wanted) in choices and "feedback_campaign" not in st.session_state:
-        st.session_state["feedback_campaign"] = int(wanted)  # from a notification's link
-    return st.selectbox(
+    # The campaign lives in the address (?campaign=12: a notification's link, a reload).
+    web.widget_from_address(
+        "campaign", "feedback_campaign", web.choice_from_address("campaign", choices, "campaign")
+    )
+    chosen = st.selectbox(
         "Campaign", [None, *choices], key="feedback_campaign",
         format_func=lambda i: "Choose a campaign" if i is None else choices[i],
     )
+    web.address_from_widget("campaign", "feedback_campaign", chosen and str(chosen))
+    return chosen
 
 
 def summary(campaign_id: int) -> dict | None:

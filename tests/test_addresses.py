@@ -151,3 +151,19 @@ def test_an_unknown_creator_address_gets_a_message(app: AppTest, raw: str) -> No
     assert not app.exception
     assert any("creator" in m for m in texts(app.error)), texts(app.error)
     assert "Open a creator on the left to see the whole thread." in texts(app.info)
+
+
+def test_a_feedback_address_opens_the_campaign(app: AppTest, world: World) -> None:
+    login(app, "manager")
+    open_page(app, "pages/feedback.py", campaign=str(world.campaigns["Summer"]))
+    assert_ok(app)
+    assert app.selectbox(key="feedback_campaign").value == world.campaigns["Summer"]
+
+
+@pytest.mark.parametrize("raw", ["²", "424242", "x"])
+def test_a_feedback_address_that_names_nothing_gets_a_message(app: AppTest, raw: str) -> None:
+    login(app, "manager")
+    open_page(app, "pages/feedback.py", campaign=raw)
+    assert not app.exception
+    assert any(m.startswith("No campaign") for m in messages(app)), messages(app)
+    assert app.selectbox(key="feedback_campaign").value is None
