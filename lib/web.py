@@ -430,12 +430,16 @@ def values_from_address(param: str, allowed: Sequence[str], noun: str) -> list[s
 
 def widget_from_address(param: str, widget_key: str, value: object) -> None:
     """Before a widget bound to the address: when the address's `param` is new (a link, a
-    reload, the browser's back button), the widget takes `value`, which was read from it."""
+    reload, the browser's back button), the widget takes `value`, which was read from it;
+    None gives it its default (a selectbox's "All ..." option, not an empty box)."""
     raw = st.query_params.get(param)
     seen = f"_address_{widget_key}"
     if widget_key not in st.session_state or st.session_state.get(seen, _UNSEEN) != raw:
         st.session_state[seen] = raw
-        st.session_state[widget_key] = value
+        if value is None:
+            st.session_state.pop(widget_key, None)
+        else:
+            st.session_state[widget_key] = value
 
 
 def address_from_widget(param: str, widget_key: str, text: str | None) -> None:

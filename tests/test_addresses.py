@@ -49,6 +49,24 @@ def test_a_filter_chosen_on_the_page_goes_into_the_address(app: AppTest, world: 
     assert set(app.dataframe(key="collab_table").value["id"]) == {world.collabs["linus_launch"]}
     app.multiselect(key="list_status").set_value([]).run()
     assert "status" not in app.query_params  # an empty filter leaves the address
+    app.selectbox(key="list_campaign").set_value(None).run()
+    assert "campaign" not in app.query_params
+
+
+def shows_first_option(at: AppTest, key: str) -> bool:
+    """Whether the browser draws the selectbox on its first option ("All campaigns"), not as
+    an empty box (a value of None set through session state; AppTest reads both as None)."""
+    proto = at.selectbox(key=key).proto
+    return proto.default == 0 and not proto.set_value
+
+
+def test_the_filters_show_all_when_the_address_has_none(app: AppTest) -> None:
+    login(app, "viewer")
+    assert shows_first_option(app, "list_campaign")
+    open_page(app, "pages/deliveries.py")
+    assert shows_first_option(app, "dlv_campaign")
+    open_page(app, "pages/feedback.py")
+    assert shows_first_option(app, "feedback_campaign")
 
 
 def test_a_campaign_in_the_address_filters_the_list(app: AppTest, world: World) -> None:
@@ -77,6 +95,7 @@ def test_a_campaign_filter_that_names_nothing_gets_a_message(app: AppTest, raw: 
     assert not app.exception
     assert any(m.startswith("No campaign") for m in messages(app)), messages(app)
     assert app.selectbox(key="list_campaign").value is None
+    assert shows_first_option(app, "list_campaign")
 
 
 def test_deliveries_read_their_filters_from_the_address(app: AppTest, world: World) -> None:
