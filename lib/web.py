@@ -597,3 +597,35 @@ def invalid_link() -> None:
     """All that a visitor with a bad reviewer link sees."""
     st.header("This link is not valid.")
     st.caption("Ask the person who invited you for a new link.")
+
+
+# --- forms that keep what was typed (issue 15) -------------------------------------------------
+
+
+def kept_form(name: str, *, keys: tuple[str, ...] = (), border: bool = True) -> Any:
+    """st.form(name) that keeps what was typed when the action is refused or fails (never
+    clear_on_submit: that empties the form before anyone knows the outcome). After the action
+    went through, call typed_done(name) and rerun: that run draws the form empty. The form's
+    key takes a generation, so its unkeyed widgets start anew; `keys` names its keyed widgets,
+    whose values live under those keys and are dropped before they are drawn."""
+    generation_key = f"_form_generation.{name}"
+    if forget_typed(name, keys):
+        st.session_state[generation_key] = st.session_state.get(generation_key, 0) + 1
+    generation = st.session_state.get(generation_key, 0)
+    return st.form(name if not generation else f"{name}.{generation}", border=border)
+
+
+def forget_typed(name: str, keys: tuple[str, ...]) -> bool:
+    """Before the widgets of `name` (a form, or keyed widgets outside one) are drawn: drop
+    their values when typed_done(name) was called since; True when it was."""
+    if not st.session_state.pop(f"_typed_done.{name}", False):
+        return False
+    for key in keys:
+        st.session_state.pop(key, None)
+    return True
+
+
+def typed_done(name: str) -> None:
+    """The action of kept_form(name) (or of forget_typed(name, ...)) went through: the next
+    run draws its widgets empty."""
+    st.session_state[f"_typed_done.{name}"] = True

@@ -95,21 +95,24 @@ def stage_label(value: str) -> str:
     return ApplicationStage(value).label
 
 
-def done(message: str, icon: str = web.OK_ICON) -> None:
+def done(message: str, icon: str = web.OK_ICON, form: str | None = None) -> None:
     """After a write: a toast on the next run, and every table's ticks cleared (the rows
-    under them may have moved)."""
+    under them may have moved); that run draws `form` (a web.kept_form) empty."""
+    if form is not None:
+        web.typed_done(form)
     st.session_state["_generation"] = st.session_state.get("_generation", 0) + 1
     web.flash(message, icon)
     st.rerun()
 
 
-def batch_done(result: camps.BatchResult, verb: str) -> None:
+def batch_done(result: camps.BatchResult, verb: str, form: str | None = None) -> None:
     icon = web.WARN_ICON if result.refused else web.OK_ICON
     text = result.summary(verb)
     if result.refused:
         # A refusal may quote a name: as text, like everything else typed by a person.
         text += " " + web.as_text(" ".join(sorted(set(result.refused.values()))[:2]))
-    done(text, icon)
+    # A form whose every row was refused keeps what was typed, to correct and send again.
+    done(text, icon, form if result.done else None)
 
 
 def fresh_selection(key: str, view: object) -> None:
@@ -253,7 +256,7 @@ def choose_campaign(rows: pd.DataFrame) -> int | None:
 
 def new_campaign_form() -> None:
     with st.expander("New campaign"):
-        with st.form("new_campaign", clear_on_submit=True):
+        with web.kept_form("new_campaign", keys=("new_client", "new_owner")):
             name = st.text_input("Campaign name", max_chars=200)
             client_id, owner_id = client_and_owner(None, (user.id, user.name), "new")
             fields = campaign_fields(name, client_id, owner_id, None)
@@ -311,16 +314,16 @@ def create(fields: CampaignFields, open_now: bool) -> None:
     if new_id is not None:
         st.session_state["campaign_choice"] = new_id
         st.session_state["campaigns_page"] = 1
-        done(f"Campaign {web.as_text(fields.name.strip())} created.")
+        done(f"Campaign {web.as_text(fields.name.strip())} created.", form="new_campaign")
 
 
 def client_form() -> None:
-    with st.form("new_client", clear_on_submit=True):
+    with web.kept_form("add_client"):
         name = st.text_input("New client", max_chars=200)
         if st.form_submit_button("Add client") and web.ok(
             lambda: camps.add_client(db, user, name)
         ):
-            done(f"Client {web.as_text(name.strip())} added.")
+            done(f"Client {web.as_text(name.strip())} added.", form="add_client")
 
 
 def edit_form(c: dict) -> None:
@@ -468,7 +471,7 @@ def answer_buttons(c: dict, ids: list[int]) -> None:
 
 
 def send_form(c: dict, ids: list[int]) -> None:
-    with st.form("send_agreements"):
+    with web.kept_form("send_agreements"):
         st.markdown(f"**Send agreements to the {len(ids)} selected** (three days to sign)")
         deliverables = st.text_area("Deliverables", max_chars=5000)
         cols = st.columns(4)
@@ -484,7 +487,7 @@ def send_form(c: dict, ids: list[int]) -> None:
         terms = Terms(deliverables, amount, currency, start, due, conditions)
         result = web.attempt(lambda: camps.send_agreements(db, user, c["id"], ids, terms))
         if result is not None:
-            batch_done(result, "agreements sent")
+            batch_done(result, "agreements sent", "send_agreements")
 
 
 def start_tab(c: dict) -> None:

@@ -146,13 +146,13 @@ def status_panel(c: dict[str, Any]) -> None:
 
 def actions(c: dict[str, Any]) -> None:
     note, payment, content = st.tabs(["Add a note", "Record a payment", "Record content"])
-    with note, st.form("note", clear_on_submit=True):
+    with note, web.kept_form("note"):
         text = st.text_area("Note", max_chars=5000)
         if st.form_submit_button("Add note") and web.ok(
             lambda: collabs.add_note(db, user, c["id"], text)
         ):
-            done("Note added.")
-    with payment, st.form("payment", clear_on_submit=True):
+            done("Note added.", "note")
+    with payment, web.kept_form("payment"):
         cols = st.columns(4)
         amount = cols[0].text_input("Amount", placeholder="250.00")
         currency = cols[1].selectbox("Currency", CURRENCIES, index=CURRENCIES.index(c["currency"]))
@@ -161,8 +161,8 @@ def actions(c: dict[str, Any]) -> None:
         if st.form_submit_button("Record payment") and web.ok(
             lambda: collabs.record_payment(db, user, c["id"], amount, currency, paid_on, reference)
         ):
-            done("Payment recorded.")
-    with content, st.form("content", clear_on_submit=True):
+            done("Payment recorded.", "payment")
+    with content, web.kept_form("content"):
         cols = st.columns([4, 1, 1])
         url = cols[0].text_input("URL", placeholder="https://instagram.com/p/…", max_chars=2000)
         kind = cols[1].selectbox("Type", [k.value for k in ContentType])
@@ -170,7 +170,7 @@ def actions(c: dict[str, Any]) -> None:
         if st.form_submit_button("Record content") and web.ok(
             lambda: collabs.record_content(db, user, c["id"], url, kind, delivered_on)
         ):
-            done("Content recorded.")
+            done("Content recorded.", "content")
 
 
 def approval_submission(c: dict[str, Any]) -> None:
@@ -178,7 +178,7 @@ def approval_submission(c: dict[str, Any]) -> None:
     the campaign's reviewers comment and staff approve it or ask for changes."""
     with st.expander("Submit content for approval"):
         earlier = dict(feedback.latest_versions(db, c["id"]))
-        with st.form("submit_for_approval", clear_on_submit=True):
+        with web.kept_form("submit_for_approval"):
             cols = st.columns([4, 1, 2])
             url = cols[0].text_input("Submitted URL", max_chars=2000, placeholder="https://…")
             kind = cols[1].selectbox("Content type", [k.value for k in ContentType])
@@ -190,10 +190,14 @@ def approval_submission(c: dict[str, Any]) -> None:
             if st.form_submit_button("Submit for approval") and web.ok(
                 lambda: feedback.submit_content(db, user, c["id"], url, kind, caption, previous)
             ):
-                done("Content submitted; it waits for approval on the Feedback page.")
+                done("Content submitted; it waits for approval on the Feedback page.",
+                     "submit_for_approval")
 
 
-def done(message: str) -> None:
+def done(message: str, form: str | None = None) -> None:
+    """After a write: a toast on the next run, which draws `form` (a web.kept_form) empty."""
+    if form is not None:
+        web.typed_done(form)
     web.flash(message)
     st.rerun()
 

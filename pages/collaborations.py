@@ -62,11 +62,36 @@ def filter_widgets() -> CollabFilter:
         search, tuple(statuses), client_id, campaign_id, tag, created_from, created_to
     )
     if st.session_state.get("last_filter") != filt:
-        # A new filter starts at page 1, and a preview made for the old one no longer applies.
+        # A new filter starts at page 1, and a preview made for the old one no longer applies;
+        # nor does "every row matching": it meant the old filter's rows, so it is asked anew.
         st.session_state["last_filter"] = filt
         st.session_state["page_number"] = 1
         st.session_state.pop("batch_preview", None)
+        st.session_state.pop("batch_scope", None)
+    st.session_state["filter_words"] = filter_words(filt, clients, campaigns)
     return filt
+
+
+def filter_words(filt: CollabFilter, clients: dict[int, str], campaigns: dict[int, str]) -> str:
+    """The filter as a person would say it, for a confirmation ("status Pending, campaign
+    Spring Launch (Acme)"); names are text that anyone typed, so as_text."""
+    words: list[str] = []
+    if filt.statuses:
+        words.append("status " + " or ".join(web.status_label(s) for s in filt.statuses))
+    client = clients.get(filt.client_id) if filt.client_id is not None else None
+    if filt.campaign_id is not None:
+        campaign = campaigns.get(filt.campaign_id, f"#{filt.campaign_id}")
+        words.append("campaign " + web.as_text(f"{campaign} ({client})" if client else campaign))
+    elif client is not None:
+        words.append("client " + web.as_text(client))
+    if filt.tag:
+        words.append("tag " + web.as_text(filt.tag))
+    if filt.search.strip():
+        words.append("creator " + web.as_text(f"“{filt.search.strip()}”"))
+    if filt.created_from is not None:
+        words.append(f"created {filt.created_from:%Y-%m-%d} to "
+                     + (f"{filt.created_to:%Y-%m-%d}" if filt.created_to else "today"))
+    return ", ".join(words) or "no filter (every collaboration)"
 
 
 def show_page(filt: CollabFilter) -> pd.DataFrame:
@@ -186,8 +211,13 @@ def batch_editor(filt: CollabFilter, selected: pd.DataFrame) -> None:
                 lambda: collabs.preview_status_change(db, user, ids, target, reason)
             )
             st.session_state["batch_preview"] = preview
+            st.session_state["batch_preview_scope"] = scope
+            st.session_state["batch_matching"] = (
+                st.session_state["filter_words"] if scope == "filter" else None)
     preview: collabs.BatchPreview | None = st.session_state.get("batch_preview")
-    if preview is not None and (preview.target.value, preview.reason) != (target, reason):
+    asked = (preview.target.value, preview.reason, st.session_state.get("batch_preview_scope")
+             ) if preview is not None else None
+    if preview is not None and asked != (target, reason, scope):
         del st.session_state["batch_preview"]  # the choice changed since the preview
         preview = None
     if preview is not None:
@@ -196,6 +226,11 @@ def batch_editor(filt: CollabFilter, selected: pd.DataFrame) -> None:
 
 def show_preview(preview: collabs.BatchPreview) -> None:
     valid, refused = len(preview.valid), len(preview.refused)
+    matching = st.session_state.get("batch_matching")
+    if matching is not None:  # the filter named, so nobody confirms a scope they did not mean
+        count = len(preview.rows)
+        st.markdown(f"**Change {count:,} collaboration{'' if count == 1 else 's'} matching:** "
+                    f"{matching}")
     st.info(f"**{valid:,}** will move to {preview.target.label}; **{refused:,}** refused.")
     table = pd.DataFrame([vars(r) for r in preview.rows])
     table["outcome"] = web.as_badges(table["ok"].map({True: "will change", False: "refused"}))

@@ -150,11 +150,39 @@ def filter_widgets() -> DeliveryFilter:
         None if days is None else int(days), exceptions_open, search,
     )  # fmt: skip
     if st.session_state.get("dlv_last_filter") != filt:
-        # A new filter starts at page 1, and a preview made for the old one no longer applies.
+        # A new filter starts at page 1, and a preview made for the old one no longer applies;
+        # nor does "every shipment matching": it meant the old filter's rows, so it is asked anew.
         st.session_state["dlv_last_filter"] = filt
         st.session_state["dlv_page"] = 1
         st.session_state.pop("dlv_change_preview", None)
+        st.session_state.pop("dlv_scope", None)
+    st.session_state["dlv_filter_words"] = filter_words(filt, clients, campaigns)
     return filt
+
+
+def filter_words(
+    filt: DeliveryFilter, clients: dict[int, str], campaigns: dict[int, str]
+) -> str:
+    """The filter as a person would say it, for a confirmation; names as_text (typed by
+    anyone)."""
+    words: list[str] = []
+    if filt.statuses:
+        words.append("status " + " or ".join(web.delivery_label(s) for s in filt.statuses))
+    client = clients.get(filt.client_id) if filt.client_id is not None else None
+    if filt.campaign_id is not None:
+        campaign = campaigns.get(filt.campaign_id, f"#{filt.campaign_id}")
+        words.append("campaign " + web.as_text(f"{campaign} ({client})" if client else campaign))
+    elif client is not None:
+        words.append("client " + web.as_text(client))
+    if filt.carrier:
+        words.append("carrier " + web.as_text(filt.carrier))
+    if filt.in_transit_days is not None:
+        words.append(f"in transit longer than {filt.in_transit_days:,} days")
+    if filt.exceptions_open:
+        words.append("exceptions open")
+    if filt.search.strip():
+        words.append("search " + web.as_text(f"“{filt.search.strip()}”"))
+    return ", ".join(words) or "no filter (every shipment)"
 
 
 def tiles(filt: DeliveryFilter) -> None:
@@ -310,7 +338,8 @@ def change_panel(filt: DeliveryFilter, selected: pd.DataFrame) -> None:
         del st.session_state["dlv_change_preview"]  # the choice changed since the preview
         stored = None
     if stored is not None:
-        show_change_preview(stored[1])
+        show_change_preview(stored[1], st.session_state["dlv_filter_words"]
+                            if scope == "filter" else None)
 
 
 def preview_change(
@@ -335,8 +364,12 @@ def preview_change(
     return web.attempt(lambda: deliveries.preview_changes(db, user, [change]))
 
 
-def show_change_preview(preview: ChangePreview) -> None:
+def show_change_preview(preview: ChangePreview, matching: str | None) -> None:
     updated = preview.count(ChangeOutcome.UPDATED)
+    if matching is not None:  # the filter named, so nobody confirms a scope they did not mean
+        count = len(preview.rows)
+        st.markdown(f"**Change {count:,} shipment{'' if count == 1 else 's'} matching:** "
+                    f"{matching}")
     st.info(
         f"**{updated:,}** will change; **{preview.count(ChangeOutcome.UNCHANGED):,}** unchanged;"
         f" **{preview.count(ChangeOutcome.REFUSED):,}** refused."
@@ -357,6 +390,7 @@ def show_change_preview(preview: ChangePreview) -> None:
 
 
 def new_shipments_panel(filt: DeliveryFilter) -> None:
+    web.forget_typed("dlv_new", ("dlv_new_item", "dlv_new_carrier"))  # once shipments are made
     cols = st.columns([3, 3])
     with cols[0]:
         campaign_id = campaign_picker("Campaign to ship for", "dlv_new_campaign",
@@ -442,6 +476,7 @@ def show_new_preview(preview: NewShipmentsPreview) -> None:
                                                 preview.carrier)
         )  # fmt: skip
         if result is not None:  # else the refusal stays on screen, with the preview
+            web.typed_done("dlv_new")
             done(result.summary(), web.WARN_ICON if result.refused else web.OK_ICON)
     if cancel.button("Cancel", key="dlv_cancel_new"):
         del st.session_state["dlv_new_preview"]

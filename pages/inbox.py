@@ -44,7 +44,10 @@ def when(moment: Any) -> str:
     return f"{pd.Timestamp(moment):%Y-%m-%d %H:%M} UTC"
 
 
-def done(message: str, icon: str = web.OK_ICON) -> None:
+def done(message: str, icon: str = web.OK_ICON, form: str | None = None) -> None:
+    """After a write: a toast on the next run, which draws `form` (a web.kept_form) empty."""
+    if form is not None:
+        web.typed_done(form)
     web.flash(message, icon)
     st.rerun()
 
@@ -191,8 +194,9 @@ def item_state(item: ThreadItem) -> None:
     st.badge(state.label, color=STATE_COLORS[state])
     st.caption(web.as_text(detail[state]))
     if state is MessageState.FAILED:
-        st.error(web.as_text(item.error or "The mail server gave no reason."),
-                 icon=":material/error:")
+        why = web.as_text(item.error or "The mail server gave no reason.")
+        st.error(f"Not sent: {why}. " + ("Press Retry to send it again, or correct the "
+                 "creator's address first." if can_write else ""), icon=":material/error:")
     if state in (MessageState.FAILED, MessageState.QUEUED) and can_write and st.button(
         "Retry", key=f"retry_{item.id}"
     ):
@@ -206,12 +210,12 @@ def retry(message_id: int) -> None:
         report_delivery(delivery)
 
 
-def report_delivery(delivery: inbox.Delivery) -> None:
+def report_delivery(delivery: inbox.Delivery, form: str | None = None) -> None:
+    """A sent message empties the form it came from; a failed one keeps what was typed, and
+    its one message is the failed item in the thread (its error and a Retry button)."""
     if delivery.sent:
-        done(f"Sent to {web.as_text(delivery.recipient)}.")
-    done(f"Not sent to {web.as_text(delivery.recipient)}: {web.as_text(delivery.error)} "
-         "(retry it in the thread).",
-         web.WARN_ICON)
+        done(f"Sent to {web.as_text(delivery.recipient)}.", form=form)
+    st.rerun()
 
 
 def thread_panel(creator_id: int, card: dict[str, Any]) -> None:
@@ -260,19 +264,22 @@ def compose(creator_id: int, card: dict[str, Any]) -> None:
     if refusal:
         st.warning(web.as_text(refusal), icon=":material/block:")
     problem = inbox.mail_problem()
-    if problem:
+    if problem:  # the one message: Send stays disabled, and what was typed stays
         st.warning(problem, icon=":material/mail_lock:")
-    with st.form(f"compose_{creator_id}", clear_on_submit=True):
+    form = f"compose_{creator_id}"
+    with web.kept_form(form, keys=(f"compose_subject_{creator_id}",
+                                   f"compose_body_{creator_id}")):
         subject = st.text_input("Subject", max_chars=300, key=f"compose_subject_{creator_id}")
         body = st.text_area("Message", max_chars=50_000, help=MERGE_HELP,
                             key=f"compose_body_{creator_id}")
-        sent = st.form_submit_button("Send e-mail", type="primary", disabled=bool(refusal))
+        sent = st.form_submit_button("Send e-mail", type="primary",
+                                     disabled=bool(refusal or problem))
     if sent:
         with st.spinner("Sending…"):
             delivery = web.attempt(lambda: inbox.send_message(
                 db, user, creator_id, Draft(subject, body, campaign_id)))
         if delivery is not None:
-            report_delivery(delivery)
+            report_delivery(delivery, form)
 
 
 def record_reply(creator_id: int, card: dict[str, Any]) -> None:
@@ -286,7 +293,8 @@ def record_reply(creator_id: int, card: dict[str, Any]) -> None:
 
 def record_pasted(creator_id: int) -> None:
     campaigns = dict(inbox.creator_campaigns(db, creator_id)[["id", "name"]].values.tolist())
-    with st.form(f"reply_{creator_id}", clear_on_submit=True):
+    form = f"reply_{creator_id}"
+    with web.kept_form(form):
         cols = st.columns(2)
         channel = cols[0].selectbox("Came by", list(MessageChannel),
                                     format_func=lambda c: c.label)
@@ -303,7 +311,7 @@ def record_pasted(creator_id: int) -> None:
     if recorded:
         incoming = Incoming(subject, body, channel, campaign_id, dt.datetime.combine(day, clock))
         if web.ok(lambda: inbox.record_incoming(db, user, creator_id, incoming)):
-            done("Reply recorded.")
+            done("Reply recorded.", form=form)
 
 
 def record_uploaded(creator_id: int, card: dict[str, Any]) -> None:
@@ -343,20 +351,22 @@ def send_asset(creator_id: int) -> None:
             st.caption("Assets are sent for a collaboration; this creator has no active one.")
             return
         names = {int(r.id): f"{r.campaign} (#{r.id}, {r.status})" for r in collabs.itertuples()}
-        with st.form(f"asset_{creator_id}", clear_on_submit=True):
+        problem = inbox.mail_problem()  # said once, above the message form
+        form = f"asset_{creator_id}"
+        with web.kept_form(form):
             collab_id = st.selectbox("Collaboration", list(names), format_func=names.get)
             kind = st.radio("Kind", list(AssetKind), format_func=lambda k: k.label,
                             horizontal=True)
             value = st.text_input("Link or code", max_chars=2000,
                                   placeholder="https://… or SPRING-ADA10")
             note = st.text_area("Note in the e-mail (optional)", max_chars=5000)
-            sent = st.form_submit_button("Send asset")
+            sent = st.form_submit_button("Send asset", disabled=bool(problem))
         if sent:
             with st.spinner("Sending…"):
                 delivery = web.attempt(
                     lambda: inbox.send_asset(db, user, collab_id, kind, value, note))
             if delivery is not None:
-                report_delivery(delivery)
+                report_delivery(delivery, form)
 
 
 # --- beside the thread -----------------------------------------------------------------------
@@ -497,7 +507,9 @@ def send_plan(plan: inbox.Plan) -> None:
         "sent": sent, "failed": failed,
         "skipped": [{"name": s.name, "reason": s.reason} for s in queued.plan.skipped],
     }
-    st.session_state["_mass_sent"] = True  # the widgets are drawn: clear them in the next run
+    # The widgets are drawn: clear them in the next run, unless nothing went out (then the
+    # draft and the ticks stay, to send again once the server takes them).
+    st.session_state["_mass_sent"] = sent > 0
     st.rerun()
 
 

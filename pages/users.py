@@ -35,7 +35,7 @@ roles = [r.value for r in Role]
 add, role, password, disable = st.tabs(
     ["Add a user", "Change a role", "Reset a password", "Disable or enable"]
 )
-with add, st.form("add_user", clear_on_submit=True):
+with add, web.kept_form("add_user"):
     cols = st.columns(2)
     username = cols[0].text_input("Username", max_chars=40)
     name = cols[1].text_input("Full name", max_chars=100)
@@ -45,6 +45,7 @@ with add, st.form("add_user", clear_on_submit=True):
     if st.form_submit_button("Add user") and web.ok(
         lambda: users.add_user(db, admin, username, name, new_role, first_password, email)
     ):
+        web.typed_done("add_user")
         web.flash(f"Added {web.as_text(username)}.")
         st.rerun()
 
@@ -57,13 +58,14 @@ with role, st.form("set_role"):
         web.flash(f"{web.as_text(who)} is now {chosen}.")
         st.rerun()
 
-with password, st.form("reset_password", clear_on_submit=True):
+with password, web.kept_form("reset_password"):
     who = st.selectbox("User", usernames, key="password_user")
     generated = st.checkbox("Generate a random password", value=True)
     typed = st.text_input("Or type one (at least 10 characters)", type="password")
     if st.form_submit_button("Reset password"):
         new_password = users.random_password() if generated else typed
         if web.ok(lambda: users.reset_password(db, admin, who, new_password)):
+            web.typed_done("reset_password")  # the typed password leaves the form next run
             st.success(f"New password for {web.as_text(who)}; pass it on securely, it is shown "
                        "only once:")
             st.code(new_password, language=None)
