@@ -234,9 +234,9 @@ def thread_panel(creator_id: int, card: dict[str, Any]) -> None:
     for item in items:
         thread_item(item)
     if can_write:
-        compose(creator_id, card)
+        notice = compose(creator_id, card)
         record_reply(creator_id, card)
-        send_asset(creator_id)
+        send_asset(creator_id, notice)
 
 
 # --- writing to one creator ------------------------------------------------------------------
@@ -255,31 +255,41 @@ def campaign_picker(creator_id: int, key: str) -> tuple[int | None, str | None]:
     return chosen, inbox.campaign_permission(db, creator_id, chosen)
 
 
-def compose(creator_id: int, card: dict[str, Any]) -> None:
+def mail_notice() -> Any:
+    """The one place for what stops a send: the warning that e-mail is not set up, which the
+    error of a refused send replaces (never both on screen)."""
+    notice = st.empty()
+    problem = inbox.mail_problem()
+    if problem:
+        notice.warning(problem, icon=":material/mail_lock:")
+    return notice
+
+
+def compose(creator_id: int, card: dict[str, Any]) -> Any:
+    """The form to write to one creator; returns the mail notice (see mail_notice), or None
+    when the creator has no address."""
     st.markdown("##### Write to " + web.as_text(card["name"], one_line=True))
     if not card["email"]:
         st.warning("No e-mail address on file: this creator cannot be written to by e-mail.")
-        return
+        return None
     campaign_id, refusal = campaign_picker(creator_id, f"compose_campaign_{creator_id}")
     if refusal:
         st.warning(web.as_text(refusal), icon=":material/block:")
-    problem = inbox.mail_problem()
-    if problem:  # the one message: Send stays disabled, and what was typed stays
-        st.warning(problem, icon=":material/mail_lock:")
+    notice = mail_notice()
     form = f"compose_{creator_id}"
     with web.kept_form(form, keys=(f"compose_subject_{creator_id}",
                                    f"compose_body_{creator_id}")):
         subject = st.text_input("Subject", max_chars=300, key=f"compose_subject_{creator_id}")
         body = st.text_area("Message", max_chars=50_000, help=MERGE_HELP,
                             key=f"compose_body_{creator_id}")
-        sent = st.form_submit_button("Send e-mail", type="primary",
-                                     disabled=bool(refusal or problem))
+        sent = st.form_submit_button("Send e-mail", type="primary", disabled=bool(refusal))
     if sent:
-        with st.spinner("Sending…"):
+        with notice.container(), st.spinner("Sending…"):
             delivery = web.attempt(lambda: inbox.send_message(
                 db, user, creator_id, Draft(subject, body, campaign_id)))
         if delivery is not None:
             report_delivery(delivery, form)
+    return notice
 
 
 def record_reply(creator_id: int, card: dict[str, Any]) -> None:
@@ -344,14 +354,14 @@ def record_uploaded(creator_id: int, card: dict[str, Any]) -> None:
         done("E-mail recorded.")
 
 
-def send_asset(creator_id: int) -> None:
+def send_asset(creator_id: int, notice: Any) -> None:
+    """`notice`: the compose form's mail notice (see mail_notice), or None."""
     with st.expander("Send a tracking link or coupon code"):
         collabs = inbox.asset_collaborations(db, creator_id)
         if collabs.empty:
             st.caption("Assets are sent for a collaboration; this creator has no active one.")
             return
         names = {int(r.id): f"{r.campaign} (#{r.id}, {r.status})" for r in collabs.itertuples()}
-        problem = inbox.mail_problem()  # said once, above the message form
         form = f"asset_{creator_id}"
         with web.kept_form(form):
             collab_id = st.selectbox("Collaboration", list(names), format_func=names.get)
@@ -360,9 +370,13 @@ def send_asset(creator_id: int) -> None:
             value = st.text_input("Link or code", max_chars=2000,
                                   placeholder="https://… or SPRING-ADA10")
             note = st.text_area("Note in the e-mail (optional)", max_chars=5000)
-            sent = st.form_submit_button("Send asset", disabled=bool(problem))
+            sent = st.form_submit_button("Send asset")
         if sent:
-            with st.spinner("Sending…"):
+            # With e-mail not set up, the refusal takes the warning's place (said once);
+            # any other refusal shows here, under the form.
+            mail_down = notice is not None and inbox.mail_problem() is not None
+            where = notice.container() if mail_down else st.container()
+            with where, st.spinner("Sending…"):
                 delivery = web.attempt(
                     lambda: inbox.send_asset(db, user, collab_id, kind, value, note))
             if delivery is not None:
