@@ -255,10 +255,7 @@ def reviewers_tab(campaign_id: int) -> None:
 
 
 def invite_form(campaign_id: int) -> None:
-    # Addresses that were refused stay in the box, to be corrected; invited ones leave it.
-    if "_invite_retry" in st.session_state:
-        st.session_state["invite_emails"] = st.session_state.pop("_invite_retry")
-    with web.kept_form("invite_reviewers"):
+    with web.kept_form("invite_reviewers", keys=("invite_emails",)):
         emails = st.text_area("Invite reviewers: e-mail addresses", key="invite_emails",
                               placeholder="anna@client.com, ben@client.com", height=80)
         sent = st.form_submit_button("Send invitations", type="primary")
@@ -268,9 +265,8 @@ def invite_form(campaign_id: int) -> None:
         if result is not None:
             remember(result.deliveries)
             refused = web.as_text("; ".join(f"{a} {why}" for a, why in result.refused.items()))
-            st.session_state["_invite_retry"] = ", ".join(result.refused)
-            done(f"{len(result.deliveries)} invited." + (
-                f" Not invited (still in the box, to correct): {refused}." if refused else ""))
+            done(f"{len(result.deliveries)} invited." + (f" Not invited: {refused}." if refused
+                                                          else ""), "invite_reviewers")
 
 
 def manage_reviewer(listed: dict[int, str]) -> None:
