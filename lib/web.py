@@ -14,7 +14,7 @@ import logging
 import re
 import secrets
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -602,26 +602,35 @@ def invalid_link() -> None:
 # --- forms that keep what was typed (issue 15) -------------------------------------------------
 
 
-def kept_form(name: str, *, keys: tuple[str, ...] = (), border: bool = True) -> Any:
+def kept_form(
+    name: str, *, keys: tuple[str, ...] = (), empty: Mapping[str, Any] | None = None,
+    border: bool = True,
+) -> Any:
     """st.form(name) that keeps what was typed when the action is refused or fails (never
     clear_on_submit: that empties the form before anyone knows the outcome). After the action
     went through, call typed_done(name) and rerun: that run draws the form empty. The form's
-    key takes a generation, so its unkeyed widgets start anew; `keys` names its keyed widgets,
-    whose values live under those keys and are dropped before they are drawn."""
+    key takes a generation, so its unkeyed widgets start anew; keyed widgets keep their
+    identity (and the browser its value), so see forget_typed for `keys` and `empty`."""
     generation_key = f"_form_generation.{name}"
-    if forget_typed(name, keys):
+    if forget_typed(name, keys, empty):
         st.session_state[generation_key] = st.session_state.get(generation_key, 0) + 1
     generation = st.session_state.get(generation_key, 0)
     return st.form(name if not generation else f"{name}.{generation}", border=border)
 
 
-def forget_typed(name: str, keys: tuple[str, ...]) -> bool:
-    """Before the widgets of `name` (a form, or keyed widgets outside one) are drawn: drop
-    their values when typed_done(name) was called since; True when it was."""
+def forget_typed(
+    name: str, keys: tuple[str, ...] = (), empty: Mapping[str, Any] | None = None
+) -> bool:
+    """Before the widgets of `name` (a form, or keyed widgets outside one) are drawn, when
+    typed_done(name) was called since (then True): `empty` maps keyed widgets to the value
+    they start with again, set through session state so that the browser shows it too;
+    `keys` are keyed widgets that show a record, dropped here (after a save the browser
+    already shows what the record now holds)."""
     if not st.session_state.pop(f"_typed_done.{name}", False):
         return False
     for key in keys:
         st.session_state.pop(key, None)
+    st.session_state.update(empty or {})
     return True
 
 
@@ -629,3 +638,40 @@ def typed_done(name: str) -> None:
     """The action of kept_form(name) (or of forget_typed(name, ...)) went through: the next
     run draws its widgets empty."""
     st.session_state[f"_typed_done.{name}"] = True
+
+
+# An edit form shows a record as it was when the form was opened; saving checks that version.
+# Until then someone else may save: the form keeps what this person typed and says so once.
+
+
+def edit_base(name: str, version: int) -> int:
+    """The version of the record the edit form `name` was opened at (kept until saved_edit)."""
+    return int(st.session_state.setdefault(f"_edit_base.{name}", version))
+
+
+def stale_edit(name: str, version: int, what: str) -> bool:
+    """Whether `what` (now at `version`) changed since the form `name` was opened; if so, say
+    once what to do (what was typed stays) and let the next save go over the new version."""
+    if edit_base(name, version) == version:
+        return False
+    st.session_state[f"_edit_base.{name}"] = version
+    st.error(f"Someone changed {what} since you opened it, so nothing was saved. What you "
+             "typed is kept: compare it with their change, then save again to replace it.",
+             icon=":material/sync_problem:")
+    return True
+
+
+def rebase_edit(name: str) -> None:
+    """This person changed the record themselves: the form `name` (every form whose name
+    starts so, with a trailing "*") takes the new version as its base, keeping what was typed
+    in it."""
+    prefix = f"_edit_base.{name.removesuffix('*')}"
+    for key in [k for k in st.session_state if k == prefix
+                or (name.endswith("*") and str(k).startswith(prefix))]:
+        del st.session_state[key]
+
+
+def saved_edit(name: str) -> None:
+    """The edit form `name` was saved: the next run opens it afresh, at the new version."""
+    rebase_edit(name)
+    typed_done(name)

@@ -100,6 +100,7 @@ def done(message: str, icon: str = web.OK_ICON, form: str | None = None) -> None
     under them may have moved); that run draws `form` (a web.kept_form) empty."""
     if form is not None:
         web.typed_done(form)
+    web.rebase_edit("edit_*")  # this person's own change (a status, say) is no stale edit
     st.session_state["_generation"] = st.session_state.get("_generation", 0) + 1
     web.flash(message, icon)
     st.rerun()
@@ -256,10 +257,12 @@ def choose_campaign(rows: pd.DataFrame) -> int | None:
 
 def new_campaign_form() -> None:
     with st.expander("New campaign"):
-        with web.kept_form("new_campaign", keys=("new_client", "new_owner")):
+        # Unkeyed fields start anew with the form's next generation; the keyed selects are
+        # set back to their first choice.
+        with web.kept_form("new_campaign", empty={"new_client": None, "new_owner": user.id}):
             name = st.text_input("Campaign name", max_chars=200)
             client_id, owner_id = client_and_owner(None, (user.id, user.name), "new")
-            fields = campaign_fields(name, client_id, owner_id, None)
+            fields = campaign_fields(name, client_id, owner_id, None, None)
             open_now = st.checkbox("Open for applications right away")
             submitted = st.form_submit_button("Create campaign", type="primary")
         if submitted:
@@ -289,21 +292,37 @@ def client_and_owner(
     return client, owner
 
 
+FIELDS = ("name", "client", "owner", "brief", "start", "end", "budget", "currency")
+
+
+def field_keys(form: str) -> tuple[str, ...]:
+    """The keys of a campaign form's widgets: keyed, they keep what was typed even when the
+    campaign changes underneath."""
+    return tuple(f"{form}_{f}" for f in FIELDS)
+
+
 def campaign_fields(
-    name: str, client_id: int | None, owner_id: int | None, current: dict | None
+    name: str, client_id: int | None, owner_id: int | None, current: dict | None,
+    form: str | None,
 ) -> CampaignFields:
-    """The brief, dates, budget and currency widgets (inside a form), with `name` and ids."""
+    """The brief, dates, budget and currency widgets (inside a form), with `name` and ids;
+    keyed by `form` when given (see field_keys)."""
+
+    def key(field: str) -> str | None:
+        return None if form is None else f"{form}_{field}"
+
     today = dt.date.today()
-    brief = st.text_area("Brief", current["brief"] if current else "", max_chars=5000)
+    brief = st.text_area("Brief", current["brief"] if current else "", max_chars=5000,
+                         key=key("brief"))
     cols = st.columns(4)
     start = cols[0].date_input("Start date", current["start_date"] if current
-                               else today + dt.timedelta(days=7))
+                               else today + dt.timedelta(days=7), key=key("start"))
     end = cols[1].date_input("End date", current["end_date"] if current
-                             else today + dt.timedelta(days=37))
-    budget = cols[2].number_input("Budget", min_value=0.0, step=500.0,
+                             else today + dt.timedelta(days=37), key=key("end"))
+    budget = cols[2].number_input("Budget", min_value=0.0, step=500.0, key=key("budget"),
                                   value=float(current["budget"]) if current else 0.0)
-    currency = cols[3].selectbox("Currency", CURRENCIES, index=CURRENCIES.index(
-        current["currency"]) if current else 0)
+    currency = cols[3].selectbox("Currency", CURRENCIES, key=key("currency"),
+                                 index=CURRENCIES.index(current["currency"]) if current else 0)
     return CampaignFields(name, client_id, owner_id, brief, start, end, f"{budget:.2f}",
                           currency)
 
@@ -327,15 +346,19 @@ def client_form() -> None:
 
 
 def edit_form(c: dict) -> None:
-    with st.expander("Edit campaign"), st.form("edit_campaign"):
-        name = st.text_input("Campaign name", c["name"], max_chars=200)
+    form = f"edit_{c['id']}"
+    base = web.edit_base(form, c["version"])
+    with st.expander("Edit campaign"), web.kept_form(form, keys=field_keys(form)):
+        name = st.text_input("Campaign name", c["name"], max_chars=200, key=f"{form}_name")
         client_id, owner_id = client_and_owner(
-            c["client_id"], (c["owner_id"], c["owner"]), f"edit_{c['id']}_{c['version']}")
-        fields = campaign_fields(name, client_id, owner_id, c)
-        if st.form_submit_button("Save changes") and web.ok(
-            lambda: camps.edit_campaign(db, user, c["id"], c["version"], fields)
-        ):
-            done("Campaign saved.")
+            c["client_id"], (c["owner_id"], c["owner"]), form)
+        fields = campaign_fields(name, client_id, owner_id, c, form)
+        saved = st.form_submit_button("Save changes")
+    if saved and not web.stale_edit(form, c["version"], "this campaign") and web.ok(
+        lambda: camps.edit_campaign(db, user, c["id"], base, fields)
+    ):
+        web.saved_edit(form)
+        done("Campaign saved.")
 
 
 def status_buttons(c: dict) -> None:

@@ -99,29 +99,40 @@ def terms_panel(c: dict[str, Any]) -> None:
     st.subheader("Terms")
     final = c["status"] in ("completed", "cancelled")
     locked = not can_edit or final
-    with st.form("terms"):
+    form = f"terms_{c['id']}"
+    # Keyed fields keep what was typed when the terms change underneath (a stale edit); a
+    # read-only form follows the record instead (its keys name the version).
+    prefix = f"{form}_v{c['version']}" if locked else form
+    keys = {f: f"{prefix}_{f}" for f in ("deliverables", "compensation", "currency", "start",
+                                         "due", "conditions")}
+    with web.kept_form(form, keys=tuple(keys.values())):
         deliverables = st.text_area(
-            "Deliverables", c["deliverables"], max_chars=5000, disabled=locked
+            "Deliverables", c["deliverables"], max_chars=5000, disabled=locked,
+            key=keys["deliverables"],
         )
         cols = st.columns(2)
         compensation = cols[0].number_input(
             "Compensation", min_value=0.0, value=float(c["compensation"]), step=50.0,
-            disabled=locked,
+            disabled=locked, key=keys["compensation"],
         )
         currency = cols[1].selectbox(
-            "Currency", CURRENCIES, index=CURRENCIES.index(c["currency"]), disabled=locked
+            "Currency", CURRENCIES, index=CURRENCIES.index(c["currency"]), disabled=locked,
+            key=keys["currency"],
         )
-        start = cols[0].date_input("Start", c["start_date"], disabled=locked)
-        due = cols[1].date_input("Due", c["due_date"], disabled=locked)
-        conditions = st.text_area("Conditions", c["conditions"], max_chars=5000, disabled=locked)
+        start = cols[0].date_input("Start", c["start_date"], disabled=locked, key=keys["start"])
+        due = cols[1].date_input("Due", c["due_date"], disabled=locked, key=keys["due"])
+        conditions = st.text_area("Conditions", c["conditions"], max_chars=5000,
+                                  disabled=locked, key=keys["conditions"])
         if final:
             st.caption(f"{CollabStatus(c['status']).label} collaborations keep their terms.")
         elif not can_edit:
             st.caption("Read only: your role cannot change terms.")
         saved = st.form_submit_button("Save terms", disabled=locked)
-    if saved:
+    base = web.edit_base(form, c["version"])
+    if saved and not web.stale_edit(form, c["version"], "these terms or the status"):
         terms = Terms(deliverables, f"{compensation:.2f}", currency, start, due, conditions)
-        if web.ok(lambda: collabs.update_terms(db, user, c["id"], c["version"], terms)):
+        if web.ok(lambda: collabs.update_terms(db, user, c["id"], base, terms)):
+            web.saved_edit(form)
             done("Terms saved.")
 
 
@@ -195,9 +206,11 @@ def approval_submission(c: dict[str, Any]) -> None:
 
 
 def done(message: str, form: str | None = None) -> None:
-    """After a write: a toast on the next run, which draws `form` (a web.kept_form) empty."""
+    """After a write: a toast on the next run, which draws `form` (a web.kept_form) empty.
+    The terms form takes this person's own new version as its base (not a stale edit)."""
     if form is not None:
         web.typed_done(form)
+    web.rebase_edit(f"terms_{collab_id}")
     web.flash(message)
     st.rerun()
 

@@ -400,7 +400,7 @@ def show_change_preview(preview: ChangePreview, matching: str | None) -> None:
 
 
 def new_shipments_panel(filt: DeliveryFilter) -> None:
-    web.forget_typed("dlv_new", ("dlv_new_item", "dlv_new_carrier"))  # once shipments are made
+    web.forget_typed("dlv_new", empty={"dlv_new_item": "", "dlv_new_carrier": ""})
     cols = st.columns([3, 3])
     with cols[0]:
         campaign_id = campaign_picker("Campaign to ship for", "dlv_new_campaign",

@@ -114,7 +114,7 @@ def thread(piece: Piece) -> None:
 
 def answer_form(piece: Piece) -> None:
     form = f"answer_{piece.id}"
-    with web.kept_form(form, keys=(f"answer_text_{piece.id}",)):
+    with web.kept_form(form, empty={f"answer_text_{piece.id}": ""}):
         text = st.text_area("Answer", max_chars=MAX_REPLY_CHARS, height=68,
                             key=f"answer_text_{piece.id}",
                             placeholder="A reply the reviewer sees, or an internal note")
@@ -179,7 +179,7 @@ def content_header(row: pd.Series) -> None:
 
 def approval_form(item_id: int, current: ContentApproval) -> None:
     form = f"approval_{item_id}"
-    with web.kept_form(form, keys=(f"approval_note_{item_id}",)):
+    with web.kept_form(form, empty={f"approval_note_{item_id}": ""}):
         note = st.text_input("Changes needed, or a note", max_chars=MAX_REASON_CHARS,
                              key=f"approval_note_{item_id}")
         cols = st.columns([1, 1, 3])
@@ -255,7 +255,7 @@ def reviewers_tab(campaign_id: int) -> None:
 
 
 def invite_form(campaign_id: int) -> None:
-    with web.kept_form("invite_reviewers", keys=("invite_emails",)):
+    with web.kept_form("invite_reviewers", empty={"invite_emails": ""}):
         emails = st.text_area("Invite reviewers: e-mail addresses", key="invite_emails",
                               placeholder="anna@client.com, ben@client.com", height=80)
         sent = st.form_submit_button("Send invitations", type="primary")

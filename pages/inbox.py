@@ -277,8 +277,8 @@ def compose(creator_id: int, card: dict[str, Any]) -> Any:
         st.warning(web.as_text(refusal), icon=":material/block:")
     notice = mail_notice()
     form = f"compose_{creator_id}"
-    with web.kept_form(form, keys=(f"compose_subject_{creator_id}",
-                                   f"compose_body_{creator_id}")):
+    with web.kept_form(form, empty={f"compose_subject_{creator_id}": "",
+                                    f"compose_body_{creator_id}": ""}):
         subject = st.text_input("Subject", max_chars=300, key=f"compose_subject_{creator_id}")
         body = st.text_area("Message", max_chars=50_000, help=MERGE_HELP,
                             key=f"compose_body_{creator_id}")

@@ -46,7 +46,7 @@ def feedback_form(kind: SubjectKind, subject_id: int, title: str) -> None:
     form = f"feedback_{kind.value}_{subject_id}"
     subject = f"{kind.value}_{subject_id}"
     text_key, verdict_key = f"feedback_text_{subject}", f"verdict_{subject}"
-    with web.kept_form(form, keys=(text_key, verdict_key)):
+    with web.kept_form(form, empty={text_key: "", verdict_key: None}):
         body = st.text_area(f"Your feedback on {web.as_text(title, one_line=True)}",
                             max_chars=MAX_FEEDBACK_CHARS, height=80,
                             key=text_key)
