@@ -645,16 +645,24 @@ def typed_done(name: str) -> None:
 
 
 def edit_base(name: str, version: int) -> int:
-    """The version of the record the edit form `name` was opened at (kept until saved_edit)."""
+    """The version of the record the edit form `name` was opened at (kept until rebase_edit):
+    name its keyed fields by it, so that they keep what was typed while others save."""
     return int(st.session_state.setdefault(f"_edit_base.{name}", version))
 
 
+def edit_version(name: str) -> int:
+    """The version a save of the form `name` is checked against: the one it was opened at, or
+    the newer one a stale_edit showed."""
+    return int(st.session_state.get(f"_edit_seen.{name}", st.session_state[f"_edit_base.{name}"]))
+
+
 def stale_edit(name: str, version: int, what: str) -> bool:
-    """Whether `what` (now at `version`) changed since the form `name` was opened; if so, say
-    once what to do (what was typed stays) and let the next save go over the new version."""
-    if edit_base(name, version) == version:
+    """Whether `what` (now at `version`) changed since the form `name` was opened (call
+    edit_base first); if so, say once what to do (what was typed stays) and let the next save
+    go over the new version."""
+    if edit_version(name) == version:
         return False
-    st.session_state[f"_edit_base.{name}"] = version
+    st.session_state[f"_edit_seen.{name}"] = version
     st.error(f"Someone changed {what} since you opened it, so nothing was saved. What you "
              "typed is kept: compare it with their change, then save again to replace it.",
              icon=":material/sync_problem:")
@@ -665,13 +673,8 @@ def rebase_edit(name: str) -> None:
     """This person changed the record themselves: the form `name` (every form whose name
     starts so, with a trailing "*") takes the new version as its base, keeping what was typed
     in it."""
-    prefix = f"_edit_base.{name.removesuffix('*')}"
-    for key in [k for k in st.session_state if k == prefix
-                or (name.endswith("*") and str(k).startswith(prefix))]:
-        del st.session_state[key]
-
-
-def saved_edit(name: str) -> None:
-    """The edit form `name` was saved: the next run opens it afresh, at the new version."""
-    rebase_edit(name)
-    typed_done(name)
+    for kind in ("_edit_base", "_edit_seen"):
+        prefix = f"{kind}.{name.removesuffix('*')}"
+        for key in [k for k in st.session_state if k == prefix
+                    or (name.endswith("*") and str(k).startswith(prefix))]:
+            del st.session_state[key]

@@ -292,15 +292,6 @@ def client_and_owner(
     return client, owner
 
 
-FIELDS = ("name", "client", "owner", "brief", "start", "end", "budget", "currency")
-
-
-def field_keys(form: str) -> tuple[str, ...]:
-    """The keys of a campaign form's widgets: keyed, they keep what was typed even when the
-    campaign changes underneath."""
-    return tuple(f"{form}_{f}" for f in FIELDS)
-
-
 def campaign_fields(
     name: str, client_id: int | None, owner_id: int | None, current: dict | None,
     form: str | None,
@@ -347,17 +338,19 @@ def client_form() -> None:
 
 def edit_form(c: dict) -> None:
     form = f"edit_{c['id']}"
-    base = web.edit_base(form, c["version"])
-    with st.expander("Edit campaign"), web.kept_form(form, keys=field_keys(form)):
-        name = st.text_input("Campaign name", c["name"], max_chars=200, key=f"{form}_name")
+    # Fields keyed by the version the form was opened at keep what was typed when the
+    # campaign changes underneath (a stale edit); after a save they start from the new one.
+    keys = f"{form}_{web.edit_base(form, c['version'])}"
+    with st.expander("Edit campaign"), st.form(form):
+        name = st.text_input("Campaign name", c["name"], max_chars=200, key=f"{keys}_name")
         client_id, owner_id = client_and_owner(
-            c["client_id"], (c["owner_id"], c["owner"]), form)
-        fields = campaign_fields(name, client_id, owner_id, c, form)
+            c["client_id"], (c["owner_id"], c["owner"]), keys)
+        fields = campaign_fields(name, client_id, owner_id, c, keys)
         saved = st.form_submit_button("Save changes")
     if saved and not web.stale_edit(form, c["version"], "this campaign") and web.ok(
-        lambda: camps.edit_campaign(db, user, c["id"], base, fields)
+        lambda: camps.edit_campaign(db, user, c["id"], web.edit_version(form), fields)
     ):
-        web.saved_edit(form)
+        web.rebase_edit(form)
         done("Campaign saved.")
 
 

@@ -100,12 +100,12 @@ def terms_panel(c: dict[str, Any]) -> None:
     final = c["status"] in ("completed", "cancelled")
     locked = not can_edit or final
     form = f"terms_{c['id']}"
-    # Keyed fields keep what was typed when the terms change underneath (a stale edit); a
-    # read-only form follows the record instead (its keys name the version).
-    prefix = f"{form}_v{c['version']}" if locked else form
-    keys = {f: f"{prefix}_{f}" for f in ("deliverables", "compensation", "currency", "start",
-                                         "due", "conditions")}
-    with web.kept_form(form, keys=tuple(keys.values())):
+    # Fields keyed by the version the form was opened at keep what was typed when the terms
+    # change underneath (a stale edit); a read-only form follows the record.
+    base = c["version"] if locked else web.edit_base(form, c["version"])
+    keys = {f: f"{form}_v{base}_{f}" for f in ("deliverables", "compensation", "currency",
+                                               "start", "due", "conditions")}
+    with st.form(form):
         deliverables = st.text_area(
             "Deliverables", c["deliverables"], max_chars=5000, disabled=locked,
             key=keys["deliverables"],
@@ -128,11 +128,11 @@ def terms_panel(c: dict[str, Any]) -> None:
         elif not can_edit:
             st.caption("Read only: your role cannot change terms.")
         saved = st.form_submit_button("Save terms", disabled=locked)
-    base = web.edit_base(form, c["version"])
     if saved and not web.stale_edit(form, c["version"], "these terms or the status"):
         terms = Terms(deliverables, f"{compensation:.2f}", currency, start, due, conditions)
-        if web.ok(lambda: collabs.update_terms(db, user, c["id"], base, terms)):
-            web.saved_edit(form)
+        version = web.edit_version(form)
+        if web.ok(lambda: collabs.update_terms(db, user, c["id"], version, terms)):
+            web.rebase_edit(form)  # opened afresh at the new version
             done("Terms saved.")
 
 

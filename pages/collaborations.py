@@ -68,7 +68,6 @@ def filter_widgets() -> CollabFilter:
         st.session_state["page_number"] = 1
         st.session_state.pop("batch_preview", None)
         st.session_state.pop("batch_scope", None)
-        st.session_state["batch_scope_resets"] = st.session_state.get("batch_scope_resets", 0) + 1
     st.session_state["filter_words"] = filter_words(filt, clients, campaigns)
     return filt
 
@@ -184,9 +183,10 @@ def batch_editor(filt: CollabFilter, selected: pd.DataFrame) -> None:
         scopes,
         index=scopes.index(st.session_state.get("batch_scope", "selected")),
         horizontal=True,
-        # A new key each time the filter changes: the browser may still hold the old choice
-        # under the old one.
-        key=f"batch_scope_radio_{st.session_state.get('batch_scope_resets', 0)}",
+        # Naming the filter also makes the radio a new widget whenever the filter changes, so
+        # that no browser keeps the old choice for it.
+        help="“Every row matching” is every collaboration of this filter: "
+        + st.session_state["filter_words"],
         format_func=lambda s: (
             f"Selected rows ({len(selected)})"
             if s == "selected"

@@ -54,28 +54,20 @@ def generation() -> int:
 
 
 def remembered_radio(
-    label: str, options: list[str], memory: str, format_func: Callable[[str], str]
+    label: str, options: list[str], memory: str, format_func: Callable[[str], str],
+    help: str | None = None,
 ) -> str:
     """A horizontal radio whose labels hold counts. A radio's identity includes its labels, so
     when a count changes Streamlit would make it a new widget and forget the choice: the
-    choice is kept in session state under `memory` and handed back as the index.
-    forget_choice(memory) starts it again at the first option."""
+    choice is kept in session state under `memory` and handed back as the index. A change of
+    `help` makes it a new widget, starting from that index."""
     chosen = st.session_state.get(memory, options[0])
     choice = st.radio(
         label, options, index=options.index(chosen) if chosen in options else 0,
-        horizontal=True, format_func=format_func,
-        # A new key after forget_choice: a widget with the old identity may still hold the
-        # old choice in the browser.
-        key=f"{memory}.radio.{st.session_state.get(f'{memory}.resets', 0)}",
+        horizontal=True, format_func=format_func, help=help,
     )  # fmt: skip
     st.session_state[memory] = choice or options[0]
     return st.session_state[memory]
-
-
-def forget_choice(memory: str) -> None:
-    """The next remembered_radio(..., memory, ...) starts at its first option."""
-    st.session_state.pop(memory, None)
-    st.session_state[f"{memory}.resets"] = st.session_state.get(f"{memory}.resets", 0) + 1
 
 
 def campaign_picker(label: str, key: str, default: int | None) -> int | None:
@@ -165,7 +157,7 @@ def filter_widgets() -> DeliveryFilter:
         st.session_state["dlv_last_filter"] = filt
         st.session_state["dlv_page"] = 1
         st.session_state.pop("dlv_change_preview", None)
-        forget_choice("dlv_scope")
+        st.session_state.pop("dlv_scope", None)
     st.session_state["dlv_filter_words"] = filter_words(filt, clients, campaigns)
     return filt
 
@@ -315,6 +307,9 @@ def change_panel(filt: DeliveryFilter, selected: pd.DataFrame) -> None:
         "Apply to", scopes, "dlv_scope",
         lambda s: f"Selected shipments ({len(selected)})" if s == "selected"
         else f"Every shipment matching the filter ({total:,})",
+        # Naming the filter also makes the radio a new widget whenever the filter changes.
+        help="“Every shipment matching” is every shipment of this filter: "
+        + st.session_state["dlv_filter_words"],
     )  # fmt: skip
     single = scope == "selected" and len(selected) == 1
     targets: list[str] = [s.value for s in DeliveryStatus] + ([KEEP] if single else [])

@@ -237,3 +237,76 @@ def test_the_deliveries_scope_resets_when_the_filter_changes(
     labelled(at.radio, "Apply to").set_value("filter").run()
     at.multiselect(key="dlv_status").set_value([]).run()  # reset
     assert labelled(at.radio, "Apply to").value == "selected"
+
+
+# --- stale edits ---------------------------------------------------------------------------
+
+
+def test_terms_changed_underneath_keep_what_was_typed_and_say_so_once(
+    app: AppTest, db: Database, world: World, people: dict
+) -> None:
+    from decimal import Decimal
+
+    from lib import collaborations
+    from lib.models import Role, Terms
+
+    collab_id = world.collabs["ada_spring"]
+    login(app, "staff")
+    open_detail(app, collab_id)
+    labelled(app.text_area, "Deliverables").input("Two reels and a story")
+    # Meanwhile a manager saves other terms.
+    now = collaborations.get_collaboration(db, collab_id)
+    collaborations.update_terms(db, people[Role.MANAGER], collab_id, now["version"], Terms(
+        "One post", Decimal("300.00"), now["currency"], now["start_date"], now["due_date"], ""))
+    labelled(app.button, "Save terms").click().run()
+    assert not app.exception
+    [error] = texts(app.error)
+    assert "Someone changed these terms" in error and "What you typed is kept" in error
+    assert not app.warning
+    assert labelled(app.text_area, "Deliverables").value == "Two reels and a story"
+    assert collaborations.get_collaboration(db, collab_id)["deliverables"] == "One post"
+
+    labelled(app.button, "Save terms").click().run()  # seen: saving again replaces theirs
+    assert_ok(app)
+    assert collaborations.get_collaboration(db, collab_id)["deliverables"] == (
+        "Two reels and a story")
+    assert labelled(app.text_area, "Deliverables").value == "Two reels and a story"
+
+
+def test_own_status_change_is_no_stale_edit_of_the_terms(
+    app: AppTest, db: Database, world: World
+) -> None:
+    from lib import collaborations
+
+    collab_id = world.collabs["ada_spring"]  # pending
+    login(app, "staff")
+    open_detail(app, collab_id)
+    labelled(app.button, "Change status").click().run()  # to the first target offered
+    assert_ok(app)
+    labelled(app.text_area, "Deliverables").input("Agreed by phone")
+    labelled(app.button, "Save terms").click().run()
+    assert_ok(app)
+    assert collaborations.get_collaboration(db, collab_id)["deliverables"] == "Agreed by phone"
+
+
+def test_a_campaign_changed_underneath_keeps_the_edit(
+    app: AppTest, db: Database, world: World, people: dict
+) -> None:
+    from lib import campaigns
+    from lib.models import CampaignFields, Role
+
+    campaign_id = world.campaigns["Spring"]
+    at = open_campaigns(app, "manager", campaign_id)
+    labelled(at.text_area, "Brief").input("My new brief")
+    now = campaigns.get_campaign(db, campaign_id)
+    campaigns.edit_campaign(db, people[Role.ADMIN], campaign_id, now["version"], CampaignFields(
+        now["name"], now["client_id"], now["owner_id"], "Their brief", now["start_date"],
+        now["end_date"], str(now["budget"]), now["currency"]))
+    labelled(at.button, "Save changes").click().run()
+    assert not at.exception
+    [error] = texts(at.error)
+    assert "Someone changed this campaign" in error
+    assert labelled(at.text_area, "Brief").value == "My new brief"
+    labelled(at.button, "Save changes").click().run()
+    assert_ok(at)
+    assert campaigns.get_campaign(db, campaign_id)["brief"] == "My new brief"
