@@ -297,7 +297,8 @@ def test_a_campaign_changed_underneath_keeps_the_edit(
 
     campaign_id = world.campaigns["Spring"]
     at = open_campaigns(app, "manager", campaign_id)
-    labelled(at.text_area, "Brief").input("My new brief")
+    brief = f"edit_{campaign_id}_1_brief"  # keyed by the version the form was opened at
+    at.text_area(key=brief).input("My new brief")
     now = campaigns.get_campaign(db, campaign_id)
     campaigns.edit_campaign(db, people[Role.ADMIN], campaign_id, now["version"], CampaignFields(
         now["name"], now["client_id"], now["owner_id"], "Their brief", now["start_date"],
@@ -306,7 +307,7 @@ def test_a_campaign_changed_underneath_keeps_the_edit(
     assert not at.exception
     [error] = texts(at.error)
     assert "Someone changed this campaign" in error
-    assert labelled(at.text_area, "Brief").value == "My new brief"
+    assert at.text_area(key=brief).value == "My new brief"
     labelled(at.button, "Save changes").click().run()
     assert_ok(at)
     assert campaigns.get_campaign(db, campaign_id)["brief"] == "My new brief"
