@@ -492,17 +492,6 @@ def clients(store: Store) -> list[tuple[int, str]]:
         return cur.execute("SELECT id, name FROM clients ORDER BY name").fetchall()
 
 
-def campaigns_of(store: Store, client_id: int | None) -> list[tuple[int, str]]:
-    """The campaigns the client owns now (every campaign with None), by name."""
-    with store.cursor() as cur:
-        return cur.execute(
-            "SELECT ca.id, ca.name FROM campaigns ca JOIN campaign_ownership o"
-            " ON o.campaign_id = ca.id WHERE $client IS NULL OR o.client_id = $client"
-            " ORDER BY ca.name, ca.id",
-            {"client": client_id},
-        ).fetchall()
-
-
 def last_full_week(today: dt.date) -> str:
     """The ISO week before the one `today` is in: what a Monday-morning job reports on."""
     return rules.iso_week_label(today - dt.timedelta(days=7))

@@ -14,7 +14,8 @@ import logging
 import re
 import secrets
 import zipfile
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -87,6 +88,20 @@ def badge_column(title: str, colors: dict[str, str], label: Callable[[str], str]
     return st.column_config.MultiselectColumn(
         title, options=list(colors), color=list(colors.values()), format_func=label
     )
+
+
+def campaign_label(name: str, client: str) -> str:
+    """A campaign as pickers and lists name it: two campaigns may share a name, not a client."""
+    return f"{name} — {client}"
+
+
+def campaign_options(choices: Iterable[tuple[int, str, str]]) -> dict[int, str]:
+    """Picker labels by campaign id, in the order given, from a service's (id, name, client)
+    rows. Plain text (options are not markdown: no as_text); the same name under the same
+    client gets its number too, so no two labels are alike."""
+    rows = [(int(cid), campaign_label(name, client)) for cid, name, client in choices]
+    seen = Counter(label for _, label in rows)
+    return {cid: label if seen[label] == 1 else f"{label} (#{cid})" for cid, label in rows}
 
 
 def as_badges(values: pd.Series) -> pd.Series:

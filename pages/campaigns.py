@@ -238,7 +238,7 @@ def campaign_list(filt: CampaignFilter) -> pd.DataFrame | None:
 
 
 def choose_campaign(rows: pd.DataFrame) -> int | None:
-    names = {int(r.id): f"{r.name} · {r.client}" for r in rows.itertuples()}
+    names = web.campaign_options(rows[["id", "name", "client"]].itertuples(index=False))
     chosen = st.session_state.get("campaign_choice")
     if chosen is not None and chosen not in names:
         del st.session_state["campaign_choice"]  # not on this page of the list any more

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from lib import campaigns as camps
 from lib import collaborations as collabs
 from lib import creators, web
 from lib.collaborations import CollabFilter
@@ -36,7 +37,7 @@ def filter_widgets() -> CollabFilter:
     client_id = top[2].selectbox(
         "Client", [None, *clients], format_func=lambda i: "All clients" if i is None else clients[i]
     )
-    campaigns = dict(collabs.campaigns_for_filter(db, client_id))
+    campaigns = web.campaign_options(camps.campaign_choices(db, client_id))
     campaign_id = top[3].selectbox(
         "Campaign",
         [None, *campaigns],

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from lib import campaigns as campaigns_service
 from lib import deliveries, web
 from lib.deliveries import ChangePreview, DeliveryFilter, NewShipmentsPreview
 from lib.delivery_sheet import XLSX_MIME
@@ -69,7 +70,7 @@ def remembered_radio(
 
 
 def campaign_picker(label: str, key: str, default: int | None) -> int | None:
-    campaigns = dict(deliveries.campaigns_for_filter(db))
+    campaigns = web.campaign_options(campaigns_service.campaign_choices(db))
     options = [None, *campaigns]
     index = options.index(default) if default in campaigns else 0
     return st.selectbox(
@@ -113,7 +114,7 @@ def filter_widgets() -> DeliveryFilter:
         "Client", [None, *clients], key="dlv_client",
         format_func=lambda i: "All clients" if i is None else clients[i],
     )  # fmt: skip
-    campaigns = dict(deliveries.campaigns_for_filter(db, client_id))
+    campaigns = web.campaign_options(campaigns_service.campaign_choices(db, client_id))
     campaign_id = top[2].selectbox(
         "Campaign", [None, *campaigns], key="dlv_campaign",
         format_func=lambda i: "All campaigns" if i is None else campaigns[i],

@@ -57,7 +57,7 @@ def when(value: Any) -> str:
 
 
 def choose_campaign() -> int | None:
-    choices = dict(feedback.campaign_choices(db))
+    choices = web.campaign_options(feedback.campaign_choices(db))
     wanted = st.query_params.get("campaign", "")
     if wanted.isdigit() and int(wanted) in choices and "feedback_campaign" not in st.session_state:
         st.session_state["feedback_campaign"] = int(wanted)  # from a notification's link

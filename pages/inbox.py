@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from lib import campaigns as camps
 from lib import creators, inbox, web
 from lib.inbox import Draft, InboxFilter, Incoming, ThreadItem
 from lib.models import AssetKind, MessageChannel, MessageState, Role
@@ -97,7 +98,7 @@ def filters() -> InboxFilter:
     search = cols[0].text_input(
         "Search creators", placeholder="Name, @handle or e-mail", max_chars=100
     )
-    campaigns = dict(inbox.campaign_choices(db))
+    campaigns = web.campaign_options(camps.campaign_choices(db))
     campaign_id = cols[1].selectbox(
         "Campaign", [None, *campaigns], key="inbox_campaign",
         format_func=lambda i: "All campaigns" if i is None else campaigns[i],
@@ -241,7 +242,8 @@ def thread_panel(creator_id: int, card: dict[str, Any]) -> None:
 def campaign_picker(creator_id: int, key: str) -> tuple[int | None, str | None]:
     """A campaign of this creator's (or none), and why they may not be written to about it."""
     found = inbox.creator_campaigns(db, creator_id)
-    names = {int(r.id): f"{r.name} ({r.standing})" for r in found.itertuples()}
+    labels = web.campaign_options(found[["id", "name", "client"]].itertuples(index=False))
+    names = {int(r.id): f"{labels[int(r.id)]} ({r.standing})" for r in found.itertuples()}
     chosen = st.selectbox(
         "About campaign", [None, *names], key=key,
         format_func=lambda i: "No campaign" if i is None else names[i],
@@ -285,7 +287,8 @@ def record_reply(creator_id: int, card: dict[str, Any]) -> None:
 
 
 def record_pasted(creator_id: int) -> None:
-    campaigns = dict(inbox.creator_campaigns(db, creator_id)[["id", "name"]].values.tolist())
+    campaigns = web.campaign_options(
+        inbox.creator_campaigns(db, creator_id)[["id", "name", "client"]].itertuples(index=False))
     with st.form(f"reply_{creator_id}", clear_on_submit=True):
         cols = st.columns(2)
         channel = cols[0].selectbox("Came by", list(MessageChannel),
@@ -326,7 +329,8 @@ def record_uploaded(creator_id: int, card: dict[str, Any]) -> None:
         anyway = st.checkbox("Record it in this thread anyway", key=f"anyway_{creator_id}")
     else:
         st.caption(f"The sender is {web.as_text(card['name'])}'s address.")
-    campaigns = dict(inbox.creator_campaigns(db, creator_id)[["id", "name"]].values.tolist())
+    campaigns = web.campaign_options(
+        inbox.creator_campaigns(db, creator_id)[["id", "name", "client"]].itertuples(index=False))
     campaign_id = st.selectbox(
         "Campaign", [None, *campaigns], key=f"eml_campaign_{creator_id}",
         format_func=lambda i: "No campaign" if i is None else campaigns[i])
@@ -384,7 +388,7 @@ def details_panel(creator_id: int, card: dict[str, Any]) -> None:
     )
     st.text("Tags: " + (", ".join(card["tags"]) if card["tags"] else "none"))
     lines("Campaigns", inbox.creator_campaigns(db, creator_id),
-          lambda r: f"{r.name}: {r.standing}")
+          lambda r: f"{web.campaign_label(r.name, r.client)}: {r.standing}")
     lines("Agreements", inbox.agreements_of(db, creator_id),
           lambda r: f"{r.campaign}: {r.state}, {r.compensation:,.2f} {r.currency}"
                     f" (sent {day(r.sent_at)})")
@@ -428,11 +432,11 @@ def mass_message(filt: InboxFilter, total: int) -> None:
 
 def mass_campaign(filt: InboxFilter) -> int | None:
     if filt.campaign_id is not None:
-        name = dict(inbox.campaign_choices(db)).get(filt.campaign_id, "")
+        name = web.campaign_options(camps.campaign_choices(db)).get(filt.campaign_id, "")
         st.caption(f"About the campaign of the filter: **{web.as_text(name)}**. Only creators who "
                    "accepted (an accepted agreement or a collaboration) get it.")
         return filt.campaign_id
-    campaigns = dict(inbox.campaign_choices(db))
+    campaigns = web.campaign_options(camps.campaign_choices(db))
     return st.selectbox(
         "About campaign", [None, *campaigns], key="mass_campaign",
         format_func=lambda i: "No campaign" if i is None else campaigns[i],

@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from lib import campaigns as camps
 from lib import collaborations as collabs
 from lib import exports, progress, web
 from lib.models import CollabStatus
@@ -46,7 +47,7 @@ def filters() -> Scope:
         "Client", [None, *clients], key="progress_client",
         format_func=lambda i: "All clients" if i is None else clients[i],
     )
-    campaigns = dict(collabs.campaigns_for_filter(db, client_id))
+    campaigns = web.campaign_options(camps.campaign_choices(db, client_id))
     campaign_id = cols[1].selectbox(
         "Campaign", [None, *campaigns], key="progress_campaign",
         format_func=lambda i: "All campaigns" if i is None else campaigns[i],

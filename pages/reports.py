@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from lib import campaigns as camps
 from lib import reports, rules, snapshots, web
 from lib.db import utcnow
 
@@ -34,9 +35,9 @@ def choose_scope() -> reports.ReportScope | None:
                                      key="report_client", index=None,
                                      placeholder="Choose a client")
         return None if client_id is None else reports.ReportScope(client_id=client_id)
-    campaigns = dict(reports.campaigns_of(db, None))
+    campaigns = web.campaign_options(camps.campaign_choices(db))
     campaign_id = middle.selectbox("Campaign", list(campaigns), key="report_campaign",
-                                   format_func=lambda i: f"{campaigns[i]} (#{i})", index=None,
+                                   format_func=campaigns.get, index=None,
                                    placeholder="Choose a campaign")
     return None if campaign_id is None else reports.ReportScope(campaign_id=campaign_id)
 

@@ -67,7 +67,7 @@ def assert_nothing_but_not_valid(page: Page) -> None:
 def invite_reviewer(page: Page, smtp_server) -> str:
     ui.click(page, page.get_by_test_id("stSidebarNav").get_by_role("link", name="Feedback"))
     expect(page.get_by_role("heading", name="Feedback", exact=True)).to_be_visible()
-    ui.choose(page, "Campaign", "Spring · Acme")
+    ui.choose(page, "Campaign", "Spring — Acme")
     open_tab(page, "Reviewers")
     expect(page.get_by_text("Nobody reviews this campaign yet.")).to_be_visible()
     page.get_by_role("textbox", name="Invite reviewers: e-mail addresses").fill(REVIEWER)

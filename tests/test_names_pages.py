@@ -1,0 +1,106 @@
+"""Issue 15, point 4 on the pages: names are whole and distinct.
+
+Two campaigns of one name under two clients are told apart in every campaign picker ("Name —
+Client"), and no table of the main pages shows the word None for an empty cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lib import web
+from lib.db import Database
+from tests.conftest import T0, World, add_collab, assert_ok, labelled, login, own_campaigns
+
+CAMPAIGN_PICKERS = {  # page: the labels of its campaign pickers
+    "collaborations": ["Campaign"],
+    "campaigns": ["Open campaign"],
+    "progress": ["Campaign"],
+    "deliveries": ["Campaign", "Campaign to ship for", "Campaign of the sheet"],
+    "feedback": ["Campaign"],
+    "inbox": ["Campaign", "About campaign"],
+    "reports": ["Campaign"],
+}
+
+
+@pytest.fixture
+def twin_spring(db: Database, world: World) -> int:
+    """A second campaign called Spring, of the other client (Globex), with a collaboration."""
+    twin = db.value(
+        "INSERT INTO campaigns (client_id, name, owner_id, start_date, end_date, budget,"
+        " created_at) SELECT ?, 'Spring', owner_id, start_date, end_date, budget, created_at"
+        " FROM campaigns WHERE id = ? RETURNING id",
+        [world.clients["Globex"], world.campaigns["Spring"]],
+    )
+    own_campaigns(db)
+    add_collab(db, twin, world.creators["Ada"], "pending", T0 + dt.timedelta(days=8))
+    return twin
+
+
+def open_page(at: AppTest, page: str) -> AppTest:
+    at.switch_page(f"pages/{page}.py").run()
+    if page == "reports":
+        labelled(at.radio, "Report on").set_value("Campaign").run()
+    assert_ok(at)
+    return at
+
+
+def picker_options(at: AppTest, label: str) -> list[str]:
+    return list(labelled(at.selectbox, label).options)
+
+
+def test_the_formatter_names_the_client_and_numbers_true_twins() -> None:
+    assert web.campaign_label("Always-On", "Acme") == "Always-On — Acme"
+    labels = web.campaign_options([(1, "Spring", "Acme"), (2, "Spring", "Globex"),
+                                   (3, "Launch", "Acme"), (4, "Launch", "Acme")])
+    assert labels == {1: "Spring — Acme", 2: "Spring — Globex", 3: "Launch — Acme (#3)",
+                      4: "Launch — Acme (#4)"}
+
+
+@pytest.mark.parametrize("page", list(CAMPAIGN_PICKERS))
+def test_every_campaign_picker_tells_two_campaigns_of_one_name_apart(
+    app: AppTest, twin_spring: int, page: str
+) -> None:
+    at = open_page(login(app, "manager"), page)
+    for label in CAMPAIGN_PICKERS[page]:
+        options = picker_options(at, label)
+        assert "Spring — Acme" in options, (label, options)
+        assert "Spring — Globex" in options, (label, options)
+        assert "Spring" not in options
+        assert not any("\\" in option for option in options)  # plain text, never escaped
+
+
+def test_a_client_filter_keeps_the_client_in_the_label(app: AppTest, world: World,
+                                                        twin_spring: int) -> None:
+    at = open_page(login(app, "manager"), "collaborations")
+    labelled(at.selectbox, "Client").set_value(world.clients["Globex"]).run()
+    assert picker_options(at, "Campaign") == ["All campaigns", "Launch — Globex", "Spring — Globex"]
+
+
+def test_a_name_with_markdown_characters_is_shown_as_typed(
+    db: Database, world: World, app: AppTest
+) -> None:
+    db.value("INSERT INTO campaigns (client_id, name, owner_id, start_date, end_date, budget,"
+             " created_at) SELECT client_id, 'Always-On *Spring* [1]', owner_id, start_date,"
+             " end_date, budget, created_at FROM campaigns WHERE id = ? RETURNING id",
+             [world.campaigns["Spring"]])
+    own_campaigns(db)
+    at = login(app, "manager")
+    for page in ("collaborations", "feedback", "inbox", "progress", "deliveries"):
+        open_page(at, page)
+        assert "Always-On *Spring* [1] — Acme" in picker_options(at, "Campaign"), page
+
+
+# --- no "None" in a table ---------------------------------------------------------------------
+
+
+def shown_cells(frame: Any) -> list[str]:
+    """Every cell of a table as the page hands it to st.dataframe, as text."""
+    if not isinstance(frame, pd.DataFrame):
+        return []
+    return [str(v) for column in frame.columns for v in frame[column].tolist()]
