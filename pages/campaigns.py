@@ -122,8 +122,9 @@ def fresh_selection(key: str, view: object) -> None:
             st.session_state[key] = EMPTY_SELECTION
 
 
-def columns(*names: str) -> dict[str, Any]:
-    """column_order and column_config for a table showing `names`, with readable headers."""
+def columns(rows: pd.DataFrame, *names: str) -> dict[str, Any]:
+    """The data, column_order and column_config for a table showing `names` of `rows`, with
+    readable headers and no empty cell reading None (web.fill_missing)."""
     config: dict[str, Any] = {}
     for name in names:
         if name in TIMES:
@@ -143,12 +144,13 @@ def columns(*names: str) -> dict[str, Any]:
             config[name] = st.column_config.Column(
                 LABELS.get(name, name), width="large" if name in WIDE else None
             )
-    return {"column_order": list(names), "column_config": config}
+    shown, config = web.fill_missing(rows, config)
+    return {"data": shown, "column_order": list(names), "column_config": config}
 
 
 def table(rows: pd.DataFrame, *names: str) -> None:
     """A read-only table of `names` (text is shown as text, never as markdown)."""
-    st.dataframe(rows, hide_index=True, **columns(*names))
+    st.dataframe(hide_index=True, **columns(rows, *names))
 
 
 def selectable_table(rows: pd.DataFrame, key: str, view: object, *names: str) -> pd.DataFrame:
@@ -158,8 +160,8 @@ def selectable_table(rows: pd.DataFrame, key: str, view: object, *names: str) ->
         return rows.iloc[[]]
     fresh_selection(key, view)
     event = st.dataframe(
-        rows, hide_index=True, key=key, on_select="rerun", selection_mode="multi-row",
-        **columns(*names),
+        hide_index=True, key=key, on_select="rerun", selection_mode="multi-row",
+        **columns(rows, *names),
     )
     return rows.iloc[[r for r in event.selection.rows if r < len(rows)]]
 

@@ -97,7 +97,7 @@ def show_page(filt: CollabFilter) -> pd.DataFrame:
         status=web.as_badges(page.rows["status"]),
         validation=web.as_badges(page.rows["validation"]),
     )
-    event = st.dataframe(
+    event = web.dataframe(
         shown,
         key="collab_table",
         hide_index=True,
@@ -201,7 +201,7 @@ def show_preview(preview: collabs.BatchPreview) -> None:
     table = pd.DataFrame([vars(r) for r in preview.rows])
     table["outcome"] = web.as_badges(table["ok"].map({True: "will change", False: "refused"}))
     table["current"] = table["current"].map(web.status_label)
-    st.dataframe(
+    web.dataframe(
         table,
         hide_index=True,
         key="preview_table",

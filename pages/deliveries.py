@@ -85,7 +85,7 @@ def outcome_table(preview: ChangePreview, with_row: bool = False) -> None:
     table["current"] = table["current"].map(
         lambda s: web.delivery_label(s) if isinstance(s, str) and s else ""  # NaN: not found
     )
-    st.dataframe(
+    web.dataframe(
         table,
         hide_index=True,
         column_order=[*(["row"] if with_row else []), "shipment_id", "creator", "item",
@@ -195,7 +195,7 @@ def by_campaign(filt: DeliveryFilter) -> None:
         page = web.attempt(lambda: deliveries.summary_by_campaign(db, filt.client_id, number))
         if page is None:
             return
-        st.dataframe(
+        web.dataframe(
             page.rows, hide_index=True,
             column_order=["campaign", "client", "pending", "in_transit", "delivered",
                           "exception", "longest_in_transit_days"],
@@ -240,7 +240,7 @@ def show_list(filt: DeliveryFilter) -> pd.DataFrame:
     selectable: dict[str, Any] = (
         {"on_select": "rerun", "selection_mode": "multi-row"} if can_edit else {}
     )
-    event = st.dataframe(
+    event = web.dataframe(
         shown,
         key="dlv_table",
         hide_index=True,
@@ -378,7 +378,7 @@ def new_shipments_panel(filt: DeliveryFilter) -> None:
         st.session_state["dlv_new_view"] = view
         if "dlv_new_table" in st.session_state:
             st.session_state["dlv_new_table"] = EMPTY_SELECTION
-    event = st.dataframe(
+    event = web.dataframe(
         found.assign(status=web.as_badges(found["status"])),
         key="dlv_new_table", hide_index=True, on_select="rerun", selection_mode="multi-row",
         height=ROW_PX * (min(max(len(found), 1), 10) + 1) + 3,
@@ -424,7 +424,7 @@ def show_new_preview(preview: NewShipmentsPreview) -> None:
             f"**{len(preview.refused):,}** refused.")  # fmt: skip
     table = pd.DataFrame([vars(r) for r in preview.rows])
     table["outcome"] = web.as_badges(table["ok"].map({True: "will ship", False: "refused"}))
-    st.dataframe(
+    web.dataframe(
         table, hide_index=True,
         column_order=["collab_id", "creator", "collab_status", "outcome", "message"],
         column_config={

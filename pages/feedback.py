@@ -226,7 +226,7 @@ def reviewers_tab(campaign_id: int) -> None:
     if listed.empty:
         st.caption("Nobody reviews this campaign yet.")
     else:
-        st.dataframe(
+        web.dataframe(
             listed, hide_index=True,
             column_order=["email", "invited_at", "invited_by", "link_sent_at", "last_visit_at",
                           "pieces", "live_links"],

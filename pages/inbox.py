@@ -464,7 +464,7 @@ def show_plan(plan: inbox.Plan) -> None:
             st.text(shown.body)
     if plan.skipped:
         st.markdown("Skipped (not sent):")
-        st.dataframe(pd.DataFrame([vars(s) for s in plan.skipped]), hide_index=True,
+        web.dataframe(pd.DataFrame([vars(s) for s in plan.skipped]), hide_index=True,
                      column_order=["name", "reason"], key="mass_skipped")
     problem = inbox.mail_problem()
     if problem:
@@ -511,10 +511,10 @@ def show_summary(summary: dict[str, Any]) -> None:
     (st.warning if failed else st.success)(text)
     if failed:
         st.markdown("Failed (retry them in their threads):")
-        st.dataframe(pd.DataFrame(failed), hide_index=True, key="mass_failed")
+        web.dataframe(pd.DataFrame(failed), hide_index=True, key="mass_failed")
     if skipped:
         st.markdown("Skipped:")
-        st.dataframe(pd.DataFrame(skipped), hide_index=True, key="mass_summary_skipped")
+        web.dataframe(pd.DataFrame(skipped), hide_index=True, key="mass_summary_skipped")
 
 
 # --- the page --------------------------------------------------------------------------------

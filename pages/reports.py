@@ -80,7 +80,7 @@ def show(built: dict) -> None:
         "Download CSV files (.zip)", built["zip"], file_name=f"{built['stem']}.zip",
         mime="application/zip", key="download_zip", on_click="ignore",
     )
-    st.dataframe(built["summary"], hide_index=True, width="stretch")
+    web.dataframe(built["summary"], hide_index=True, width="stretch")
     sheets = ", ".join(f"{title} ({rows:,})" for title, rows in built["sheets"])
     st.caption(f"Sheets (rows): {sheets}. Times are UTC; weeks run Monday to Sunday.")
 
@@ -125,7 +125,7 @@ def snapshot_section() -> None:
     if not listed:
         st.info("No snapshot yet.")
         return
-    st.dataframe(pd.DataFrame(
+    web.dataframe(pd.DataFrame(
         [(s.label, s.path.name, len(s.tables), sum(t.rows for t in s.tables.values()))
          for s in listed],
         columns=["Taken", "Folder", "Tables", "Rows"],

@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib import web
+from lib.demo import build_demo
 from lib.db import Database
 from tests.conftest import T0, World, add_collab, assert_ok, labelled, login, own_campaigns
 
@@ -104,3 +105,58 @@ def shown_cells(frame: Any) -> list[str]:
     if not isinstance(frame, pd.DataFrame):
         return []
     return [str(v) for column in frame.columns for v in frame[column].tolist()]
+
+
+def visible_cells(at: AppTest) -> dict[str, list[str]]:
+    """Each table's shown columns (column_order when set) as text, by a readable name."""
+    found: dict[str, list[str]] = {}
+    for number, table in enumerate(at.dataframe):
+        frame = table.value
+        if not isinstance(frame, pd.DataFrame):
+            continue
+        order = [c for c in table.proto.column_order if c in frame.columns] or list(frame.columns)
+        for column in order:
+            found[f"table {number} ({list(order)[:3]}...) column {column}"] = [
+                str(v) for v in frame[column].tolist()]
+    return found
+
+
+def assert_no_none(at: AppTest, where: str) -> None:
+    assert_ok(at)
+    bad = {name: cells for name, cells in visible_cells(at).items()
+           if any(cell in ("None", "nan", "NaN", "NaT", "<NA>") for cell in cells)}
+    assert not bad, (where, list(bad))
+
+
+@pytest.fixture
+def demo(db: Database, people: dict) -> None:
+    """Demo-like data (the demo generator, small) beside the test world."""
+    build_demo(db, 200)
+
+
+def test_no_table_of_the_main_pages_shows_none(demo: None, app: AppTest, db: Database) -> None:
+    at = login(app, "admin")
+    for page in ("collaborations", "campaigns", "progress", "deliveries", "feedback", "inbox",
+                 "users", "notifications", "imports"):
+        assert_no_none(open_page(at, page), page)
+    # the detail views, on the records with the most history
+    campaign = db.value("SELECT campaign_id FROM applications GROUP BY ALL"
+                        " ORDER BY count(*) DESC, campaign_id LIMIT 1")
+    at.switch_page("pages/campaigns.py").run()
+    at.session_state["campaign_choice"] = campaign
+    assert_no_none(at.run(), "campaign detail")
+    reviewed = db.value("SELECT campaign_id FROM reviewers GROUP BY ALL"
+                        " ORDER BY count(*) DESC, campaign_id LIMIT 1")
+    at.switch_page("pages/feedback.py").run()
+    at.session_state["feedback_campaign"] = reviewed
+    assert_no_none(at.run(), "feedback of a campaign")
+    for collab in db.rows("SELECT collab_id FROM activity_events GROUP BY ALL"
+                          " ORDER BY count(DISTINCT kind) DESC, collab_id LIMIT 3"):
+        at.switch_page("pages/collaboration.py")
+        at.query_params["id"] = str(collab[0])
+        assert_no_none(at.run(), f"collaboration {collab[0]}")
+    creator = db.value("SELECT creator_id FROM messages GROUP BY ALL"
+                       " ORDER BY count(*) DESC, creator_id LIMIT 1")
+    at.switch_page("pages/inbox.py").run()
+    at.session_state["inbox_open"] = creator
+    assert_no_none(at.run(), "inbox thread")
