@@ -13,6 +13,7 @@ import streamlit as st
 from lib import campaigns as camps
 from lib import collaborations as collabs
 from lib import exports, progress, web
+from lib.db import utcnow
 from lib.models import CollabStatus
 
 db = web.database()
@@ -117,7 +118,9 @@ def stages_chart(frame: pd.DataFrame) -> alt.Chart:
 
 def weekly_section(scope: Scope) -> None:
     st.subheader("Collaborations by status, week by week")
-    frame = web.attempt(lambda: web.cached_read(progress.status_totals_by_week, **vars(scope)))
+    # today as an argument: a cached read made yesterday must not stop the weeks yesterday
+    frame = web.attempt(lambda: web.cached_read(
+        progress.status_totals_by_week, **vars(scope), today=utcnow().date()))
     if frame is None:
         return
     if frame.empty:

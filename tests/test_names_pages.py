@@ -14,8 +14,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib import web
-from lib.demo import build_demo
 from lib.db import Database
+from lib.demo import build_demo
 from tests.conftest import T0, World, add_collab, assert_ok, labelled, login, own_campaigns
 
 CAMPAIGN_PICKERS = {  # page: the labels of its campaign pickers
