@@ -28,6 +28,13 @@ web.dataframe(
         ]
     ),
     hide_index=True,
+    column_config={
+        "username": st.column_config.TextColumn("Username"),
+        "name": st.column_config.TextColumn("Name"),
+        "e-mail": st.column_config.TextColumn("E-mail"),
+        "role": st.column_config.TextColumn("Role"),
+        "disabled": st.column_config.CheckboxColumn("Disabled"),
+    },
 )
 usernames = [u.username for u in people]
 roles = [r.value for r in Role]

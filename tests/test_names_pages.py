@@ -7,6 +7,7 @@ Client"), and no table of the main pages shows the word None for an empty cell.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pandas as pd
@@ -160,3 +161,13 @@ def test_no_table_of_the_main_pages_shows_none(demo: None, app: AppTest, db: Dat
     at.switch_page("pages/inbox.py").run()
     at.session_state["inbox_open"] = creator
     assert_no_none(at.run(), "inbox thread")
+
+
+def test_the_users_table_has_titles_not_column_names(app: AppTest) -> None:
+    at = login(app, "admin")
+    at.switch_page("pages/users.py").run()
+    assert_ok(at)
+    [people] = [t for t in at.dataframe if "username" in t.value.columns]
+    titles = {c: json.loads(people.proto.columns)[c].get("label") for c in people.value.columns}
+    assert titles == {"username": "Username", "name": "Name", "e-mail": "E-mail",
+                      "role": "Role", "disabled": "Disabled"}
