@@ -30,6 +30,8 @@ KIND_LABELS = {
     "message": "Message", "agreement_sent": "Agreement sent", "congratulations":
     "Congratulations", "not_selected": "Not selected", "asset": "Asset", "gift": "Product gift",
 }
+# Notices the campaign workflow writes (state recorded): kept in the history, never e-mailed.
+WORKFLOW_NOTICES = frozenset({"agreement_sent", "congratulations", "not_selected"})
 STATE_COLORS = {
     MessageState.RECORDED: "gray", MessageState.QUEUED: "orange", MessageState.SENT: "green",
     MessageState.FAILED: "red",
@@ -185,6 +187,11 @@ def item_state(item: ThreadItem) -> None:
         return
     state = MessageState(item.state)
     if state is MessageState.RECORDED:
+        if item.direction == "out" and item.kind in WORKFLOW_NOTICES:
+            # written by the campaign workflow into the history only: nobody mailed it
+            st.badge("Not e-mailed", color="gray", icon=":material/unsubscribe:")
+            st.caption("Recorded in this thread only: this notice was not sent by e-mail. "
+                       "Write to the creator if they should hear it.")
         return
     detail = {MessageState.SENT: f"Sent {when(item.sent_at)} to {item.recipient}",
               MessageState.QUEUED: f"Queued {when(item.queued_at)} for {item.recipient}",

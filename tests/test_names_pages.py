@@ -171,3 +171,30 @@ def test_the_users_table_has_titles_not_column_names(app: AppTest) -> None:
     titles = {c: json.loads(people.proto.columns)[c].get("label") for c in people.value.columns}
     assert titles == {"username": "Username", "name": "Name", "e-mail": "E-mail",
                       "role": "Role", "disabled": "Disabled"}
+
+
+# --- issue 15, point 8: workflow notices that were only recorded say so ------------------------
+
+
+def test_a_recorded_workflow_notice_says_it_was_not_emailed(
+    app: AppTest, db: Database, world: World
+) -> None:
+    ada, spring = world.creators["Ada"], world.campaigns["Spring"]
+    for minute, (direction, kind) in enumerate((("out", "agreement_sent"),
+                                                ("out", "congratulations"),
+                                                ("out", "not_selected"),
+                                                ("in", "message"))):
+        db.value(
+            "INSERT INTO messages (creator_id, campaign_id, direction, kind, subject, body, state,"
+            " created_at, created_by) VALUES (?, ?, ?, ?, ?, 'Text', 'recorded', ?, 'manager')"
+            " RETURNING id",
+            [ada, spring, direction, kind, f"Notice {kind}", T0 + dt.timedelta(minutes=minute)],
+        )
+    at = login(app, "staff")
+    at.switch_page("pages/inbox.py").run()
+    at.button(key=f"open_{ada}").click().run()
+    assert_ok(at)
+    said = [m.value for m in at.markdown if "Not e-mailed" in m.value]
+    assert len(said) == 3, said  # the three notices; the reply recorded by hand came in
+    notes = [c.value for c in at.caption if "not sent by e-mail" in c.value]
+    assert len(notes) == 3
