@@ -90,6 +90,12 @@ def badge_column(title: str, colors: dict[str, str], label: Callable[[str], str]
     )
 
 
+def name_column(title: str) -> object:
+    """A table column of names (creators, campaigns): wide enough that a name shows whole in
+    a confirmation at 1366 px, not cut mid-word by a narrow column."""
+    return st.column_config.TextColumn(title, width="medium")
+
+
 def campaign_label(name: str, client: str) -> str:
     """A campaign as pickers and lists name it: two campaigns may share a name, not a client."""
     return f"{name} — {client}"

@@ -140,6 +140,8 @@ def columns(rows: pd.DataFrame, *names: str) -> dict[str, Any]:
             config[name] = web.badge_column(
                 LABELS[name], colors, lambda value, kind=kind: kind(value).label
             )
+        elif name == "creator":
+            config[name] = web.name_column(LABELS[name])
         else:
             config[name] = st.column_config.Column(
                 LABELS.get(name, name), width="large" if name in WIDE else None

@@ -208,8 +208,8 @@ def show_preview(preview: collabs.BatchPreview) -> None:
         column_order=["id", "creator", "campaign", "current", "outcome", "message"],
         column_config={
             "id": st.column_config.NumberColumn("#", format="%d"),
-            "creator": "Creator",
-            "campaign": "Campaign",
+            "creator": web.name_column("Creator"),
+            "campaign": web.name_column("Campaign"),
             "current": "Status now",
             "message": "What happens",
             "outcome": web.badge_column(

@@ -93,7 +93,7 @@ def outcome_table(preview: ChangePreview, with_row: bool = False) -> None:
         column_config={
             "row": st.column_config.NumberColumn("Row", format="%d"),
             "shipment_id": st.column_config.NumberColumn("Shipment #", format="%d"),
-            "creator": "Creator", "item": "Item", "current": "Now",
+            "creator": web.name_column("Creator"), "item": "Item", "current": "Now",
             "outcome": web.badge_column("Outcome", OUTCOME_COLORS, str.capitalize),
             "message": st.column_config.Column("What happens", width="large"),
         },
@@ -429,7 +429,7 @@ def show_new_preview(preview: NewShipmentsPreview) -> None:
         column_order=["collab_id", "creator", "collab_status", "outcome", "message"],
         column_config={
             "collab_id": st.column_config.NumberColumn("Collaboration #", format="%d"),
-            "creator": "Creator", "collab_status": "Status",
+            "creator": web.name_column("Creator"), "collab_status": "Status",
             "outcome": web.badge_column(
                 "Outcome", {"will ship": "green", "refused": "red"}, str.capitalize),
             "message": st.column_config.Column("What happens", width="large"),

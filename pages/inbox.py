@@ -40,6 +40,15 @@ STATE_COLORS = {
 
 # --- small helpers --------------------------------------------------------------------------
 
+NAMES_SHOWN = 20  # names listed in a confirmation; the rest are counted
+
+
+def whole_names(names: list[str], limit: int = NAMES_SHOWN) -> str:
+    """Names listed whole (never cut inside one), the rest counted: "A, B … and 3 more (5)"."""
+    listed = ", ".join(names[:limit])
+    rest = len(names) - limit
+    return listed if rest <= 0 else f"{listed} … and {rest:,} more ({len(names):,} in all)"
+
 
 def when(moment: Any) -> str:
     if moment is None or pd.isna(moment):
@@ -421,8 +430,7 @@ def mass_message(filt: InboxFilter, total: int) -> None:
                          format_func=scopes.get)
         st.caption(f"{len(chosen):,} selected · {total:,} match the filter")
         if chosen:
-            st.caption("Selected: " + web.as_text(", ".join(list(chosen.values())[:20]))
-                       + (" …" if len(chosen) > 20 else ""))
+            st.caption("Selected: " + web.as_text(whole_names(list(chosen.values()))))
             st.button("Clear selection", on_click=clear_picks)
         campaign_id = mass_campaign(filt)
         with st.form("mass_form"):

@@ -198,3 +198,26 @@ def test_a_recorded_workflow_notice_says_it_was_not_emailed(
     assert len(said) == 3, said  # the three notices; the reply recorded by hand came in
     notes = [c.value for c in at.caption if "not sent by e-mail" in c.value]
     assert len(notes) == 3
+
+
+# --- whole names in confirmations ---------------------------------------------------------------
+
+
+def test_the_batch_confirmation_gives_names_room_to_show_whole(
+    app: AppTest, db: Database, world: World
+) -> None:
+    from tests.test_pages import preview, select_rows
+
+    long_name = "Maximiliane Alexandrina von Hohenzollern-Sigmaringen"
+    creator = db.value(
+        "INSERT INTO creators (name, handle, platform, email, followers, engagement_rate,"
+        " created_at) VALUES (?, 'maxi', 'instagram', 'maxi@example.com', 1000, 2.0, ?)"
+        " RETURNING id", [long_name, T0])
+    collab = add_collab(db, world.campaigns["Spring"], creator, "pending", T0)
+    at = login(app, "staff")
+    at = preview(select_rows(at, [collab]), "fulfilling")
+    assert_ok(at)
+    [table] = [t for t in at.dataframe if "outcome" in t.value.columns]
+    assert table.value["creator"].tolist() == [long_name]  # the whole name, not cut
+    widths = {c: json.loads(table.proto.columns)[c].get("width") for c in ("creator", "campaign")}
+    assert widths == {"creator": "medium", "campaign": "medium"}
