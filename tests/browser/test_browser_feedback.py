@@ -142,7 +142,7 @@ def answer(page: Page, feedback_text: str, text: str, how: str) -> None:
 def manager_reads_and_replies(page: Page) -> None:
     expect(page.get_by_role("heading", name="Feedback", exact=True)).to_be_visible()
     expect(page.get_by_role("combobox", name="Campaign", exact=True)).to_have_value(
-        "Spring · Acme")
+        "Spring — Acme")
     ada = page.get_by_test_id("stVerticalBlock").filter(
         has_text="Great fit for the spring look").last
     expect(ada).to_contain_text(REVIEWER)
