@@ -221,3 +221,20 @@ def test_the_batch_confirmation_gives_names_room_to_show_whole(
     assert table.value["creator"].tolist() == [long_name]  # the whole name, not cut
     widths = {c: json.loads(table.proto.columns)[c].get("width") for c in ("creator", "campaign")}
     assert widths == {"creator": "medium", "campaign": "medium"}
+
+
+def test_a_reviewer_who_never_visited_shows_a_dash_for_the_last_visit(
+    app: AppTest, db: Database, world: World, people: dict
+) -> None:
+    from lib.models import Role
+    from tests.test_feedback import invite
+
+    invite(db, people[Role.MANAGER], world.campaigns["Spring"], "anna@client.test")
+    at = login(app, "manager")
+    at.switch_page("pages/feedback.py").run()
+    at.session_state["feedback_campaign"] = world.campaigns["Spring"]
+    at.run()
+    assert_ok(at)
+    [listed] = [t for t in at.dataframe if "last_visit_at" in t.value.columns]
+    assert listed.value["last_visit_at"].tolist() == [web.MISSING]
+    assert json.loads(listed.proto.columns)["last_visit_at"]["label"] == "Last visit (UTC)"
