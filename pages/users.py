@@ -99,7 +99,7 @@ trail = web.attempt(lambda: audit.list_events(
 if trail is not None:
     shown = trail.rows.drop(columns=["id"]).assign(kind=trail.rows["kind"].map(audit.KIND_LABELS))
     web.dataframe(
-        shown.fillna(""), hide_index=True, width="stretch",
+        shown.fillna(web.MISSING), hide_index=True, width="stretch",
         column_config={
             "occurred_at": st.column_config.DatetimeColumn("When (UTC)", width="medium"),
             "kind": st.column_config.TextColumn("What"),
