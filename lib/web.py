@@ -14,7 +14,8 @@ import logging
 import re
 import secrets
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -89,8 +90,95 @@ def badge_column(title: str, colors: dict[str, str], label: Callable[[str], str]
     )
 
 
+def name_column(title: str) -> object:
+    """A table column of names (creators, campaigns): wide enough that a name shows whole in
+    a confirmation at 1366 px, not cut mid-word by a narrow column."""
+    return st.column_config.TextColumn(title, width="medium")
+
+
+def campaign_label(name: str, client: str) -> str:
+    """A campaign as pickers and lists name it: two campaigns may share a name, not a client."""
+    return f"{name} — {client}"
+
+
+def campaign_options(choices: Iterable[tuple[int, str, str]]) -> dict[int, str]:
+    """Picker labels by campaign id, in the order given, from a service's (id, name, client)
+    rows. Plain text (options are not markdown: no as_text); the same name under the same
+    client gets its number too, so no two labels are alike."""
+    rows = [(int(cid), campaign_label(name, client)) for cid, name, client in choices]
+    seen = Counter(label for _, label in rows)
+    return {cid: label if seen[label] == 1 else f"{label} (#{cid})" for cid, label in rows}
+
+
 def as_badges(values: pd.Series) -> pd.Series:
     return values.map(lambda v: [v])
+
+
+# --- empty cells -------------------------------------------------------------------------------
+
+MISSING = "—"  # what an empty table cell shows; st.dataframe writes the word None otherwise
+# moment.js tokens of DatetimeColumn/DateColumn formats, as strftime codes
+_MOMENT_TOKENS = (("YYYY", "%Y"), ("MM", "%m"), ("DD", "%d"), ("HH", "%H"), ("mm", "%M"),
+                  ("ss", "%S"))
+_DEFAULT_TIME_FORMATS = {"datetime": "YYYY-MM-DD HH:mm", "date": "YYYY-MM-DD", "time": "HH:mm"}
+
+
+def _cell_text(value: object, type_config: dict[str, Any]) -> str:
+    """A present value as its typed column would have drawn it."""
+    kind, fmt = type_config.get("type"), type_config.get("format")
+    if kind in _DEFAULT_TIME_FORMATS or isinstance(value, dt.date):
+        pattern = fmt or _DEFAULT_TIME_FORMATS.get(str(kind), "YYYY-MM-DD HH:mm")
+        for token, code in _MOMENT_TOKENS:
+            pattern = pattern.replace(token, code)
+        return pd.Timestamp(value).strftime(pattern)
+    if isinstance(value, float) and (kind == "number" or kind is None):
+        if isinstance(fmt, str) and fmt.startswith("%"):
+            try:
+                return fmt % value
+            except (TypeError, ValueError):
+                pass
+        return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
+    return str(value)
+
+
+def _is_missing(value: object) -> bool:
+    return not isinstance(value, list | tuple | dict) and bool(pd.isna(value))
+
+
+def fill_missing(
+    frame: pd.DataFrame, column_config: dict[str, Any] | None = None
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The frame and column_config to hand to st.dataframe so that no empty cell reads None:
+    each column holding a missing value (None, NaN, NaT) becomes text, its present values
+    written as its column config would draw them (date and number formats), the missing ones
+    as MISSING, and its config a text column with the same title. Other columns are untouched."""
+    shown, config = frame.copy(), dict(column_config or {})
+    for column in shown.columns:
+        values = shown[column].tolist()
+        if not any(_is_missing(v) for v in values):
+            continue
+        given = config.get(column)
+        if given is None and column in config:
+            continue  # hidden column
+        settings = {"label": given} if isinstance(given, str) else dict(given or {})
+        type_config = settings.get("type_config") or {}
+        shown[column] = [MISSING if _is_missing(v) else _cell_text(v, type_config)
+                         for v in values]
+        config[column] = st.column_config.TextColumn(
+            settings.get("label") or str(column), width=settings.get("width"),
+            help=settings.get("help"),
+            alignment="right" if type_config.get("type") == "number" else settings.get(
+                "alignment"),
+        )
+    return shown, config
+
+
+def dataframe(data: pd.DataFrame, *, container: Any = None,
+              column_config: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+    """st.dataframe (in `container` when given) with every empty cell shown as MISSING, never
+    the word None (fill_missing); returns what st.dataframe returns (the selection event)."""
+    shown, config = fill_missing(data, column_config)
+    return (container or st).dataframe(shown, column_config=config, **kwargs)
 
 
 @st.cache_resource(show_spinner=False)

@@ -126,8 +126,9 @@ def fresh_selection(key: str, view: object) -> None:
             st.session_state[key] = EMPTY_SELECTION
 
 
-def columns(*names: str) -> dict[str, Any]:
-    """column_order and column_config for a table showing `names`, with readable headers."""
+def columns(rows: pd.DataFrame, *names: str) -> dict[str, Any]:
+    """The data, column_order and column_config for a table showing `names` of `rows`, with
+    readable headers and no empty cell reading None (web.fill_missing)."""
     config: dict[str, Any] = {}
     for name in names:
         if name in TIMES:
@@ -143,16 +144,19 @@ def columns(*names: str) -> dict[str, Any]:
             config[name] = web.badge_column(
                 LABELS[name], colors, lambda value, kind=kind: kind(value).label
             )
+        elif name == "creator":
+            config[name] = web.name_column(LABELS[name])
         else:
             config[name] = st.column_config.Column(
                 LABELS.get(name, name), width="large" if name in WIDE else None
             )
-    return {"column_order": list(names), "column_config": config}
+    shown, config = web.fill_missing(rows, config)
+    return {"data": shown, "column_order": list(names), "column_config": config}
 
 
 def table(rows: pd.DataFrame, *names: str) -> None:
     """A read-only table of `names` (text is shown as text, never as markdown)."""
-    st.dataframe(rows, hide_index=True, **columns(*names))
+    st.dataframe(hide_index=True, **columns(rows, *names))
 
 
 def selectable_table(rows: pd.DataFrame, key: str, view: object, *names: str) -> pd.DataFrame:
@@ -162,8 +166,8 @@ def selectable_table(rows: pd.DataFrame, key: str, view: object, *names: str) ->
         return rows.iloc[[]]
     fresh_selection(key, view)
     event = st.dataframe(
-        rows, hide_index=True, key=key, on_select="rerun", selection_mode="multi-row",
-        **columns(*names),
+        hide_index=True, key=key, on_select="rerun", selection_mode="multi-row",
+        **columns(rows, *names),
     )
     return rows.iloc[[r for r in event.selection.rows if r < len(rows)]]
 
@@ -242,7 +246,7 @@ def campaign_list(filt: CampaignFilter) -> pd.DataFrame | None:
 
 
 def choose_campaign(rows: pd.DataFrame) -> int | None:
-    names = {int(r.id): f"{r.name} · {r.client}" for r in rows.itertuples()}
+    names = web.campaign_options(rows[["id", "name", "client"]].itertuples(index=False))
     chosen = st.session_state.get("campaign_choice")
     if chosen is not None and chosen not in names:
         del st.session_state["campaign_choice"]  # not on this page of the list any more

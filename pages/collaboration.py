@@ -233,8 +233,9 @@ def readable_timeline(events: pd.DataFrame) -> pd.DataFrame:
 def history(c: dict[str, Any]) -> None:
     tabs = st.tabs(["Timeline", "Payments", "Content", "Shipments"])
     # Every table renders its text as text: notes may hold markdown or HTML from anyone.
-    tabs[0].dataframe(
-        readable_timeline(collabs.timeline(db, c["id"])), hide_index=True, key="timeline",
+    web.dataframe(
+        readable_timeline(collabs.timeline(db, c["id"])), container=tabs[0], hide_index=True,
+        key="timeline",
         column_config={
             "occurred_at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"),
             "actor": "Who", "kind": "What", "from_status": "From", "to_status": "To",
@@ -242,8 +243,8 @@ def history(c: dict[str, Any]) -> None:
             "currency": "Currency", "text": "Details",
         },
     )
-    tabs[1].dataframe(collabs.payments(db, c["id"]), hide_index=True)
-    tabs[2].dataframe(collabs.content(db, c["id"]), hide_index=True)
+    web.dataframe(collabs.payments(db, c["id"]), container=tabs[1], hide_index=True)
+    web.dataframe(collabs.content(db, c["id"]), container=tabs[2], hide_index=True)
     with tabs[3]:
         shipments_panel(c)
 
@@ -251,7 +252,7 @@ def history(c: dict[str, Any]) -> None:
 def shipments_panel(c: dict[str, Any]) -> None:
     """The collaboration's shipments, and for staff an update of one of them or a new one."""
     found = deliveries.for_collaboration(db, c["id"])
-    st.dataframe(
+    web.dataframe(
         found.assign(status=web.as_badges(found["status"])),
         hide_index=True,
         key="shipments",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from lib import campaigns as camps
 from lib import collaborations as collabs
 from lib import creators, web
 from lib.collaborations import CollabFilter
@@ -36,7 +37,7 @@ def filter_widgets() -> CollabFilter:
     client_id = top[2].selectbox(
         "Client", [None, *clients], format_func=lambda i: "All clients" if i is None else clients[i]
     )
-    campaigns = dict(collabs.campaigns_for_filter(db, client_id))
+    campaigns = web.campaign_options(camps.campaign_choices(db, client_id))
     campaign_id = top[3].selectbox(
         "Campaign",
         [None, *campaigns],
@@ -74,14 +75,15 @@ def filter_widgets() -> CollabFilter:
 
 def filter_words(filt: CollabFilter, clients: dict[int, str], campaigns: dict[int, str]) -> str:
     """The filter as a person would say it, for a confirmation ("status Pending, campaign
-    Spring Launch (Acme)"); names are text that anyone typed, so as_text."""
+    Spring Launch — Acme"); names are text that anyone typed, so as_text."""
     words: list[str] = []
     if filt.statuses:
         words.append("status " + " or ".join(web.status_label(s) for s in filt.statuses))
     client = clients.get(filt.client_id) if filt.client_id is not None else None
     if filt.campaign_id is not None:
-        campaign = campaigns.get(filt.campaign_id, f"#{filt.campaign_id}")
-        words.append("campaign " + web.as_text(f"{campaign} ({client})" if client else campaign))
+        # The picker's label, which names the client ("Spring Launch — Acme").
+        words.append("campaign " + web.as_text(campaigns.get(filt.campaign_id,
+                                                             f"#{filt.campaign_id}")))
     elif client is not None:
         words.append("client " + web.as_text(client))
     if filt.tag:
@@ -121,7 +123,7 @@ def show_page(filt: CollabFilter) -> pd.DataFrame:
         status=web.as_badges(page.rows["status"]),
         validation=web.as_badges(page.rows["validation"]),
     )
-    event = st.dataframe(
+    event = web.dataframe(
         shown,
         key="collab_table",
         hide_index=True,
@@ -239,15 +241,15 @@ def show_preview(preview: collabs.BatchPreview) -> None:
     table = pd.DataFrame([vars(r) for r in preview.rows])
     table["outcome"] = web.as_badges(table["ok"].map({True: "will change", False: "refused"}))
     table["current"] = table["current"].map(web.status_label)
-    st.dataframe(
+    web.dataframe(
         table,
         hide_index=True,
         key="preview_table",
         column_order=["id", "creator", "campaign", "current", "outcome", "message"],
         column_config={
             "id": st.column_config.NumberColumn("#", format="%d"),
-            "creator": "Creator",
-            "campaign": "Campaign",
+            "creator": web.name_column("Creator"),
+            "campaign": web.name_column("Campaign"),
             "current": "Status now",
             "message": "What happens",
             "outcome": web.badge_column(

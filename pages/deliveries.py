@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from lib import campaigns as campaigns_service
 from lib import deliveries, web
 from lib.deliveries import ChangePreview, DeliveryFilter, NewShipmentsPreview
 from lib.delivery_sheet import XLSX_MIME
@@ -71,7 +72,7 @@ def remembered_radio(
 
 
 def campaign_picker(label: str, key: str, default: int | None) -> int | None:
-    campaigns = dict(deliveries.campaigns_for_filter(db))
+    campaigns = web.campaign_options(campaigns_service.campaign_choices(db))
     options = [None, *campaigns]
     index = options.index(default) if default in campaigns else 0
     return st.selectbox(
@@ -86,7 +87,7 @@ def outcome_table(preview: ChangePreview, with_row: bool = False) -> None:
     table["current"] = table["current"].map(
         lambda s: web.delivery_label(s) if isinstance(s, str) and s else ""  # NaN: not found
     )
-    st.dataframe(
+    web.dataframe(
         table,
         hide_index=True,
         column_order=[*(["row"] if with_row else []), "shipment_id", "creator", "item",
@@ -94,7 +95,7 @@ def outcome_table(preview: ChangePreview, with_row: bool = False) -> None:
         column_config={
             "row": st.column_config.NumberColumn("Row", format="%d"),
             "shipment_id": st.column_config.NumberColumn("Shipment #", format="%d"),
-            "creator": "Creator", "item": "Item", "current": "Now",
+            "creator": web.name_column("Creator"), "item": "Item", "current": "Now",
             "outcome": web.badge_column("Outcome", OUTCOME_COLORS, str.capitalize),
             "message": st.column_config.Column("What happens", width="large"),
         },
@@ -115,7 +116,7 @@ def filter_widgets() -> DeliveryFilter:
         "Client", [None, *clients], key="dlv_client",
         format_func=lambda i: "All clients" if i is None else clients[i],
     )  # fmt: skip
-    campaigns = dict(deliveries.campaigns_for_filter(db, client_id))
+    campaigns = web.campaign_options(campaigns_service.campaign_choices(db, client_id))
     campaign_id = top[2].selectbox(
         "Campaign", [None, *campaigns], key="dlv_campaign",
         format_func=lambda i: "All campaigns" if i is None else campaigns[i],
@@ -172,8 +173,9 @@ def filter_words(
         words.append("status " + " or ".join(web.delivery_label(s) for s in filt.statuses))
     client = clients.get(filt.client_id) if filt.client_id is not None else None
     if filt.campaign_id is not None:
-        campaign = campaigns.get(filt.campaign_id, f"#{filt.campaign_id}")
-        words.append("campaign " + web.as_text(f"{campaign} ({client})" if client else campaign))
+        # The picker's label, which names the client ("Spring Launch — Acme").
+        words.append("campaign " + web.as_text(campaigns.get(filt.campaign_id,
+                                                             f"#{filt.campaign_id}")))
     elif client is not None:
         words.append("client " + web.as_text(client))
     if filt.carrier:
@@ -224,7 +226,7 @@ def by_campaign(filt: DeliveryFilter) -> None:
         page = web.attempt(lambda: deliveries.summary_by_campaign(db, filt.client_id, number))
         if page is None:
             return
-        st.dataframe(
+        web.dataframe(
             page.rows, hide_index=True,
             column_order=["campaign", "client", "pending", "in_transit", "delivered",
                           "exception", "longest_in_transit_days"],
@@ -269,7 +271,7 @@ def show_list(filt: DeliveryFilter) -> pd.DataFrame:
     selectable: dict[str, Any] = (
         {"on_select": "rerun", "selection_mode": "multi-row"} if can_edit else {}
     )
-    event = st.dataframe(
+    event = web.dataframe(
         shown,
         key="dlv_table",
         hide_index=True,
@@ -416,7 +418,7 @@ def new_shipments_panel(filt: DeliveryFilter) -> None:
         st.session_state["dlv_new_view"] = view
         if "dlv_new_table" in st.session_state:
             st.session_state["dlv_new_table"] = EMPTY_SELECTION
-    event = st.dataframe(
+    event = web.dataframe(
         found.assign(status=web.as_badges(found["status"])),
         key="dlv_new_table", hide_index=True, on_select="rerun", selection_mode="multi-row",
         height=ROW_PX * (min(max(len(found), 1), 10) + 1) + 3,
@@ -462,12 +464,12 @@ def show_new_preview(preview: NewShipmentsPreview) -> None:
             f"**{len(preview.refused):,}** refused.")  # fmt: skip
     table = pd.DataFrame([vars(r) for r in preview.rows])
     table["outcome"] = web.as_badges(table["ok"].map({True: "will ship", False: "refused"}))
-    st.dataframe(
+    web.dataframe(
         table, hide_index=True,
         column_order=["collab_id", "creator", "collab_status", "outcome", "message"],
         column_config={
             "collab_id": st.column_config.NumberColumn("Collaboration #", format="%d"),
-            "creator": "Creator", "collab_status": "Status",
+            "creator": web.name_column("Creator"), "collab_status": "Status",
             "outcome": web.badge_column(
                 "Outcome", {"will ship": "green", "refused": "red"}, str.capitalize),
             "message": st.column_config.Column("What happens", width="large"),

@@ -60,7 +60,7 @@ def when(value: Any) -> str:
 
 
 def choose_campaign() -> int | None:
-    choices = dict(feedback.campaign_choices(db))
+    choices = web.campaign_options(feedback.campaign_choices(db))
     wanted = st.query_params.get("campaign", "")
     if wanted.isdigit() and int(wanted) in choices and "feedback_campaign" not in st.session_state:
         st.session_state["feedback_campaign"] = int(wanted)  # from a notification's link
@@ -231,7 +231,7 @@ def reviewers_tab(campaign_id: int) -> None:
     if listed.empty:
         st.caption("Nobody reviews this campaign yet.")
     else:
-        st.dataframe(
+        web.dataframe(
             listed, hide_index=True,
             column_order=["email", "invited_at", "invited_by", "link_sent_at", "last_visit_at",
                           "pieces", "live_links"],

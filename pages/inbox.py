@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from lib import campaigns as camps
 from lib import creators, inbox, web
 from lib.inbox import Draft, InboxFilter, Incoming, ThreadItem
 from lib.models import AssetKind, MessageChannel, MessageState, Role
@@ -29,6 +30,8 @@ KIND_LABELS = {
     "message": "Message", "agreement_sent": "Agreement sent", "congratulations":
     "Congratulations", "not_selected": "Not selected", "asset": "Asset", "gift": "Product gift",
 }
+# Notices the campaign workflow writes (state recorded): kept in the history, never e-mailed.
+WORKFLOW_NOTICES = frozenset({"agreement_sent", "congratulations", "not_selected"})
 STATE_COLORS = {
     MessageState.RECORDED: "gray", MessageState.QUEUED: "orange", MessageState.SENT: "green",
     MessageState.FAILED: "red",
@@ -36,6 +39,15 @@ STATE_COLORS = {
 
 
 # --- small helpers --------------------------------------------------------------------------
+
+NAMES_SHOWN = 20  # names listed in a confirmation; the rest are counted
+
+
+def whole_names(names: list[str], limit: int = NAMES_SHOWN) -> str:
+    """Names listed whole (never cut inside one), the rest counted: "A, B … and 3 more (5)"."""
+    listed = ", ".join(names[:limit])
+    rest = len(names) - limit
+    return listed if rest <= 0 else f"{listed} … and {rest:,} more ({len(names):,} in all)"
 
 
 def when(moment: Any) -> str:
@@ -100,7 +112,7 @@ def filters() -> InboxFilter:
     search = cols[0].text_input(
         "Search creators", placeholder="Name, @handle or e-mail", max_chars=100
     )
-    campaigns = dict(inbox.campaign_choices(db))
+    campaigns = web.campaign_options(camps.campaign_choices(db))
     campaign_id = cols[1].selectbox(
         "Campaign", [None, *campaigns], key="inbox_campaign",
         format_func=lambda i: "All campaigns" if i is None else campaigns[i],
@@ -187,6 +199,11 @@ def item_state(item: ThreadItem) -> None:
         return
     state = MessageState(item.state)
     if state is MessageState.RECORDED:
+        if item.direction == "out" and item.kind in WORKFLOW_NOTICES:
+            # written by the campaign workflow into the history only: nobody mailed it
+            st.badge("Not e-mailed", color="gray", icon=":material/unsubscribe:")
+            st.caption("Recorded in this thread only: this notice was not sent by e-mail. "
+                       "Write to the creator if they should hear it.")
         return
     detail = {MessageState.SENT: f"Sent {when(item.sent_at)} to {item.recipient}",
               MessageState.QUEUED: f"Queued {when(item.queued_at)} for {item.recipient}",
@@ -245,7 +262,8 @@ def thread_panel(creator_id: int, card: dict[str, Any]) -> None:
 def campaign_picker(creator_id: int, key: str) -> tuple[int | None, str | None]:
     """A campaign of this creator's (or none), and why they may not be written to about it."""
     found = inbox.creator_campaigns(db, creator_id)
-    names = {int(r.id): f"{r.name} ({r.standing})" for r in found.itertuples()}
+    labels = web.campaign_options(found[["id", "name", "client"]].itertuples(index=False))
+    names = {int(r.id): f"{labels[int(r.id)]} ({r.standing})" for r in found.itertuples()}
     chosen = st.selectbox(
         "About campaign", [None, *names], key=key,
         format_func=lambda i: "No campaign" if i is None else names[i],
@@ -302,7 +320,8 @@ def record_reply(creator_id: int, card: dict[str, Any]) -> None:
 
 
 def record_pasted(creator_id: int) -> None:
-    campaigns = dict(inbox.creator_campaigns(db, creator_id)[["id", "name"]].values.tolist())
+    campaigns = web.campaign_options(
+        inbox.creator_campaigns(db, creator_id)[["id", "name", "client"]].itertuples(index=False))
     form = f"reply_{creator_id}"
     with web.kept_form(form):
         cols = st.columns(2)
@@ -344,7 +363,8 @@ def record_uploaded(creator_id: int, card: dict[str, Any]) -> None:
         anyway = st.checkbox("Record it in this thread anyway", key=f"anyway_{creator_id}")
     else:
         st.caption(f"The sender is {web.as_text(card['name'])}'s address.")
-    campaigns = dict(inbox.creator_campaigns(db, creator_id)[["id", "name"]].values.tolist())
+    campaigns = web.campaign_options(
+        inbox.creator_campaigns(db, creator_id)[["id", "name", "client"]].itertuples(index=False))
     campaign_id = st.selectbox(
         "Campaign", [None, *campaigns], key=f"eml_campaign_{creator_id}",
         format_func=lambda i: "No campaign" if i is None else campaigns[i])
@@ -408,7 +428,7 @@ def details_panel(creator_id: int, card: dict[str, Any]) -> None:
     )
     st.text("Tags: " + (", ".join(card["tags"]) if card["tags"] else "none"))
     lines("Campaigns", inbox.creator_campaigns(db, creator_id),
-          lambda r: f"{r.name}: {r.standing}")
+          lambda r: f"{web.campaign_label(r.name, r.client)}: {r.standing}")
     lines("Agreements", inbox.agreements_of(db, creator_id),
           lambda r: f"{r.campaign}: {r.state}, {r.compensation:,.2f} {r.currency}"
                     f" (sent {day(r.sent_at)})")
@@ -434,8 +454,7 @@ def mass_message(filt: InboxFilter, total: int) -> None:
                          format_func=scopes.get)
         st.caption(f"{len(chosen):,} selected · {total:,} match the filter")
         if chosen:
-            st.caption("Selected: " + web.as_text(", ".join(list(chosen.values())[:20]))
-                       + (" …" if len(chosen) > 20 else ""))
+            st.caption("Selected: " + web.as_text(whole_names(list(chosen.values()))))
             st.button("Clear selection", on_click=clear_picks)
         campaign_id = mass_campaign(filt)
         with st.form("mass_form"):
@@ -452,11 +471,11 @@ def mass_message(filt: InboxFilter, total: int) -> None:
 
 def mass_campaign(filt: InboxFilter) -> int | None:
     if filt.campaign_id is not None:
-        name = dict(inbox.campaign_choices(db)).get(filt.campaign_id, "")
+        name = web.campaign_options(camps.campaign_choices(db)).get(filt.campaign_id, "")
         st.caption(f"About the campaign of the filter: **{web.as_text(name)}**. Only creators who "
                    "accepted (an accepted agreement or a collaboration) get it.")
         return filt.campaign_id
-    campaigns = dict(inbox.campaign_choices(db))
+    campaigns = web.campaign_options(camps.campaign_choices(db))
     return st.selectbox(
         "About campaign", [None, *campaigns], key="mass_campaign",
         format_func=lambda i: "No campaign" if i is None else campaigns[i],
@@ -484,7 +503,7 @@ def show_plan(plan: inbox.Plan) -> None:
             st.text(shown.body)
     if plan.skipped:
         st.markdown("Skipped (not sent):")
-        st.dataframe(pd.DataFrame([vars(s) for s in plan.skipped]), hide_index=True,
+        web.dataframe(pd.DataFrame([vars(s) for s in plan.skipped]), hide_index=True,
                      column_order=["name", "reason"], key="mass_skipped")
     problem = inbox.mail_problem()
     if problem:
@@ -533,10 +552,10 @@ def show_summary(summary: dict[str, Any]) -> None:
     (st.warning if failed else st.success)(text)
     if failed:
         st.markdown("Failed (retry them in their threads):")
-        st.dataframe(pd.DataFrame(failed), hide_index=True, key="mass_failed")
+        web.dataframe(pd.DataFrame(failed), hide_index=True, key="mass_failed")
     if skipped:
         st.markdown("Skipped:")
-        st.dataframe(pd.DataFrame(skipped), hide_index=True, key="mass_summary_skipped")
+        web.dataframe(pd.DataFrame(skipped), hide_index=True, key="mass_summary_skipped")
 
 
 # --- the page --------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ admin = web.require_page_role(Role.ADMIN)
 st.title("Users")
 
 people = users.list_users(db)
-st.dataframe(
+web.dataframe(
     pd.DataFrame(
         [
             {
@@ -28,6 +28,13 @@ st.dataframe(
         ]
     ),
     hide_index=True,
+    column_config={
+        "username": st.column_config.TextColumn("Username"),
+        "name": st.column_config.TextColumn("Name"),
+        "e-mail": st.column_config.TextColumn("E-mail"),
+        "role": st.column_config.TextColumn("Role"),
+        "disabled": st.column_config.CheckboxColumn("Disabled"),
+    },
 )
 usernames = [u.username for u in people]
 roles = [r.value for r in Role]
@@ -93,8 +100,8 @@ trail = web.attempt(lambda: audit.list_events(
     db, admin, None if about == everyone else about, int(page_number), page_size))
 if trail is not None:
     shown = trail.rows.drop(columns=["id"]).assign(kind=trail.rows["kind"].map(audit.KIND_LABELS))
-    st.dataframe(
-        shown.fillna(""), hide_index=True, width="stretch",
+    web.dataframe(
+        shown.fillna(web.MISSING), hide_index=True, width="stretch",
         column_config={
             "occurred_at": st.column_config.DatetimeColumn("When (UTC)", width="medium"),
             "kind": st.column_config.TextColumn("What"),

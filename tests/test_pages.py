@@ -171,7 +171,7 @@ def test_client_filter_narrows_the_campaign_choices(app: AppTest, world: World) 
     login(app, "viewer")
     labelled(app.selectbox, "Client").set_value(world.clients["Globex"]).run()
     assert_ok(app)
-    assert labelled(app.selectbox, "Campaign").options == ["All campaigns", "Launch"]
+    assert labelled(app.selectbox, "Campaign").options == ["All campaigns", "Launch — Globex"]
     assert listed_ids(app) == {world.collabs["linus_launch"], world.collabs["grace_launch"]}
     assert total_caption(app).startswith("**2** collaborations")
 
