@@ -178,6 +178,18 @@ def clients(db: Database) -> list[tuple[int, str]]:
     return db.rows("SELECT id, name FROM clients ORDER BY name")
 
 
+def campaign_choices(db: Database, client_id: int | None = None) -> list[tuple[int, str, str]]:
+    """What every campaign picker lists: (id, name, client now), of one client when given, by
+    name then client. Two campaigns may share a name: pickers show both (web.campaign_options)."""
+    return db.rows(
+        "SELECT ca.id, ca.name, cl.name FROM campaigns ca"
+        " JOIN campaign_ownership co ON co.campaign_id = ca.id"
+        " JOIN clients cl ON cl.id = co.client_id WHERE $client IS NULL OR co.client_id = $client"
+        " ORDER BY lower(ca.name), lower(cl.name), ca.id",
+        {"client": None if client_id is None else as_id(client_id, "client")},
+    )
+
+
 def owners(db: Database) -> list[tuple[int, str]]:
     """People who may own a campaign: enabled managers and admins."""
     return db.rows(

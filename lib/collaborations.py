@@ -592,14 +592,5 @@ def update_terms(db: Database, user: User, collab_id: int, version: int, terms: 
     db.write(users.recheck(grant, write))
 
 
-def campaigns_for_filter(db: Database, client_id: int | None = None) -> list[tuple[int, str]]:
-    if client_id is None:
-        return db.rows("SELECT id, name FROM campaigns ORDER BY name")
-    return db.rows(
-        "SELECT id, name FROM campaigns WHERE " + _OF_CLIENT.format(campaign="id")
-        + " ORDER BY name", [client_id],
-    )
-
-
 def clients_for_filter(db: Database) -> list[tuple[int, str]]:
     return db.rows("SELECT id, name FROM clients ORDER BY name")

@@ -218,18 +218,6 @@ def matching_ids(db: Database, filt: DeliveryFilter, now: dt.datetime | None = N
     return ids
 
 
-def campaigns_for_filter(db: Database, client_id: int | None = None) -> list[tuple[int, str]]:
-    """Campaigns (id, name), of one client (its client now) when given."""
-    if client_id is None:
-        return db.rows("SELECT id, name FROM campaigns ORDER BY lower(name), id")
-    return db.rows(
-        "SELECT ca.id, ca.name FROM campaigns ca"
-        " JOIN campaign_ownership co ON co.campaign_id = ca.id"
-        f" WHERE {CLIENT_SQL} = ? ORDER BY lower(ca.name), ca.id",
-        [client_id],
-    )
-
-
 def clients_for_filter(db: Database) -> list[tuple[int, str]]:
     return db.rows("SELECT id, name FROM clients ORDER BY lower(name), id")
 

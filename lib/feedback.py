@@ -131,10 +131,10 @@ def paged(
 OWNERSHIP_SQL = "SELECT campaign_id, client_id, owner_id FROM campaign_ownership"
 
 
-def campaign_choices(db: Database) -> list[tuple[int, str]]:
-    """Every campaign as (id, "name · client"), those with the newest feedback first."""
+def campaign_choices(db: Database) -> list[tuple[int, str, str]]:
+    """Every campaign as (id, name, client), those with the newest feedback first."""
     return db.rows(
-        f"SELECT ca.id, ca.name || ' · ' || cl.name FROM campaigns ca"
+        f"SELECT ca.id, ca.name, cl.name FROM campaigns ca"
         f" JOIN ({OWNERSHIP_SQL}) o ON o.campaign_id = ca.id JOIN clients cl ON cl.id = o.client_id"
         " LEFT JOIN (SELECT campaign_id, max(created_at) AS last FROM feedback GROUP BY ALL) f"
         " ON f.campaign_id = ca.id ORDER BY f.last DESC NULLS LAST, lower(ca.name), ca.id"

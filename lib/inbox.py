@@ -325,21 +325,19 @@ def creator_campaigns(
     with db.cursor() as cur:
         _creator(cur, creator_id)
         found = cur.execute(
-            "SELECT ca.id, ca.name FROM campaigns ca WHERE ca.id IN ("
+            "SELECT ca.id, ca.name, cl.name FROM campaigns ca"
+            " JOIN campaign_ownership co ON co.campaign_id = ca.id"
+            " JOIN clients cl ON cl.id = co.client_id WHERE ca.id IN ("
             " SELECT campaign_id FROM applications WHERE creator_id = $cr UNION ALL"
             " SELECT campaign_id FROM collaborations WHERE creator_id = $cr)"
             " ORDER BY ca.start_date DESC, ca.id DESC",
             {"cr": int(creator_id)},
         ).fetchall()
         rows = []
-        for campaign_id, name in found:
+        for campaign_id, name, client in found:
             standing = _standings(cur, campaign_id, [int(creator_id)], _now(now))[int(creator_id)]
-            rows.append((campaign_id, name, standing_label(standing), _allowed(standing)))
-    return pd.DataFrame(rows, columns=["id", "name", "standing", "may_message"])
-
-
-def campaign_choices(db: Database) -> list[tuple[int, str]]:
-    return db.rows("SELECT id, name FROM campaigns ORDER BY name, id")
+            rows.append((campaign_id, name, client, standing_label(standing), _allowed(standing)))
+    return pd.DataFrame(rows, columns=["id", "name", "client", "standing", "may_message"])
 
 
 # --- one creator: the thread and what sits beside it --------------------------------------------

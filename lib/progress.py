@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from lib import rules
-from lib.db import Database
+from lib.db import Database, utcnow
 from lib.models import COLLAB_LIFECYCLE
 
 COLUMNS = ["campaign_id", "week", "status", "collaborations"]
@@ -70,11 +70,17 @@ changes AS (
 # moves over the weeks is the number of collaborations in each status at the end of each week
 # (Sunday midnight, UTC). {key} is what the weeks are counted per: the campaign, or 0 for the
 # sum over every campaign in scope (one grid of weeks, so a campaign that ended still counts).
+# The weeks run on after the last change, to the week of {today} or of the campaign's end date
+# when it ended before (the latest end in scope; none set: today): nothing changed is news too.
 _WEEKLY_SQL = """
 WITH scope AS (
-    SELECT c.id, {key} AS campaign_id, c.status, c.created_at
+    SELECT c.id, {key} AS campaign_id, c.status, c.created_at,
+           least({today}, coalesce(ca.end_date, {today})) AS runs_to
     FROM collaborations c JOIN campaigns ca ON ca.id = c.campaign_id
     WHERE {scope}
+), ends AS (
+    SELECT campaign_id, date_trunc('week', max(runs_to))::DATE AS last_week
+    FROM scope GROUP BY campaign_id
 ), """ + _SPANS + """, moves AS (
     SELECT campaign_id, date_trunc('week', since)::DATE AS week, status, 1 AS delta FROM spans
     UNION ALL
@@ -83,9 +89,10 @@ WITH scope AS (
 ), net AS (
     SELECT campaign_id, week, status, sum(delta) AS delta FROM moves GROUP BY ALL
 ), grid AS (
-    SELECT campaign_id,
-           unnest(generate_series(min(week), max(week), INTERVAL 7 DAY))::DATE AS week
-    FROM net GROUP BY campaign_id
+    SELECT n.campaign_id,
+           unnest(generate_series(min(n.week), greatest(max(n.week), any_value(e.last_week)),
+                                  INTERVAL 7 DAY))::DATE AS week
+    FROM net n JOIN ends e ON e.campaign_id = n.campaign_id GROUP BY n.campaign_id
 ), counts AS (
     SELECT g.campaign_id, g.week, st.status,
            sum(coalesce(n.delta, 0)) OVER (
@@ -233,16 +240,18 @@ def status_counts_by_week(
     client_id: int | None = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
+    today: dt.date | None = None,
 ) -> pd.DataFrame:
     """Per campaign and week, the number of collaborations in each status at the week's end.
 
     Columns: campaign_id, week (the Monday starting the week, as a date), status,
     collaborations. Statuses with no collaboration that week are left out. A campaign's weeks
-    run from its first collaboration to its last status change; `date_from` and `date_to`
-    keep the weeks that overlap that range (changes before it still count). With neither
-    `campaign_id` nor `client_id`, every campaign is included.
+    run from its first collaboration to the week of `today` (default: today, UTC), or of its
+    end date when it ended before (or of its last status change, when that is later);
+    `date_from` and `date_to` keep the weeks that overlap that range (changes before it
+    still count). With neither `campaign_id` nor `client_id`, every campaign is included.
     """
-    frame = _weekly(db, "c.campaign_id", campaign_id, client_id, date_from, date_to)
+    frame = _weekly(db, "c.campaign_id", campaign_id, client_id, date_from, date_to, today)
     return frame[COLUMNS]
 
 
@@ -252,11 +261,13 @@ def status_totals_by_week(
     client_id: int | None = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
+    today: dt.date | None = None,
 ) -> pd.DataFrame:
     """The same counts summed over every campaign in scope: columns week, status,
-    collaborations. The weeks run from the first collaboration to the last status change of
-    any campaign in scope, so a campaign whose history ended still counts in later weeks."""
-    frame = _weekly(db, "0", campaign_id, client_id, date_from, date_to)
+    collaborations. The weeks run from the first collaboration to the week of `today`, or of
+    the latest end date in scope when every campaign ended before (or of the last status
+    change, when later), so a campaign whose history ended still counts in later weeks."""
+    frame = _weekly(db, "0", campaign_id, client_id, date_from, date_to, today)
     return frame[TOTAL_COLUMNS]
 
 
@@ -267,11 +278,15 @@ def _weekly(
     client_id: int | None,
     date_from: dt.date | None,
     date_to: dt.date | None,
+    today: dt.date | None,
 ) -> pd.DataFrame:
     _check_range(date_from, date_to)
     scope, scope_params = _scope(campaign_id, client_id, "c.campaign_id")
     weeks, week_params = _weeks(date_from, date_to)
-    sql = _WEEKLY_SQL.format(key=key, scope=scope, weeks=weeks)
+    day = pd.Timestamp(today if today is not None else utcnow()).date()
+    # a date object (never text from anyone): safe to write into the SQL
+    sql = _WEEKLY_SQL.format(key=key, scope=scope, weeks=weeks,
+                             today=f"DATE '{day.isoformat()}'")
     frame = db.frame(sql, [*scope_params, *week_params])
     frame["week"] = frame["week"].dt.date
     return frame

@@ -338,25 +338,36 @@ FEEDBACK = SectionSpec(
      Column("id", "Feedback #", "int")),
 )
 
-# Agreements still unsigned at the week's end: pending (deadline not passed) or expired
-# during the week (an agreement is pending up to and including its deadline).
+# Every agreement the week touched: sent in it, answered in it (accepted, declined), or
+# unsigned at its end: pending (deadline not passed; an agreement is pending up to and
+# including its deadline) or expired during the week. The sheet used to hold only the
+# unsigned ones, so a week whose agreements were all signed showed "Agreements (0)".
 AGREEMENTS = SectionSpec(
     "agreements", "Agreements",
     """
-    SELECT CASE WHEN g.deadline >= $end THEN 'pending' ELSE 'expired' END AS state,
-           s.campaign, cr.name AS creator, cr.handle, g.sent_at, g.deadline, g.compensation,
-           g.currency, g.id
-    FROM agreements g JOIN applications a ON a.id = g.application_id
-    JOIN scope s ON s.campaign_id = a.campaign_id JOIN creators cr ON cr.id = a.creator_id
-    WHERE g.sent_at < $end AND (g.responded_at IS NULL OR g.responded_at >= $end)
-      AND g.deadline >= $start
-    ORDER BY state DESC, g.deadline, g.id
+    , touched AS (
+        SELECT g.*, a.campaign_id, a.creator_id,
+               CASE WHEN g.responded_at < $end THEN g.outcome
+                    WHEN g.deadline >= $end THEN 'pending' ELSE 'expired' END AS state
+        FROM agreements g JOIN applications a ON a.id = g.application_id
+        WHERE g.sent_at < $end AND (
+            g.sent_at >= $start
+            OR (g.responded_at >= $start AND g.responded_at < $end)
+            OR ((g.responded_at IS NULL OR g.responded_at >= $end) AND g.deadline >= $start))
+    )
+    SELECT g.state, s.campaign, cr.name AS creator, cr.handle, g.sent_at, g.deadline,
+           g.responded_at, g.compensation, g.currency, g.id, g.sent_at >= $start AS sent_in_week
+    FROM touched g JOIN scope s ON s.campaign_id = g.campaign_id
+    JOIN creators cr ON cr.id = g.creator_id
+    ORDER BY CASE g.state WHEN 'pending' THEN 0 WHEN 'expired' THEN 1 WHEN 'accepted' THEN 2
+                          ELSE 3 END, g.deadline, g.id
     """,
     (Column("state", "State at week end"), Column("campaign", "Campaign"),
      Column("creator", "Creator"), Column("handle", "Handle"),
      Column("sent_at", "Sent (UTC)", "datetime"), Column("deadline", "Deadline (UTC)", "datetime"),
+     Column("responded_at", "Answered (UTC)", "datetime"),
      Column("compensation", "Compensation", "money"), Column("currency", "Currency"),
-     Column("id", "Agreement", "int")),
+     Column("id", "Agreement", "int"), Column("sent_in_week", "Sent in the week")),
 )
 
 # Tracking links and coupon codes sent to creators in the week (issue 7's assets), with the
@@ -492,17 +503,6 @@ def clients(store: Store) -> list[tuple[int, str]]:
         return cur.execute("SELECT id, name FROM clients ORDER BY name").fetchall()
 
 
-def campaigns_of(store: Store, client_id: int | None) -> list[tuple[int, str]]:
-    """The campaigns the client owns now (every campaign with None), by name."""
-    with store.cursor() as cur:
-        return cur.execute(
-            "SELECT ca.id, ca.name FROM campaigns ca JOIN campaign_ownership o"
-            " ON o.campaign_id = ca.id WHERE $client IS NULL OR o.client_id = $client"
-            " ORDER BY ca.name, ca.id",
-            {"client": client_id},
-        ).fetchall()
-
-
 def last_full_week(today: dt.date) -> str:
     """The ISO week before the one `today` is in: what a Monday-morning job reports on."""
     return rules.iso_week_label(today - dt.timedelta(days=7))
@@ -568,6 +568,12 @@ def _figures(now: dict[str, pd.DataFrame], before: dict[str, pd.DataFrame], week
     figures.append(("Feedback received", both(rows(FEEDBACK.name))))
     figures.append(("  approving", both(rows(FEEDBACK.name, "Verdict", "approve"))))
     figures.append(("  declining", both(rows(FEEDBACK.name, "Verdict", "decline"))))
+    figures.append(("Agreements sent in the week",
+                    both(rows(AGREEMENTS.name, "Sent in the week", True))))
+    figures.append(("Agreements accepted in the week",
+                    both(rows(AGREEMENTS.name, "State at week end", "accepted"))))
+    figures.append(("Agreements declined in the week",
+                    both(rows(AGREEMENTS.name, "State at week end", "declined"))))
     figures.append(("Agreements pending at week end",
                     both(rows(AGREEMENTS.name, "State at week end", "pending"))))
     figures.append(("Agreements expired in the week",

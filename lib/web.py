@@ -14,7 +14,8 @@ import logging
 import re
 import secrets
 import zipfile
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -92,8 +93,95 @@ def badge_column(title: str, colors: dict[str, str], label: Callable[[str], str]
     )
 
 
+def name_column(title: str) -> object:
+    """A table column of names (creators, campaigns): wide enough that a name shows whole in
+    a confirmation at 1366 px, not cut mid-word by a narrow column."""
+    return st.column_config.TextColumn(title, width="medium")
+
+
+def campaign_label(name: str, client: str) -> str:
+    """A campaign as pickers and lists name it: two campaigns may share a name, not a client."""
+    return f"{name} — {client}"
+
+
+def campaign_options(choices: Iterable[tuple[int, str, str]]) -> dict[int, str]:
+    """Picker labels by campaign id, in the order given, from a service's (id, name, client)
+    rows. Plain text (options are not markdown: no as_text); the same name under the same
+    client gets its number too, so no two labels are alike."""
+    rows = [(int(cid), campaign_label(name, client)) for cid, name, client in choices]
+    seen = Counter(label for _, label in rows)
+    return {cid: label if seen[label] == 1 else f"{label} (#{cid})" for cid, label in rows}
+
+
 def as_badges(values: pd.Series) -> pd.Series:
     return values.map(lambda v: [v])
+
+
+# --- empty cells -------------------------------------------------------------------------------
+
+MISSING = "—"  # what an empty table cell shows; st.dataframe writes the word None otherwise
+# moment.js tokens of DatetimeColumn/DateColumn formats, as strftime codes
+_MOMENT_TOKENS = (("YYYY", "%Y"), ("MM", "%m"), ("DD", "%d"), ("HH", "%H"), ("mm", "%M"),
+                  ("ss", "%S"))
+_DEFAULT_TIME_FORMATS = {"datetime": "YYYY-MM-DD HH:mm", "date": "YYYY-MM-DD", "time": "HH:mm"}
+
+
+def _cell_text(value: object, type_config: dict[str, Any]) -> str:
+    """A present value as its typed column would have drawn it."""
+    kind, fmt = type_config.get("type"), type_config.get("format")
+    if kind in _DEFAULT_TIME_FORMATS or isinstance(value, dt.date):
+        pattern = fmt or _DEFAULT_TIME_FORMATS.get(str(kind), "YYYY-MM-DD HH:mm")
+        for token, code in _MOMENT_TOKENS:
+            pattern = pattern.replace(token, code)
+        return pd.Timestamp(value).strftime(pattern)
+    if isinstance(value, float) and (kind == "number" or kind is None):
+        if isinstance(fmt, str) and fmt.startswith("%"):
+            try:
+                return fmt % value
+            except (TypeError, ValueError):
+                pass
+        return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
+    return str(value)
+
+
+def _is_missing(value: object) -> bool:
+    return not isinstance(value, list | tuple | dict) and bool(pd.isna(value))
+
+
+def fill_missing(
+    frame: pd.DataFrame, column_config: dict[str, Any] | None = None
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The frame and column_config to hand to st.dataframe so that no empty cell reads None:
+    each column holding a missing value (None, NaN, NaT) becomes text, its present values
+    written as its column config would draw them (date and number formats), the missing ones
+    as MISSING, and its config a text column with the same title. Other columns are untouched."""
+    shown, config = frame.copy(), dict(column_config or {})
+    for column in shown.columns:
+        values = shown[column].tolist()
+        if not any(_is_missing(v) for v in values):
+            continue
+        given = config.get(column)
+        if given is None and column in config:
+            continue  # hidden column
+        settings = {"label": given} if isinstance(given, str) else dict(given or {})
+        type_config = settings.get("type_config") or {}
+        shown[column] = [MISSING if _is_missing(v) else _cell_text(v, type_config)
+                         for v in values]
+        config[column] = st.column_config.TextColumn(
+            settings.get("label") or str(column), width=settings.get("width"),
+            help=settings.get("help"),
+            alignment="right" if type_config.get("type") == "number" else settings.get(
+                "alignment"),
+        )
+    return shown, config
+
+
+def dataframe(data: pd.DataFrame, *, container: Any = None,
+              column_config: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+    """st.dataframe (in `container` when given) with every empty cell shown as MISSING, never
+    the word None (fill_missing); returns what st.dataframe returns (the selection event)."""
+    shown, config = fill_missing(data, column_config)
+    return (container or st).dataframe(shown, column_config=config, **kwargs)
 
 
 @st.cache_resource(show_spinner=False)
@@ -736,3 +824,84 @@ def invalid_link() -> None:
     """All that a visitor with a bad reviewer link sees."""
     st.header("This link is not valid.")
     st.caption("Ask the person who invited you for a new link.")
+
+
+# --- forms that keep what was typed (issue 15) -------------------------------------------------
+
+
+def kept_form(
+    name: str, *, keys: tuple[str, ...] = (), empty: Mapping[str, Any] | None = None,
+    border: bool = True,
+) -> Any:
+    """st.form(name) that keeps what was typed when the action is refused or fails (never
+    clear_on_submit: that empties the form before anyone knows the outcome). After the action
+    went through, call typed_done(name) and rerun: that run draws the form empty. The form's
+    key takes a generation, so its unkeyed widgets start anew; keyed widgets keep their
+    identity (and the browser its value), so see forget_typed for `keys` and `empty`."""
+    generation_key = f"_form_generation.{name}"
+    if forget_typed(name, keys, empty):
+        st.session_state[generation_key] = st.session_state.get(generation_key, 0) + 1
+    generation = st.session_state.get(generation_key, 0)
+    return st.form(name if not generation else f"{name}.{generation}", border=border)
+
+
+def forget_typed(
+    name: str, keys: tuple[str, ...] = (), empty: Mapping[str, Any] | None = None
+) -> bool:
+    """Before the widgets of `name` (a form, or keyed widgets outside one) are drawn, when
+    typed_done(name) was called since (then True): `empty` maps keyed widgets to the value
+    they start with again, set through session state so that the browser shows it too;
+    `keys` are keyed widgets that show a record, dropped here (after a save the browser
+    already shows what the record now holds)."""
+    if not st.session_state.pop(f"_typed_done.{name}", False):
+        return False
+    for key in keys:
+        st.session_state.pop(key, None)
+    st.session_state.update(empty or {})
+    return True
+
+
+def typed_done(name: str) -> None:
+    """The action of kept_form(name) (or of forget_typed(name, ...)) went through: the next
+    run draws its widgets empty."""
+    st.session_state[f"_typed_done.{name}"] = True
+
+
+# An edit form shows a record as it was when the form was opened; saving checks that version.
+# Until then someone else may save: the form keeps what this person typed and says so once.
+
+
+def edit_base(name: str, version: int) -> int:
+    """The version of the record the edit form `name` was opened at (kept until rebase_edit):
+    name its keyed fields by it, so that they keep what was typed while others save."""
+    return int(st.session_state.setdefault(f"_edit_base.{name}", version))
+
+
+def edit_version(name: str) -> int:
+    """The version a save of the form `name` is checked against: the one it was opened at, or
+    the newer one a stale_edit showed."""
+    return int(st.session_state.get(f"_edit_seen.{name}", st.session_state[f"_edit_base.{name}"]))
+
+
+def stale_edit(name: str, version: int, what: str) -> bool:
+    """Whether `what` (now at `version`) changed since the form `name` was opened (call
+    edit_base first); if so, say once what to do (what was typed stays) and let the next save
+    go over the new version."""
+    if edit_version(name) == version:
+        return False
+    st.session_state[f"_edit_seen.{name}"] = version
+    st.error(f"Someone changed {what} since you opened it, so nothing was saved. What you "
+             "typed is kept: compare it with their change, then save again to replace it.",
+             icon=":material/sync_problem:")
+    return True
+
+
+def rebase_edit(name: str) -> None:
+    """This person changed the record themselves: the form `name` (every form whose name
+    starts so, with a trailing "*") takes the new version as its base, keeping what was typed
+    in it."""
+    for kind in ("_edit_base", "_edit_seen"):
+        prefix = f"{kind}.{name.removesuffix('*')}"
+        for key in [k for k in st.session_state if k == prefix
+                    or (name.endswith("*") and str(k).startswith(prefix))]:
+            del st.session_state[key]

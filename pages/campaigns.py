@@ -95,21 +95,25 @@ def stage_label(value: str) -> str:
     return ApplicationStage(value).label
 
 
-def done(message: str, icon: str = web.OK_ICON) -> None:
+def done(message: str, icon: str = web.OK_ICON, form: str | None = None) -> None:
     """After a write: a toast on the next run, and every table's ticks cleared (the rows
-    under them may have moved)."""
+    under them may have moved); that run draws `form` (a web.kept_form) empty."""
+    if form is not None:
+        web.typed_done(form)
+    web.rebase_edit("edit_*")  # this person's own change (a status, say) is no stale edit
     st.session_state["_generation"] = st.session_state.get("_generation", 0) + 1
     web.flash(message, icon)
     st.rerun()
 
 
-def batch_done(result: camps.BatchResult, verb: str) -> None:
+def batch_done(result: camps.BatchResult, verb: str, form: str | None = None) -> None:
     icon = web.WARN_ICON if result.refused else web.OK_ICON
     text = result.summary(verb)
     if result.refused:
         # A refusal may quote a name: as text, like everything else typed by a person.
         text += " " + web.as_text(" ".join(sorted(set(result.refused.values()))[:2]))
-    done(text, icon)
+    # A form whose every row was refused keeps what was typed, to correct and send again.
+    done(text, icon, form if result.done else None)
 
 
 def fresh_selection(key: str, view: object) -> None:
@@ -122,8 +126,9 @@ def fresh_selection(key: str, view: object) -> None:
             st.session_state[key] = EMPTY_SELECTION
 
 
-def columns(*names: str) -> dict[str, Any]:
-    """column_order and column_config for a table showing `names`, with readable headers."""
+def columns(rows: pd.DataFrame, *names: str) -> dict[str, Any]:
+    """The data, column_order and column_config for a table showing `names` of `rows`, with
+    readable headers and no empty cell reading None (web.fill_missing)."""
     config: dict[str, Any] = {}
     for name in names:
         if name in TIMES:
@@ -139,16 +144,19 @@ def columns(*names: str) -> dict[str, Any]:
             config[name] = web.badge_column(
                 LABELS[name], colors, lambda value, kind=kind: kind(value).label
             )
+        elif name == "creator":
+            config[name] = web.name_column(LABELS[name])
         else:
             config[name] = st.column_config.Column(
                 LABELS.get(name, name), width="large" if name in WIDE else None
             )
-    return {"column_order": list(names), "column_config": config}
+    shown, config = web.fill_missing(rows, config)
+    return {"data": shown, "column_order": list(names), "column_config": config}
 
 
 def table(rows: pd.DataFrame, *names: str) -> None:
     """A read-only table of `names` (text is shown as text, never as markdown)."""
-    st.dataframe(rows, hide_index=True, **columns(*names))
+    st.dataframe(hide_index=True, **columns(rows, *names))
 
 
 def selectable_table(rows: pd.DataFrame, key: str, view: object, *names: str) -> pd.DataFrame:
@@ -158,8 +166,8 @@ def selectable_table(rows: pd.DataFrame, key: str, view: object, *names: str) ->
         return rows.iloc[[]]
     fresh_selection(key, view)
     event = st.dataframe(
-        rows, hide_index=True, key=key, on_select="rerun", selection_mode="multi-row",
-        **columns(*names),
+        hide_index=True, key=key, on_select="rerun", selection_mode="multi-row",
+        **columns(rows, *names),
     )
     return rows.iloc[[r for r in event.selection.rows if r < len(rows)]]
 
@@ -240,14 +248,14 @@ def campaign_list(filt: CampaignFilter) -> pd.DataFrame | None:
 def choose_campaign(rows: pd.DataFrame) -> int | None:
     """The campaign to open: chosen here, or named in the address (?campaign=12), which the
     choice is written back to, so a reload or a shared link opens it again."""
-    names = {int(r.id): f"{r.name} · {r.client}" for r in rows.itertuples()}
+    names = web.campaign_options(rows[["id", "name", "client"]].itertuples(index=False))
     from_url = web.query_id("campaign", "campaign")
     if from_url is not None and from_url not in names:  # on another page of the list
         linked = web.attempt(lambda: camps.get_campaign(db, from_url))  # None: "no campaign #"
         if linked is None:
             from_url = None
         else:
-            names[from_url] = f"{linked['name']} · {linked['client']}"
+            names[from_url] = web.campaign_label(linked["name"], linked["client"])
     chosen = st.session_state.get("campaign_choice")
     if chosen is not None and chosen not in names:
         del st.session_state["campaign_choice"]  # not on this page of the list any more
@@ -265,10 +273,12 @@ def choose_campaign(rows: pd.DataFrame) -> int | None:
 
 def new_campaign_form() -> None:
     with st.expander("New campaign"):
-        with st.form("new_campaign", clear_on_submit=True):
+        # Unkeyed fields start anew with the form's next generation; the keyed selects are
+        # set back to their first choice.
+        with web.kept_form("new_campaign", empty={"new_client": None, "new_owner": user.id}):
             name = st.text_input("Campaign name", max_chars=200)
             client_id, owner_id = client_and_owner(None, (user.id, user.name), "new")
-            fields = campaign_fields(name, client_id, owner_id, None)
+            fields = campaign_fields(name, client_id, owner_id, None, None)
             open_now = st.checkbox("Open for applications right away")
             submitted = st.form_submit_button("Create campaign", type="primary")
         if submitted:
@@ -299,20 +309,27 @@ def client_and_owner(
 
 
 def campaign_fields(
-    name: str, client_id: int | None, owner_id: int | None, current: dict | None
+    name: str, client_id: int | None, owner_id: int | None, current: dict | None,
+    form: str | None,
 ) -> CampaignFields:
-    """The brief, dates, budget and currency widgets (inside a form), with `name` and ids."""
+    """The brief, dates, budget and currency widgets (inside a form), with `name` and ids;
+    keyed by `form` when given (see field_keys)."""
+
+    def key(field: str) -> str | None:
+        return None if form is None else f"{form}_{field}"
+
     today = dt.date.today()
-    brief = st.text_area("Brief", current["brief"] if current else "", max_chars=5000)
+    brief = st.text_area("Brief", current["brief"] if current else "", max_chars=5000,
+                         key=key("brief"))
     cols = st.columns(4)
     start = cols[0].date_input("Start date", current["start_date"] if current
-                               else today + dt.timedelta(days=7))
+                               else today + dt.timedelta(days=7), key=key("start"))
     end = cols[1].date_input("End date", current["end_date"] if current
-                             else today + dt.timedelta(days=37))
-    budget = cols[2].number_input("Budget", min_value=0.0, step=500.0,
+                             else today + dt.timedelta(days=37), key=key("end"))
+    budget = cols[2].number_input("Budget", min_value=0.0, step=500.0, key=key("budget"),
                                   value=float(current["budget"]) if current else 0.0)
-    currency = cols[3].selectbox("Currency", CURRENCIES, index=CURRENCIES.index(
-        current["currency"]) if current else 0)
+    currency = cols[3].selectbox("Currency", CURRENCIES, key=key("currency"),
+                                 index=CURRENCIES.index(current["currency"]) if current else 0)
     return CampaignFields(name, client_id, owner_id, brief, start, end, f"{budget:.2f}",
                           currency)
 
@@ -323,28 +340,34 @@ def create(fields: CampaignFields, open_now: bool) -> None:
     if new_id is not None:
         st.session_state["campaign_choice"] = new_id
         st.session_state["campaigns_page"] = 1
-        done(f"Campaign {web.as_text(fields.name.strip())} created.")
+        done(f"Campaign {web.as_text(fields.name.strip())} created.", form="new_campaign")
 
 
 def client_form() -> None:
-    with st.form("new_client", clear_on_submit=True):
+    with web.kept_form("add_client"):
         name = st.text_input("New client", max_chars=200)
         if st.form_submit_button("Add client") and web.ok(
             lambda: camps.add_client(db, user, name)
         ):
-            done(f"Client {web.as_text(name.strip())} added.")
+            done(f"Client {web.as_text(name.strip())} added.", form="add_client")
 
 
 def edit_form(c: dict) -> None:
-    with st.expander("Edit campaign"), st.form("edit_campaign"):
-        name = st.text_input("Campaign name", c["name"], max_chars=200)
+    form = f"edit_{c['id']}"
+    # Fields keyed by the version the form was opened at keep what was typed when the
+    # campaign changes underneath (a stale edit); after a save they start from the new one.
+    keys = f"{form}_{web.edit_base(form, c['version'])}"
+    with st.expander("Edit campaign"), st.form(form):
+        name = st.text_input("Campaign name", c["name"], max_chars=200, key=f"{keys}_name")
         client_id, owner_id = client_and_owner(
-            c["client_id"], (c["owner_id"], c["owner"]), f"edit_{c['id']}_{c['version']}")
-        fields = campaign_fields(name, client_id, owner_id, c)
-        if st.form_submit_button("Save changes") and web.ok(
-            lambda: camps.edit_campaign(db, user, c["id"], c["version"], fields)
-        ):
-            done("Campaign saved.")
+            c["client_id"], (c["owner_id"], c["owner"]), keys)
+        fields = campaign_fields(name, client_id, owner_id, c, keys)
+        saved = st.form_submit_button("Save changes")
+    if saved and not web.stale_edit(form, c["version"], "this campaign") and web.ok(
+        lambda: camps.edit_campaign(db, user, c["id"], web.edit_version(form), fields)
+    ):
+        web.rebase_edit(form)
+        done("Campaign saved.")
 
 
 def status_buttons(c: dict) -> None:
@@ -480,7 +503,7 @@ def answer_buttons(c: dict, ids: list[int]) -> None:
 
 
 def send_form(c: dict, ids: list[int]) -> None:
-    with st.form("send_agreements"):
+    with web.kept_form("send_agreements"):
         st.markdown(f"**Send agreements to the {len(ids)} selected** (three days to sign)")
         deliverables = st.text_area("Deliverables", max_chars=5000)
         cols = st.columns(4)
@@ -496,7 +519,7 @@ def send_form(c: dict, ids: list[int]) -> None:
         terms = Terms(deliverables, amount, currency, start, due, conditions)
         result = web.attempt(lambda: camps.send_agreements(db, user, c["id"], ids, terms))
         if result is not None:
-            batch_done(result, "agreements sent")
+            batch_done(result, "agreements sent", "send_agreements")
 
 
 def start_tab(c: dict) -> None:

@@ -101,29 +101,40 @@ def terms_panel(c: dict[str, Any]) -> None:
     st.subheader("Terms")
     final = c["status"] in ("completed", "cancelled")
     locked = not can_edit or final
-    with st.form("terms"):
+    form = f"terms_{c['id']}"
+    # Fields keyed by the version the form was opened at keep what was typed when the terms
+    # change underneath (a stale edit); a read-only form follows the record.
+    base = c["version"] if locked else web.edit_base(form, c["version"])
+    keys = {f: f"{form}_v{base}_{f}" for f in ("deliverables", "compensation", "currency",
+                                               "start", "due", "conditions")}
+    with st.form(form):
         deliverables = st.text_area(
-            "Deliverables", c["deliverables"], max_chars=5000, disabled=locked
+            "Deliverables", c["deliverables"], max_chars=5000, disabled=locked,
+            key=keys["deliverables"],
         )
         cols = st.columns(2)
         compensation = cols[0].number_input(
             "Compensation", min_value=0.0, value=float(c["compensation"]), step=50.0,
-            disabled=locked,
+            disabled=locked, key=keys["compensation"],
         )
         currency = cols[1].selectbox(
-            "Currency", CURRENCIES, index=CURRENCIES.index(c["currency"]), disabled=locked
+            "Currency", CURRENCIES, index=CURRENCIES.index(c["currency"]), disabled=locked,
+            key=keys["currency"],
         )
-        start = cols[0].date_input("Start", c["start_date"], disabled=locked)
-        due = cols[1].date_input("Due", c["due_date"], disabled=locked)
-        conditions = st.text_area("Conditions", c["conditions"], max_chars=5000, disabled=locked)
+        start = cols[0].date_input("Start", c["start_date"], disabled=locked, key=keys["start"])
+        due = cols[1].date_input("Due", c["due_date"], disabled=locked, key=keys["due"])
+        conditions = st.text_area("Conditions", c["conditions"], max_chars=5000,
+                                  disabled=locked, key=keys["conditions"])
         if final:
             st.caption(f"{CollabStatus(c['status']).label} collaborations keep their terms.")
         elif not can_edit:
             st.caption("Read only: your role cannot change terms.")
         saved = st.form_submit_button("Save terms", disabled=locked)
-    if saved:
+    if saved and not web.stale_edit(form, c["version"], "these terms or the status"):
         terms = Terms(deliverables, f"{compensation:.2f}", currency, start, due, conditions)
-        if web.ok(lambda: collabs.update_terms(db, user, c["id"], c["version"], terms)):
+        version = web.edit_version(form)
+        if web.ok(lambda: collabs.update_terms(db, user, c["id"], version, terms)):
+            web.rebase_edit(form)  # opened afresh at the new version
             done("Terms saved.")
 
 
@@ -148,13 +159,13 @@ def status_panel(c: dict[str, Any]) -> None:
 
 def actions(c: dict[str, Any]) -> None:
     note, payment, content = st.tabs(["Add a note", "Record a payment", "Record content"])
-    with note, st.form("note", clear_on_submit=True):
+    with note, web.kept_form("note"):
         text = st.text_area("Note", max_chars=5000)
         if st.form_submit_button("Add note") and web.ok(
             lambda: collabs.add_note(db, user, c["id"], text)
         ):
-            done("Note added.")
-    with payment, st.form("payment", clear_on_submit=True):
+            done("Note added.", "note")
+    with payment, web.kept_form("payment"):
         cols = st.columns(4)
         amount = cols[0].text_input("Amount", placeholder="250.00")
         currency = cols[1].selectbox("Currency", CURRENCIES, index=CURRENCIES.index(c["currency"]))
@@ -163,8 +174,8 @@ def actions(c: dict[str, Any]) -> None:
         if st.form_submit_button("Record payment") and web.ok(
             lambda: collabs.record_payment(db, user, c["id"], amount, currency, paid_on, reference)
         ):
-            done("Payment recorded.")
-    with content, st.form("content", clear_on_submit=True):
+            done("Payment recorded.", "payment")
+    with content, web.kept_form("content"):
         cols = st.columns([4, 1, 1])
         url = cols[0].text_input("URL", placeholder="https://instagram.com/p/…", max_chars=2000)
         kind = cols[1].selectbox("Type", [k.value for k in ContentType])
@@ -172,7 +183,7 @@ def actions(c: dict[str, Any]) -> None:
         if st.form_submit_button("Record content") and web.ok(
             lambda: collabs.record_content(db, user, c["id"], url, kind, delivered_on)
         ):
-            done("Content recorded.")
+            done("Content recorded.", "content")
 
 
 def approval_submission(c: dict[str, Any]) -> None:
@@ -180,7 +191,7 @@ def approval_submission(c: dict[str, Any]) -> None:
     the campaign's reviewers comment and staff approve it or ask for changes."""
     with st.expander("Submit content for approval"):
         earlier = dict(feedback.latest_versions(db, c["id"]))
-        with st.form("submit_for_approval", clear_on_submit=True):
+        with web.kept_form("submit_for_approval"):
             cols = st.columns([4, 1, 2])
             url = cols[0].text_input("Submitted URL", max_chars=2000, placeholder="https://…")
             kind = cols[1].selectbox("Content type", [k.value for k in ContentType])
@@ -192,10 +203,16 @@ def approval_submission(c: dict[str, Any]) -> None:
             if st.form_submit_button("Submit for approval") and web.ok(
                 lambda: feedback.submit_content(db, user, c["id"], url, kind, caption, previous)
             ):
-                done("Content submitted; it waits for approval on the Feedback page.")
+                done("Content submitted; it waits for approval on the Feedback page.",
+                     "submit_for_approval")
 
 
-def done(message: str) -> None:
+def done(message: str, form: str | None = None) -> None:
+    """After a write: a toast on the next run, which draws `form` (a web.kept_form) empty.
+    The terms form takes this person's own new version as its base (not a stale edit)."""
+    if form is not None:
+        web.typed_done(form)
+    web.rebase_edit(f"terms_{collab_id}")
     web.flash(message)
     st.rerun()
 
@@ -218,8 +235,9 @@ def readable_timeline(events: pd.DataFrame) -> pd.DataFrame:
 def history(c: dict[str, Any]) -> None:
     tabs = st.tabs(["Timeline", "Payments", "Content", "Shipments"])
     # Every table renders its text as text: notes may hold markdown or HTML from anyone.
-    tabs[0].dataframe(
-        readable_timeline(collabs.timeline(db, c["id"])), hide_index=True, key="timeline",
+    web.dataframe(
+        readable_timeline(collabs.timeline(db, c["id"])), container=tabs[0], hide_index=True,
+        key="timeline",
         column_config={
             "occurred_at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"),
             "actor": "Who", "kind": "What", "from_status": "From", "to_status": "To",
@@ -227,8 +245,8 @@ def history(c: dict[str, Any]) -> None:
             "currency": "Currency", "text": "Details",
         },
     )
-    tabs[1].dataframe(collabs.payments(db, c["id"]), hide_index=True)
-    tabs[2].dataframe(collabs.content(db, c["id"]), hide_index=True)
+    web.dataframe(collabs.payments(db, c["id"]), container=tabs[1], hide_index=True)
+    web.dataframe(collabs.content(db, c["id"]), container=tabs[2], hide_index=True)
     with tabs[3]:
         shipments_panel(c)
 
@@ -236,7 +254,7 @@ def history(c: dict[str, Any]) -> None:
 def shipments_panel(c: dict[str, Any]) -> None:
     """The collaboration's shipments, and for staff an update of one of them or a new one."""
     found = deliveries.for_collaboration(db, c["id"])
-    st.dataframe(
+    web.dataframe(
         found.assign(status=web.as_badges(found["status"])),
         hide_index=True,
         key="shipments",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from lib import campaigns as camps
 from lib import collaborations as collabs
 from lib import creators, web
 from lib.collaborations import CollabFilter
@@ -42,7 +43,7 @@ def filter_widgets() -> CollabFilter:
     client_id = top[2].selectbox(
         "Client", [None, *clients], format_func=lambda i: "All clients" if i is None else clients[i]
     )
-    campaigns = dict(collabs.campaigns_for_filter(db, client_id))
+    campaigns = web.campaign_options(camps.campaign_choices(db, client_id))
     web.widget_from_address(
         "campaign", "list_campaign", web.choice_from_address("campaign", campaigns, "campaign")
     )
@@ -73,11 +74,37 @@ def filter_widgets() -> CollabFilter:
         search, tuple(statuses), client_id, campaign_id, tag, created_from, created_to
     )
     if st.session_state.get("last_filter") != filt:
-        # A new filter starts at page 1, and a preview made for the old one no longer applies.
+        # A new filter starts at page 1, and a preview made for the old one no longer applies;
+        # nor does "every row matching": it meant the old filter's rows, so it is asked anew.
         st.session_state["last_filter"] = filt
         st.session_state["page_number"] = 1
         st.session_state.pop("batch_preview", None)
+        st.session_state.pop("batch_scope", None)
+    st.session_state["filter_words"] = filter_words(filt, clients, campaigns)
     return filt
+
+
+def filter_words(filt: CollabFilter, clients: dict[int, str], campaigns: dict[int, str]) -> str:
+    """The filter as a person would say it, for a confirmation ("status Pending, campaign
+    Spring Launch — Acme"); names are text that anyone typed, so as_text."""
+    words: list[str] = []
+    if filt.statuses:
+        words.append("status " + " or ".join(web.status_label(s) for s in filt.statuses))
+    client = clients.get(filt.client_id) if filt.client_id is not None else None
+    if filt.campaign_id is not None:
+        # The picker's label, which names the client ("Spring Launch — Acme").
+        words.append("campaign " + web.as_text(campaigns.get(filt.campaign_id,
+                                                             f"#{filt.campaign_id}")))
+    elif client is not None:
+        words.append("client " + web.as_text(client))
+    if filt.tag:
+        words.append("tag " + web.as_text(filt.tag))
+    if filt.search.strip():
+        words.append("creator " + web.as_text(f"“{filt.search.strip()}”"))
+    if filt.created_from is not None:
+        words.append(f"created {filt.created_from:%Y-%m-%d} to "
+                     + (f"{filt.created_to:%Y-%m-%d}" if filt.created_to else "today"))
+    return ", ".join(words) or "no filter (every collaboration)"
 
 
 def show_page(filt: CollabFilter) -> pd.DataFrame:
@@ -107,7 +134,7 @@ def show_page(filt: CollabFilter) -> pd.DataFrame:
         status=web.as_badges(page.rows["status"]),
         validation=web.as_badges(page.rows["validation"]),
     )
-    event = st.dataframe(
+    event = web.dataframe(
         shown,
         key="collab_table",
         hide_index=True,
@@ -169,6 +196,10 @@ def batch_editor(filt: CollabFilter, selected: pd.DataFrame) -> None:
         scopes,
         index=scopes.index(st.session_state.get("batch_scope", "selected")),
         horizontal=True,
+        # Naming the filter also makes the radio a new widget whenever the filter changes, so
+        # that no browser keeps the old choice for it.
+        help="“Every row matching” is every collaboration of this filter: "
+        + st.session_state["filter_words"],
         format_func=lambda s: (
             f"Selected rows ({len(selected)})"
             if s == "selected"
@@ -197,8 +228,13 @@ def batch_editor(filt: CollabFilter, selected: pd.DataFrame) -> None:
                 lambda: collabs.preview_status_change(db, user, ids, target, reason)
             )
             st.session_state["batch_preview"] = preview
+            st.session_state["batch_preview_scope"] = scope
+            st.session_state["batch_matching"] = (
+                st.session_state["filter_words"] if scope == "filter" else None)
     preview: collabs.BatchPreview | None = st.session_state.get("batch_preview")
-    if preview is not None and (preview.target.value, preview.reason) != (target, reason):
+    asked = (preview.target.value, preview.reason, st.session_state.get("batch_preview_scope")
+             ) if preview is not None else None
+    if preview is not None and asked != (target, reason, scope):
         del st.session_state["batch_preview"]  # the choice changed since the preview
         preview = None
     if preview is not None:
@@ -207,19 +243,24 @@ def batch_editor(filt: CollabFilter, selected: pd.DataFrame) -> None:
 
 def show_preview(preview: collabs.BatchPreview) -> None:
     valid, refused = len(preview.valid), len(preview.refused)
+    matching = st.session_state.get("batch_matching")
+    if matching is not None:  # the filter named, so nobody confirms a scope they did not mean
+        count = len(preview.rows)
+        st.markdown(f"**Change {count:,} collaboration{'' if count == 1 else 's'} matching:** "
+                    f"{matching}")
     st.info(f"**{valid:,}** will move to {preview.target.label}; **{refused:,}** refused.")
     table = pd.DataFrame([vars(r) for r in preview.rows])
     table["outcome"] = web.as_badges(table["ok"].map({True: "will change", False: "refused"}))
     table["current"] = table["current"].map(web.status_label)
-    st.dataframe(
+    web.dataframe(
         table,
         hide_index=True,
         key="preview_table",
         column_order=["id", "creator", "campaign", "current", "outcome", "message"],
         column_config={
             "id": st.column_config.NumberColumn("#", format="%d"),
-            "creator": "Creator",
-            "campaign": "Campaign",
+            "creator": web.name_column("Creator"),
+            "campaign": web.name_column("Campaign"),
             "current": "Status now",
             "message": "What happens",
             "outcome": web.badge_column(

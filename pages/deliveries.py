@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from lib import campaigns as campaigns_service
 from lib import deliveries, web
 from lib.deliveries import ChangePreview, DeliveryFilter, NewShipmentsPreview
 from lib.delivery_sheet import XLSX_MIME
@@ -54,22 +55,24 @@ def generation() -> int:
 
 
 def remembered_radio(
-    label: str, options: list[str], memory: str, format_func: Callable[[str], str]
+    label: str, options: list[str], memory: str, format_func: Callable[[str], str],
+    help: str | None = None,
 ) -> str:
     """A horizontal radio whose labels hold counts. A radio's identity includes its labels, so
     when a count changes Streamlit would make it a new widget and forget the choice: the
-    choice is kept in session state under `memory` and handed back as the index."""
+    choice is kept in session state under `memory` and handed back as the index. A change of
+    `help` makes it a new widget, starting from that index."""
     chosen = st.session_state.get(memory, options[0])
     choice = st.radio(
         label, options, index=options.index(chosen) if chosen in options else 0,
-        horizontal=True, format_func=format_func,
+        horizontal=True, format_func=format_func, help=help,
     )  # fmt: skip
     st.session_state[memory] = choice or options[0]
     return st.session_state[memory]
 
 
 def campaign_picker(label: str, key: str, default: int | None) -> int | None:
-    campaigns = dict(deliveries.campaigns_for_filter(db))
+    campaigns = web.campaign_options(campaigns_service.campaign_choices(db))
     options = [None, *campaigns]
     index = options.index(default) if default in campaigns else 0
     return st.selectbox(
@@ -84,7 +87,7 @@ def outcome_table(preview: ChangePreview, with_row: bool = False) -> None:
     table["current"] = table["current"].map(
         lambda s: web.delivery_label(s) if isinstance(s, str) and s else ""  # NaN: not found
     )
-    st.dataframe(
+    web.dataframe(
         table,
         hide_index=True,
         column_order=[*(["row"] if with_row else []), "shipment_id", "creator", "item",
@@ -92,7 +95,7 @@ def outcome_table(preview: ChangePreview, with_row: bool = False) -> None:
         column_config={
             "row": st.column_config.NumberColumn("Row", format="%d"),
             "shipment_id": st.column_config.NumberColumn("Shipment #", format="%d"),
-            "creator": "Creator", "item": "Item", "current": "Now",
+            "creator": web.name_column("Creator"), "item": "Item", "current": "Now",
             "outcome": web.badge_column("Outcome", OUTCOME_COLORS, str.capitalize),
             "message": st.column_config.Column("What happens", width="large"),
         },
@@ -118,7 +121,7 @@ def filter_widgets() -> DeliveryFilter:
         "Client", [None, *clients], key="dlv_client",
         format_func=lambda i: "All clients" if i is None else clients[i],
     )  # fmt: skip
-    campaigns = dict(deliveries.campaigns_for_filter(db, client_id))
+    campaigns = web.campaign_options(campaigns_service.campaign_choices(db, client_id))
     web.widget_from_address(
         "campaign", "dlv_campaign", web.choice_from_address("campaign", campaigns, "campaign")
     )
@@ -159,11 +162,40 @@ def filter_widgets() -> DeliveryFilter:
         None if days is None else int(days), exceptions_open, search,
     )  # fmt: skip
     if st.session_state.get("dlv_last_filter") != filt:
-        # A new filter starts at page 1, and a preview made for the old one no longer applies.
+        # A new filter starts at page 1, and a preview made for the old one no longer applies;
+        # nor does "every shipment matching": it meant the old filter's rows, so it is asked anew.
         st.session_state["dlv_last_filter"] = filt
         st.session_state["dlv_page"] = 1
         st.session_state.pop("dlv_change_preview", None)
+        st.session_state.pop("dlv_scope", None)
+    st.session_state["dlv_filter_words"] = filter_words(filt, clients, campaigns)
     return filt
+
+
+def filter_words(
+    filt: DeliveryFilter, clients: dict[int, str], campaigns: dict[int, str]
+) -> str:
+    """The filter as a person would say it, for a confirmation; names as_text (typed by
+    anyone)."""
+    words: list[str] = []
+    if filt.statuses:
+        words.append("status " + " or ".join(web.delivery_label(s) for s in filt.statuses))
+    client = clients.get(filt.client_id) if filt.client_id is not None else None
+    if filt.campaign_id is not None:
+        # The picker's label, which names the client ("Spring Launch — Acme").
+        words.append("campaign " + web.as_text(campaigns.get(filt.campaign_id,
+                                                             f"#{filt.campaign_id}")))
+    elif client is not None:
+        words.append("client " + web.as_text(client))
+    if filt.carrier:
+        words.append("carrier " + web.as_text(filt.carrier))
+    if filt.in_transit_days is not None:
+        words.append(f"in transit longer than {filt.in_transit_days:,} days")
+    if filt.exceptions_open:
+        words.append("exceptions open")
+    if filt.search.strip():
+        words.append("search " + web.as_text(f"“{filt.search.strip()}”"))
+    return ", ".join(words) or "no filter (every shipment)"
 
 
 def tiles(filt: DeliveryFilter) -> None:
@@ -203,7 +235,7 @@ def by_campaign(filt: DeliveryFilter) -> None:
         page = web.attempt(lambda: deliveries.summary_by_campaign(db, filt.client_id, number))
         if page is None:
             return
-        st.dataframe(
+        web.dataframe(
             page.rows, hide_index=True,
             column_order=["campaign", "client", "pending", "in_transit", "delivered",
                           "exception", "longest_in_transit_days"],
@@ -248,7 +280,7 @@ def show_list(filt: DeliveryFilter) -> pd.DataFrame:
     selectable: dict[str, Any] = (
         {"on_select": "rerun", "selection_mode": "multi-row"} if can_edit else {}
     )
-    event = st.dataframe(
+    event = web.dataframe(
         shown,
         key="dlv_table",
         hide_index=True,
@@ -286,6 +318,9 @@ def change_panel(filt: DeliveryFilter, selected: pd.DataFrame) -> None:
         "Apply to", scopes, "dlv_scope",
         lambda s: f"Selected shipments ({len(selected)})" if s == "selected"
         else f"Every shipment matching the filter ({total:,})",
+        # Naming the filter also makes the radio a new widget whenever the filter changes.
+        help="“Every shipment matching” is every shipment of this filter: "
+        + st.session_state["dlv_filter_words"],
     )  # fmt: skip
     single = scope == "selected" and len(selected) == 1
     targets: list[str] = [s.value for s in DeliveryStatus] + ([KEEP] if single else [])
@@ -319,7 +354,8 @@ def change_panel(filt: DeliveryFilter, selected: pd.DataFrame) -> None:
         del st.session_state["dlv_change_preview"]  # the choice changed since the preview
         stored = None
     if stored is not None:
-        show_change_preview(stored[1])
+        show_change_preview(stored[1], st.session_state["dlv_filter_words"]
+                            if scope == "filter" else None)
 
 
 def preview_change(
@@ -344,8 +380,12 @@ def preview_change(
     return web.attempt(lambda: deliveries.preview_changes(db, user, [change]))
 
 
-def show_change_preview(preview: ChangePreview) -> None:
+def show_change_preview(preview: ChangePreview, matching: str | None) -> None:
     updated = preview.count(ChangeOutcome.UPDATED)
+    if matching is not None:  # the filter named, so nobody confirms a scope they did not mean
+        count = len(preview.rows)
+        st.markdown(f"**Change {count:,} shipment{'' if count == 1 else 's'} matching:** "
+                    f"{matching}")
     st.info(
         f"**{updated:,}** will change; **{preview.count(ChangeOutcome.UNCHANGED):,}** unchanged;"
         f" **{preview.count(ChangeOutcome.REFUSED):,}** refused."
@@ -366,6 +406,7 @@ def show_change_preview(preview: ChangePreview) -> None:
 
 
 def new_shipments_panel(filt: DeliveryFilter) -> None:
+    web.forget_typed("dlv_new", empty={"dlv_new_item": "", "dlv_new_carrier": ""})
     cols = st.columns([3, 3])
     with cols[0]:
         campaign_id = campaign_picker("Campaign to ship for", "dlv_new_campaign",
@@ -386,7 +427,7 @@ def new_shipments_panel(filt: DeliveryFilter) -> None:
         st.session_state["dlv_new_view"] = view
         if "dlv_new_table" in st.session_state:
             st.session_state["dlv_new_table"] = EMPTY_SELECTION
-    event = st.dataframe(
+    event = web.dataframe(
         found.assign(status=web.as_badges(found["status"])),
         key="dlv_new_table", hide_index=True, on_select="rerun", selection_mode="multi-row",
         height=ROW_PX * (min(max(len(found), 1), 10) + 1) + 3,
@@ -432,12 +473,12 @@ def show_new_preview(preview: NewShipmentsPreview) -> None:
             f"**{len(preview.refused):,}** refused.")  # fmt: skip
     table = pd.DataFrame([vars(r) for r in preview.rows])
     table["outcome"] = web.as_badges(table["ok"].map({True: "will ship", False: "refused"}))
-    st.dataframe(
+    web.dataframe(
         table, hide_index=True,
         column_order=["collab_id", "creator", "collab_status", "outcome", "message"],
         column_config={
             "collab_id": st.column_config.NumberColumn("Collaboration #", format="%d"),
-            "creator": "Creator", "collab_status": "Status",
+            "creator": web.name_column("Creator"), "collab_status": "Status",
             "outcome": web.badge_column(
                 "Outcome", {"will ship": "green", "refused": "red"}, str.capitalize),
             "message": st.column_config.Column("What happens", width="large"),
@@ -451,6 +492,7 @@ def show_new_preview(preview: NewShipmentsPreview) -> None:
                                                 preview.carrier)
         )  # fmt: skip
         if result is not None:  # else the refusal stays on screen, with the preview
+            web.typed_done("dlv_new")
             done(result.summary(), web.WARN_ICON if result.refused else web.OK_ICON)
     if cancel.button("Cancel", key="dlv_cancel_new"):
         del st.session_state["dlv_new_preview"]

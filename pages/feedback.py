@@ -39,7 +39,10 @@ STATE_BADGES = {"pending": ("Pending review", "orange"), "approved": ("Approved"
 APPROVAL_COLORS = {"pending": "orange", "approved": "green", "changes_requested": "red"}
 
 
-def done(message: str) -> None:
+def done(message: str, form: str | None = None) -> None:
+    """After a write: a toast on the next run, which draws `form` (a web.kept_form) empty."""
+    if form is not None:
+        web.typed_done(form)
     web.flash(message)
     st.rerun()
 
@@ -57,7 +60,7 @@ def when(value: Any) -> str:
 
 
 def choose_campaign() -> int | None:
-    choices = dict(feedback.campaign_choices(db))
+    choices = web.campaign_options(feedback.campaign_choices(db))
     # The campaign lives in the address (?campaign=12: a notification's link, a reload).
     web.widget_from_address(
         "campaign", "feedback_campaign", web.choice_from_address("campaign", choices, "campaign")
@@ -113,7 +116,8 @@ def thread(piece: Piece) -> None:
 
 
 def answer_form(piece: Piece) -> None:
-    with st.form(f"answer_{piece.id}", clear_on_submit=True):
+    form = f"answer_{piece.id}"
+    with web.kept_form(form, empty={f"answer_text_{piece.id}": ""}):
         text = st.text_area("Answer", max_chars=MAX_REPLY_CHARS, height=68,
                             key=f"answer_text_{piece.id}",
                             placeholder="A reply the reviewer sees, or an internal note")
@@ -123,7 +127,7 @@ def answer_form(piece: Piece) -> None:
     for pressed, kind, message in ((reply, ReplyKind.REPLY, "Reply sent to the reviewer."),
                                    (note, ReplyKind.INTERNAL_NOTE, "Internal note added.")):
         if pressed and web.ok(lambda k=kind: feedback.answer(db, user, piece.id, text, k)):
-            done(message)
+            done(message, form)
 
 
 # --- by creator and by content item ------------------------------------------------------
@@ -177,7 +181,8 @@ def content_header(row: pd.Series) -> None:
 
 
 def approval_form(item_id: int, current: ContentApproval) -> None:
-    with st.form(f"approval_{item_id}", clear_on_submit=True):
+    form = f"approval_{item_id}"
+    with web.kept_form(form, empty={f"approval_note_{item_id}": ""}):
         note = st.text_input("Changes needed, or a note", max_chars=MAX_REASON_CHARS,
                              key=f"approval_note_{item_id}")
         cols = st.columns([1, 1, 3])
@@ -191,7 +196,7 @@ def approval_form(item_id: int, current: ContentApproval) -> None:
         if pressed and web.ok(
             lambda t=target: feedback.review_content(db, user, item_id, t, note)
         ):
-            done(f"Content {target.label.lower()}.")
+            done(f"Content {target.label.lower()}.", form)
 
 
 def submission_form(campaign_id: int) -> None:
@@ -203,7 +208,7 @@ def submission_form(campaign_id: int) -> None:
         collab_id = st.selectbox("Collaboration", list(collabs), format_func=collabs.get,
                                  key="submit_collab")
         earlier = dict(feedback.latest_versions(db, collab_id))
-        with st.form("submit_content", clear_on_submit=True):
+        with web.kept_form("submit_content"):
             url = st.text_input("Content URL", max_chars=2000, placeholder="https://…")
             cols = st.columns(2)
             kind = cols[0].selectbox("Type", [k.value for k in ContentType])
@@ -217,7 +222,7 @@ def submission_form(campaign_id: int) -> None:
         if sent and web.ok(lambda: feedback.submit_content(
             db, user, collab_id, url, kind, caption, previous)
         ):
-            done("Content recorded; it waits for approval.")
+            done("Content recorded; it waits for approval.", "submit_content")
 
 
 # --- reviewers -----------------------------------------------------------------------------
@@ -229,7 +234,7 @@ def reviewers_tab(campaign_id: int) -> None:
     if listed.empty:
         st.caption("Nobody reviews this campaign yet.")
     else:
-        st.dataframe(
+        web.dataframe(
             listed, hide_index=True,
             column_order=["email", "invited_at", "invited_by", "link_sent_at", "last_visit_at",
                           "pieces", "live_links"],
@@ -253,8 +258,8 @@ def reviewers_tab(campaign_id: int) -> None:
 
 
 def invite_form(campaign_id: int) -> None:
-    with st.form("invite_reviewers", clear_on_submit=True):
-        emails = st.text_area("Invite reviewers: e-mail addresses",
+    with web.kept_form("invite_reviewers", empty={"invite_emails": ""}):
+        emails = st.text_area("Invite reviewers: e-mail addresses", key="invite_emails",
                               placeholder="anna@client.com, ben@client.com", height=80)
         sent = st.form_submit_button("Send invitations", type="primary")
     if sent:
@@ -264,7 +269,7 @@ def invite_form(campaign_id: int) -> None:
             remember(result.deliveries)
             refused = web.as_text("; ".join(f"{a} {why}" for a, why in result.refused.items()))
             done(f"{len(result.deliveries)} invited." + (f" Not invited: {refused}." if refused
-                                                          else ""))
+                                                          else ""), "invite_reviewers")
 
 
 def manage_reviewer(listed: dict[int, str]) -> None:

@@ -40,7 +40,7 @@ def templates(kind: str) -> None:
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"template_xlsx_{kind}", on_click="ignore")
     with st.expander("What each column holds"):
-        st.dataframe(pd.DataFrame(
+        web.dataframe(pd.DataFrame(
             [(c.name, "yes" if c.required else "", c.meaning, c.example)
              for c in imports.COLUMNS[kind]],
             columns=["Column", "Required", "What it holds", "Example"],
@@ -72,7 +72,7 @@ def show_preview(checked: imports.ImportPreview) -> None:
     st.markdown(f"**{total:,} rows:** {checked.ok_count:,} pass, {failing:,} fail.")
     for warning in checked.warnings:
         st.warning(web.as_text(warning), icon=web.WARN_ICON)
-    st.dataframe(checked.table(), hide_index=True, width="stretch",
+    web.dataframe(checked.table(), hide_index=True, width="stretch",
                  column_config={"Line": st.column_config.NumberColumn(format="%d")})
 
 

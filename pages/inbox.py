@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from lib import campaigns as camps
 from lib import creators, inbox, web
 from lib.inbox import Draft, InboxFilter, Incoming, ThreadItem
 from lib.models import AssetKind, MessageChannel, MessageState, Role
@@ -29,6 +30,8 @@ KIND_LABELS = {
     "message": "Message", "agreement_sent": "Agreement sent", "congratulations":
     "Congratulations", "not_selected": "Not selected", "asset": "Asset", "gift": "Product gift",
 }
+# Notices the campaign workflow writes (state recorded): kept in the history, never e-mailed.
+WORKFLOW_NOTICES = frozenset({"agreement_sent", "congratulations", "not_selected"})
 STATE_COLORS = {
     MessageState.RECORDED: "gray", MessageState.QUEUED: "orange", MessageState.SENT: "green",
     MessageState.FAILED: "red",
@@ -37,6 +40,15 @@ STATE_COLORS = {
 
 # --- small helpers --------------------------------------------------------------------------
 
+NAMES_SHOWN = 20  # names listed in a confirmation; the rest are counted
+
+
+def whole_names(names: list[str], limit: int = NAMES_SHOWN) -> str:
+    """Names listed whole (never cut inside one), the rest counted: "A, B … and 3 more (5)"."""
+    listed = ", ".join(names[:limit])
+    rest = len(names) - limit
+    return listed if rest <= 0 else f"{listed} … and {rest:,} more ({len(names):,} in all)"
+
 
 def when(moment: Any) -> str:
     if moment is None or pd.isna(moment):
@@ -44,7 +56,10 @@ def when(moment: Any) -> str:
     return f"{pd.Timestamp(moment):%Y-%m-%d %H:%M} UTC"
 
 
-def done(message: str, icon: str = web.OK_ICON) -> None:
+def done(message: str, icon: str = web.OK_ICON, form: str | None = None) -> None:
+    """After a write: a toast on the next run, which draws `form` (a web.kept_form) empty."""
+    if form is not None:
+        web.typed_done(form)
     web.flash(message, icon)
     st.rerun()
 
@@ -109,7 +124,7 @@ def filters() -> InboxFilter:
     search = cols[0].text_input(
         "Search creators", placeholder="Name, @handle or e-mail", max_chars=100
     )
-    campaigns = dict(inbox.campaign_choices(db))
+    campaigns = web.campaign_options(camps.campaign_choices(db))
     campaign_id = cols[1].selectbox(
         "Campaign", [None, *campaigns], key="inbox_campaign",
         format_func=lambda i: "All campaigns" if i is None else campaigns[i],
@@ -196,6 +211,11 @@ def item_state(item: ThreadItem) -> None:
         return
     state = MessageState(item.state)
     if state is MessageState.RECORDED:
+        if item.direction == "out" and item.kind in WORKFLOW_NOTICES:
+            # written by the campaign workflow into the history only: nobody mailed it
+            st.badge("Not e-mailed", color="gray", icon=":material/unsubscribe:")
+            st.caption("Recorded in this thread only: this notice was not sent by e-mail. "
+                       "Write to the creator if they should hear it.")
         return
     detail = {MessageState.SENT: f"Sent {when(item.sent_at)} to {item.recipient}",
               MessageState.QUEUED: f"Queued {when(item.queued_at)} for {item.recipient}",
@@ -203,8 +223,9 @@ def item_state(item: ThreadItem) -> None:
     st.badge(state.label, color=STATE_COLORS[state])
     st.caption(web.as_text(detail[state]))
     if state is MessageState.FAILED:
-        st.error(web.as_text(item.error or "The mail server gave no reason."),
-                 icon=":material/error:")
+        why = web.as_text(item.error or "The mail server gave no reason.")
+        st.error(f"Not sent: {why}. " + ("Press Retry to send it again, or correct the "
+                 "creator's address first." if can_write else ""), icon=":material/error:")
     if state in (MessageState.FAILED, MessageState.QUEUED) and can_write and st.button(
         "Retry", key=f"retry_{item.id}"
     ):
@@ -218,12 +239,12 @@ def retry(message_id: int) -> None:
         report_delivery(delivery)
 
 
-def report_delivery(delivery: inbox.Delivery) -> None:
+def report_delivery(delivery: inbox.Delivery, form: str | None = None) -> None:
+    """A sent message empties the form it came from; a failed one keeps what was typed, and
+    its one message is the failed item in the thread (its error and a Retry button)."""
     if delivery.sent:
-        done(f"Sent to {web.as_text(delivery.recipient)}.")
-    done(f"Not sent to {web.as_text(delivery.recipient)}: {web.as_text(delivery.error)} "
-         "(retry it in the thread).",
-         web.WARN_ICON)
+        done(f"Sent to {web.as_text(delivery.recipient)}.", form=form)
+    st.rerun()
 
 
 def thread_panel(creator_id: int, card: dict[str, Any]) -> None:
@@ -242,9 +263,9 @@ def thread_panel(creator_id: int, card: dict[str, Any]) -> None:
     for item in items:
         thread_item(item)
     if can_write:
-        compose(creator_id, card)
+        notice = compose(creator_id, card)
         record_reply(creator_id, card)
-        send_asset(creator_id)
+        send_asset(creator_id, notice)
 
 
 # --- writing to one creator ------------------------------------------------------------------
@@ -253,7 +274,8 @@ def thread_panel(creator_id: int, card: dict[str, Any]) -> None:
 def campaign_picker(creator_id: int, key: str) -> tuple[int | None, str | None]:
     """A campaign of this creator's (or none), and why they may not be written to about it."""
     found = inbox.creator_campaigns(db, creator_id)
-    names = {int(r.id): f"{r.name} ({r.standing})" for r in found.itertuples()}
+    labels = web.campaign_options(found[["id", "name", "client"]].itertuples(index=False))
+    names = {int(r.id): f"{labels[int(r.id)]} ({r.standing})" for r in found.itertuples()}
     chosen = st.selectbox(
         "About campaign", [None, *names], key=key,
         format_func=lambda i: "No campaign" if i is None else names[i],
@@ -263,28 +285,41 @@ def campaign_picker(creator_id: int, key: str) -> tuple[int | None, str | None]:
     return chosen, inbox.campaign_permission(db, creator_id, chosen)
 
 
-def compose(creator_id: int, card: dict[str, Any]) -> None:
+def mail_notice() -> Any:
+    """The one place for what stops a send: the warning that e-mail is not set up, which the
+    error of a refused send replaces (never both on screen)."""
+    notice = st.empty()
+    problem = inbox.mail_problem()
+    if problem:
+        notice.warning(problem, icon=":material/mail_lock:")
+    return notice
+
+
+def compose(creator_id: int, card: dict[str, Any]) -> Any:
+    """The form to write to one creator; returns the mail notice (see mail_notice), or None
+    when the creator has no address."""
     st.markdown("##### Write to " + web.as_text(card["name"], one_line=True))
     if not card["email"]:
         st.warning("No e-mail address on file: this creator cannot be written to by e-mail.")
-        return
+        return None
     campaign_id, refusal = campaign_picker(creator_id, f"compose_campaign_{creator_id}")
     if refusal:
         st.warning(web.as_text(refusal), icon=":material/block:")
-    problem = inbox.mail_problem()
-    if problem:
-        st.warning(problem, icon=":material/mail_lock:")
-    with st.form(f"compose_{creator_id}", clear_on_submit=True):
+    notice = mail_notice()
+    form = f"compose_{creator_id}"
+    with web.kept_form(form, empty={f"compose_subject_{creator_id}": "",
+                                    f"compose_body_{creator_id}": ""}):
         subject = st.text_input("Subject", max_chars=300, key=f"compose_subject_{creator_id}")
         body = st.text_area("Message", max_chars=50_000, help=MERGE_HELP,
                             key=f"compose_body_{creator_id}")
         sent = st.form_submit_button("Send e-mail", type="primary", disabled=bool(refusal))
     if sent:
-        with st.spinner("Sending…"):
+        with notice.container(), st.spinner("Sending…"):
             delivery = web.attempt(lambda: inbox.send_message(
                 db, user, creator_id, Draft(subject, body, campaign_id)))
         if delivery is not None:
-            report_delivery(delivery)
+            report_delivery(delivery, form)
+    return notice
 
 
 def record_reply(creator_id: int, card: dict[str, Any]) -> None:
@@ -297,8 +332,10 @@ def record_reply(creator_id: int, card: dict[str, Any]) -> None:
 
 
 def record_pasted(creator_id: int) -> None:
-    campaigns = dict(inbox.creator_campaigns(db, creator_id)[["id", "name"]].values.tolist())
-    with st.form(f"reply_{creator_id}", clear_on_submit=True):
+    campaigns = web.campaign_options(
+        inbox.creator_campaigns(db, creator_id)[["id", "name", "client"]].itertuples(index=False))
+    form = f"reply_{creator_id}"
+    with web.kept_form(form):
         cols = st.columns(2)
         channel = cols[0].selectbox("Came by", list(MessageChannel),
                                     format_func=lambda c: c.label)
@@ -315,7 +352,7 @@ def record_pasted(creator_id: int) -> None:
     if recorded:
         incoming = Incoming(subject, body, channel, campaign_id, dt.datetime.combine(day, clock))
         if web.ok(lambda: inbox.record_incoming(db, user, creator_id, incoming)):
-            done("Reply recorded.")
+            done("Reply recorded.", form=form)
 
 
 def record_uploaded(creator_id: int, card: dict[str, Any]) -> None:
@@ -338,7 +375,8 @@ def record_uploaded(creator_id: int, card: dict[str, Any]) -> None:
         anyway = st.checkbox("Record it in this thread anyway", key=f"anyway_{creator_id}")
     else:
         st.caption(f"The sender is {web.as_text(card['name'])}'s address.")
-    campaigns = dict(inbox.creator_campaigns(db, creator_id)[["id", "name"]].values.tolist())
+    campaigns = web.campaign_options(
+        inbox.creator_campaigns(db, creator_id)[["id", "name", "client"]].itertuples(index=False))
     campaign_id = st.selectbox(
         "Campaign", [None, *campaigns], key=f"eml_campaign_{creator_id}",
         format_func=lambda i: "No campaign" if i is None else campaigns[i])
@@ -348,14 +386,16 @@ def record_uploaded(creator_id: int, card: dict[str, Any]) -> None:
         done("E-mail recorded.")
 
 
-def send_asset(creator_id: int) -> None:
+def send_asset(creator_id: int, notice: Any) -> None:
+    """`notice`: the compose form's mail notice (see mail_notice), or None."""
     with st.expander("Send a tracking link or coupon code"):
         collabs = inbox.asset_collaborations(db, creator_id)
         if collabs.empty:
             st.caption("Assets are sent for a collaboration; this creator has no active one.")
             return
         names = {int(r.id): f"{r.campaign} (#{r.id}, {r.status})" for r in collabs.itertuples()}
-        with st.form(f"asset_{creator_id}", clear_on_submit=True):
+        form = f"asset_{creator_id}"
+        with web.kept_form(form):
             collab_id = st.selectbox("Collaboration", list(names), format_func=names.get)
             kind = st.radio("Kind", list(AssetKind), format_func=lambda k: k.label,
                             horizontal=True)
@@ -364,11 +404,15 @@ def send_asset(creator_id: int) -> None:
             note = st.text_area("Note in the e-mail (optional)", max_chars=5000)
             sent = st.form_submit_button("Send asset")
         if sent:
-            with st.spinner("Sending…"):
+            # With e-mail not set up, the refusal takes the warning's place (said once);
+            # any other refusal shows here, under the form.
+            mail_down = notice is not None and inbox.mail_problem() is not None
+            where = notice.container() if mail_down else st.container()
+            with where, st.spinner("Sending…"):
                 delivery = web.attempt(
                     lambda: inbox.send_asset(db, user, collab_id, kind, value, note))
             if delivery is not None:
-                report_delivery(delivery)
+                report_delivery(delivery, form)
 
 
 # --- beside the thread -----------------------------------------------------------------------
@@ -396,7 +440,7 @@ def details_panel(creator_id: int, card: dict[str, Any]) -> None:
     )
     st.text("Tags: " + (", ".join(card["tags"]) if card["tags"] else "none"))
     lines("Campaigns", inbox.creator_campaigns(db, creator_id),
-          lambda r: f"{r.name}: {r.standing}")
+          lambda r: f"{web.campaign_label(r.name, r.client)}: {r.standing}")
     lines("Agreements", inbox.agreements_of(db, creator_id),
           lambda r: f"{r.campaign}: {r.state}, {r.compensation:,.2f} {r.currency}"
                     f" (sent {day(r.sent_at)})")
@@ -422,8 +466,7 @@ def mass_message(filt: InboxFilter, total: int) -> None:
                          format_func=scopes.get)
         st.caption(f"{len(chosen):,} selected · {total:,} match the filter")
         if chosen:
-            st.caption("Selected: " + web.as_text(", ".join(list(chosen.values())[:20]))
-                       + (" …" if len(chosen) > 20 else ""))
+            st.caption("Selected: " + web.as_text(whole_names(list(chosen.values()))))
             st.button("Clear selection", on_click=clear_picks)
         campaign_id = mass_campaign(filt)
         with st.form("mass_form"):
@@ -440,11 +483,11 @@ def mass_message(filt: InboxFilter, total: int) -> None:
 
 def mass_campaign(filt: InboxFilter) -> int | None:
     if filt.campaign_id is not None:
-        name = dict(inbox.campaign_choices(db)).get(filt.campaign_id, "")
+        name = web.campaign_options(camps.campaign_choices(db)).get(filt.campaign_id, "")
         st.caption(f"About the campaign of the filter: **{web.as_text(name)}**. Only creators who "
                    "accepted (an accepted agreement or a collaboration) get it.")
         return filt.campaign_id
-    campaigns = dict(inbox.campaign_choices(db))
+    campaigns = web.campaign_options(camps.campaign_choices(db))
     return st.selectbox(
         "About campaign", [None, *campaigns], key="mass_campaign",
         format_func=lambda i: "No campaign" if i is None else campaigns[i],
@@ -472,7 +515,7 @@ def show_plan(plan: inbox.Plan) -> None:
             st.text(shown.body)
     if plan.skipped:
         st.markdown("Skipped (not sent):")
-        st.dataframe(pd.DataFrame([vars(s) for s in plan.skipped]), hide_index=True,
+        web.dataframe(pd.DataFrame([vars(s) for s in plan.skipped]), hide_index=True,
                      column_order=["name", "reason"], key="mass_skipped")
     problem = inbox.mail_problem()
     if problem:
@@ -509,7 +552,9 @@ def send_plan(plan: inbox.Plan) -> None:
         "sent": sent, "failed": failed,
         "skipped": [{"name": s.name, "reason": s.reason} for s in queued.plan.skipped],
     }
-    st.session_state["_mass_sent"] = True  # the widgets are drawn: clear them in the next run
+    # The widgets are drawn: clear them in the next run, unless nothing went out (then the
+    # draft and the ticks stay, to send again once the server takes them).
+    st.session_state["_mass_sent"] = sent > 0
     st.rerun()
 
 
@@ -519,10 +564,10 @@ def show_summary(summary: dict[str, Any]) -> None:
     (st.warning if failed else st.success)(text)
     if failed:
         st.markdown("Failed (retry them in their threads):")
-        st.dataframe(pd.DataFrame(failed), hide_index=True, key="mass_failed")
+        web.dataframe(pd.DataFrame(failed), hide_index=True, key="mass_failed")
     if skipped:
         st.markdown("Skipped:")
-        st.dataframe(pd.DataFrame(skipped), hide_index=True, key="mass_summary_skipped")
+        web.dataframe(pd.DataFrame(skipped), hide_index=True, key="mass_summary_skipped")
 
 
 # --- the page --------------------------------------------------------------------------------

@@ -10,8 +10,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from lib import campaigns as camps
 from lib import collaborations as collabs
 from lib import exports, progress, web
+from lib.db import utcnow
 from lib.models import CollabStatus
 
 db = web.database()
@@ -46,7 +48,7 @@ def filters() -> Scope:
         "Client", [None, *clients], key="progress_client",
         format_func=lambda i: "All clients" if i is None else clients[i],
     )
-    campaigns = dict(collabs.campaigns_for_filter(db, client_id))
+    campaigns = web.campaign_options(camps.campaign_choices(db, client_id))
     campaign_id = cols[1].selectbox(
         "Campaign", [None, *campaigns], key="progress_campaign",
         format_func=lambda i: "All campaigns" if i is None else campaigns[i],
@@ -116,7 +118,9 @@ def stages_chart(frame: pd.DataFrame) -> alt.Chart:
 
 def weekly_section(scope: Scope) -> None:
     st.subheader("Collaborations by status, week by week")
-    frame = web.attempt(lambda: web.cached_read(progress.status_totals_by_week, **vars(scope)))
+    # today as an argument: a cached read made yesterday must not stop the weeks yesterday
+    frame = web.attempt(lambda: web.cached_read(
+        progress.status_totals_by_week, **vars(scope), today=utcnow().date()))
     if frame is None:
         return
     if frame.empty:

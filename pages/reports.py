@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from lib import campaigns as camps
 from lib import reports, rules, snapshots, web
 from lib.db import utcnow
 
@@ -34,9 +35,9 @@ def choose_scope() -> reports.ReportScope | None:
                                      key="report_client", index=None,
                                      placeholder="Choose a client")
         return None if client_id is None else reports.ReportScope(client_id=client_id)
-    campaigns = dict(reports.campaigns_of(db, None))
+    campaigns = web.campaign_options(camps.campaign_choices(db))
     campaign_id = middle.selectbox("Campaign", list(campaigns), key="report_campaign",
-                                   format_func=lambda i: f"{campaigns[i]} (#{i})", index=None,
+                                   format_func=campaigns.get, index=None,
                                    placeholder="Choose a campaign")
     return None if campaign_id is None else reports.ReportScope(campaign_id=campaign_id)
 
@@ -79,7 +80,7 @@ def show(built: dict) -> None:
         "Download CSV files (.zip)", built["zip"], file_name=f"{built['stem']}.zip",
         mime="application/zip", key="download_zip", on_click="ignore",
     )
-    st.dataframe(built["summary"], hide_index=True, width="stretch")
+    web.dataframe(built["summary"], hide_index=True, width="stretch")
     sheets = ", ".join(f"{title} ({rows:,})" for title, rows in built["sheets"])
     st.caption(f"Sheets (rows): {sheets}. Times are UTC; weeks run Monday to Sunday.")
 
@@ -124,7 +125,7 @@ def snapshot_section() -> None:
     if not listed:
         st.info("No snapshot yet.")
         return
-    st.dataframe(pd.DataFrame(
+    web.dataframe(pd.DataFrame(
         [(s.label, s.path.name, len(s.tables), sum(t.rows for t in s.tables.values()))
          for s in listed],
         columns=["Taken", "Folder", "Tables", "Rows"],

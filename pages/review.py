@@ -43,12 +43,15 @@ STANDING = {"collaborating": "Collaborating", "shortlisted": "Shortlisted",
 
 
 def feedback_form(kind: SubjectKind, subject_id: int, title: str) -> None:
-    with st.form(f"feedback_{kind.value}_{subject_id}", clear_on_submit=True):
+    form = f"feedback_{kind.value}_{subject_id}"
+    subject = f"{kind.value}_{subject_id}"
+    text_key, verdict_key = f"feedback_text_{subject}", f"verdict_{subject}"
+    with web.kept_form(form, empty={text_key: "", verdict_key: None}):
         body = st.text_area(f"Your feedback on {web.as_text(title, one_line=True)}",
                             max_chars=MAX_FEEDBACK_CHARS, height=80,
-                            key=f"feedback_text_{kind.value}_{subject_id}")
+                            key=text_key)
         verdict = st.radio(
-            "Verdict", VERDICTS, horizontal=True, key=f"verdict_{kind.value}_{subject_id}",
+            "Verdict", VERDICTS, horizontal=True, key=verdict_key,
             format_func=lambda v: "No verdict" if v is None else VERDICT_BADGES[v][0],
         )
         sent = st.form_submit_button("Submit feedback",
@@ -61,6 +64,7 @@ def feedback_form(kind: SubjectKind, subject_id: int, title: str) -> None:
         except (RuleViolation, NotFound, ConcurrentEditError) as refusal:
             web.refused(refusal)
             return
+        web.typed_done(form)
         web.flash("Thank you: your feedback was sent.")
         st.rerun()
 

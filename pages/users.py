@@ -14,7 +14,7 @@ admin = web.require_page_role(Role.ADMIN)
 st.title("Users")
 
 people = users.list_users(db)
-st.dataframe(
+web.dataframe(
     pd.DataFrame(
         [
             {
@@ -28,6 +28,13 @@ st.dataframe(
         ]
     ),
     hide_index=True,
+    column_config={
+        "username": st.column_config.TextColumn("Username"),
+        "name": st.column_config.TextColumn("Name"),
+        "e-mail": st.column_config.TextColumn("E-mail"),
+        "role": st.column_config.TextColumn("Role"),
+        "disabled": st.column_config.CheckboxColumn("Disabled"),
+    },
 )
 usernames = [u.username for u in people]
 roles = [r.value for r in Role]
@@ -35,7 +42,7 @@ roles = [r.value for r in Role]
 add, role, password, disable = st.tabs(
     ["Add a user", "Change a role", "Reset a password", "Disable or enable"]
 )
-with add, st.form("add_user", clear_on_submit=True):
+with add, web.kept_form("add_user"):
     cols = st.columns(2)
     username = cols[0].text_input("Username", max_chars=40)
     name = cols[1].text_input("Full name", max_chars=100)
@@ -45,6 +52,7 @@ with add, st.form("add_user", clear_on_submit=True):
     if st.form_submit_button("Add user") and web.ok(
         lambda: users.add_user(db, admin, username, name, new_role, first_password, email)
     ):
+        web.typed_done("add_user")
         web.flash(f"Added {web.as_text(username)}.")
         st.rerun()
 
@@ -57,13 +65,14 @@ with role, st.form("set_role"):
         web.flash(f"{web.as_text(who)} is now {chosen}.")
         st.rerun()
 
-with password, st.form("reset_password", clear_on_submit=True):
+with password, web.kept_form("reset_password"):
     who = st.selectbox("User", usernames, key="password_user")
     generated = st.checkbox("Generate a random password", value=True)
     typed = st.text_input("Or type one (at least 10 characters)", type="password")
     if st.form_submit_button("Reset password"):
         new_password = users.random_password() if generated else typed
         if web.ok(lambda: users.reset_password(db, admin, who, new_password)):
+            web.typed_done("reset_password")  # the typed password leaves the form next run
             st.success(f"New password for {web.as_text(who)}; pass it on securely, it is shown "
                        "only once:")
             st.code(new_password, language=None)
@@ -91,8 +100,8 @@ trail = web.attempt(lambda: audit.list_events(
     db, admin, None if about == everyone else about, int(page_number), page_size))
 if trail is not None:
     shown = trail.rows.drop(columns=["id"]).assign(kind=trail.rows["kind"].map(audit.KIND_LABELS))
-    st.dataframe(
-        shown.fillna(""), hide_index=True, width="stretch",
+    web.dataframe(
+        shown.fillna(web.MISSING), hide_index=True, width="stretch",
         column_config={
             "occurred_at": st.column_config.DatetimeColumn("When (UTC)", width="medium"),
             "kind": st.column_config.TextColumn("What"),

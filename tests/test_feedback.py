@@ -311,8 +311,8 @@ def test_campaign_choices_put_recent_feedback_first(
 ) -> None:
     token = invite(db, manager, world.campaigns["Summer"], "anna@client.test")
     reviewers.submit_feedback(db, token, "creator", world.creators["Grace"], "hi")
-    assert [name for _, name in feedback.campaign_choices(db)] == [
-        "Summer · Acme", "Launch · Globex", "Spring · Acme"]
+    assert [(name, client) for _, name, client in feedback.campaign_choices(db)] == [
+        ("Summer", "Acme"), ("Launch", "Globex"), ("Spring", "Acme")]
     assert feedback.campaign_summary(db, world.campaigns["Summer"])["pieces"] == 1
     with pytest.raises(NotFound):
         feedback.campaign_summary(db, 999_999)

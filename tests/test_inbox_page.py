@@ -150,7 +150,9 @@ def test_a_mass_message_to_ticked_creators(
     # The failed one is retried from Mary's thread once the address works again.
     smtp_server.refuse.clear()
     open_thread(app, c["Mary"])
-    assert texts(app.error) == ["mary@example.com: 550 No such user here"]
+    assert texts(app.error) == [
+        "Not sent: mary@example.com: 550 No such user here. Press Retry to send it again, or"
+        " correct the creator's address first."]
     labelled(app.button, "Retry").click().run()
     assert_ok(app)
     assert len(smtp_server.to("mary@example.com")) == 1

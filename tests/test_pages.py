@@ -171,7 +171,7 @@ def test_client_filter_narrows_the_campaign_choices(app: AppTest, world: World) 
     login(app, "viewer")
     labelled(app.selectbox, "Client").set_value(world.clients["Globex"]).run()
     assert_ok(app)
-    assert labelled(app.selectbox, "Campaign").options == ["All campaigns", "Launch"]
+    assert labelled(app.selectbox, "Campaign").options == ["All campaigns", "Launch — Globex"]
     assert listed_ids(app) == {world.collabs["linus_launch"], world.collabs["grace_launch"]}
     assert total_caption(app).startswith("**2** collaborations")
 
@@ -256,6 +256,7 @@ def test_batch_over_every_row_matching_the_filter(
     assert_ok(app)
     preview(app, "negotiating")
     assert_ok(app)
+    assert "**Change 2 collaborations matching:** status Pending" in texts(app.markdown)
     assert texts(app.info) == ["**2** will move to Negotiating; **0** refused."]
     labelled(app.button, "Confirm 2 changes").click().run()
     assert_ok(app)
@@ -286,14 +287,27 @@ def test_rows_changed_since_the_preview_are_refused(
     assert app.toast[0].icon == web.WARN_ICON
 
 
-def test_the_scope_survives_a_filter_change(app: AppTest, world: World) -> None:
+def test_the_scope_resets_on_a_filter_change(app: AppTest, world: World) -> None:
+    """"Every row matching" meant the rows of the filter it was chosen under: any change of
+    the filter (narrowed, widened or reset) asks for the scope again."""
     login(app, "staff")
     labelled(app.radio, "Apply to").set_value("filter").run()
     labelled(app.multiselect, "Status").set_value(["pending"]).run()
     assert_ok(app)
-    assert labelled(app.radio, "Apply to").value == "filter"
+    assert labelled(app.radio, "Apply to").value == "selected"
+    labelled(app.radio, "Apply to").set_value("filter").run()
+    labelled(app.selectbox, "Campaign").set_value(world.campaigns["Spring"]).run()
+    assert labelled(app.radio, "Apply to").value == "selected"
+    labelled(app.radio, "Apply to").set_value("filter").run()
     preview(app, "negotiating")
-    assert texts(app.info) == ["**2** will move to Negotiating; **0** refused."]
+    # (The campaign's name may carry its client: "Spring — Acme".)
+    assert [m for m in texts(app.markdown) if m.startswith(
+        "**Change 1 collaboration matching:** status Pending, campaign Spring")]
+    labelled(app.multiselect, "Status").set_value([]).run()  # the filter reset
+    labelled(app.selectbox, "Campaign").set_value(None).run()
+    assert_ok(app)
+    assert labelled(app.radio, "Apply to").value == "selected"
+    assert not [m for m in texts(app.markdown) if "matching:" in m]  # the preview went too
 
 
 def test_the_scope_survives_ticking_rows(app: AppTest, world: World) -> None:

@@ -34,6 +34,7 @@ from lib.rules import RuleViolation
 from tests.conftest import T0, World, add_collab, own_campaigns
 
 MAR = {day: dt.date(2026, 3, day) for day in (2, 9, 16, 23)}  # the Mondays
+TODAY = dt.date(2026, 3, 24)  # the day of the history's last change: the weeks run to its week
 
 
 def change(db: Database, collab_id: int, day: int, hour: int, old: str, new: str) -> None:
@@ -90,29 +91,31 @@ def spring_expected(spring: int) -> list[tuple[int, dt.date, str, int]]:
 
 def test_one_campaign_week_by_week(db: Database, history: World) -> None:
     spring = history.campaigns["Spring"]
-    frame = status_counts_by_week(db, campaign_id=spring)
+    frame = status_counts_by_week(db, campaign_id=spring, today=TODAY)
     assert list(frame.columns) == COLUMNS
     assert table(frame) == spring_expected(spring)
 
 
 def test_a_client_covers_its_campaigns_and_no_one_elses(db: Database, history: World) -> None:
     spring, summer = history.campaigns["Spring"], history.campaigns["Summer"]
-    frame = status_counts_by_week(db, client_id=history.clients["Acme"])
-    # Summer: ada (cancelled, created Fri 6 Mar) and grace (pending, Sat 7 Mar), no events.
-    summer_rows = [(summer, MAR[2], "pending", 1), (summer, MAR[2], "cancelled", 1)]
+    frame = status_counts_by_week(db, client_id=history.clients["Acme"], today=TODAY)
+    # Summer: ada (cancelled, created Fri 6 Mar) and grace (pending, Sat 7 Mar), no events:
+    # the same two every week up to today's.
+    summer_rows = [(summer, week, status, 1) for week in MAR.values()
+                   for status in ("pending", "cancelled")]
     assert spring < summer
     assert table(frame) == spring_expected(spring) + summer_rows
 
 
 def test_every_campaign_by_default(db: Database, history: World) -> None:
     launch = history.campaigns["Launch"]
-    frame = status_counts_by_week(db)
+    frame = status_counts_by_week(db, today=TODAY)
     assert set(frame["campaign_id"]) == set(history.campaigns.values())
-    # Launch: linus negotiating since Sun 8 Mar, grace fulfilling since Mon 9 Mar.
+    # Launch: linus negotiating since Sun 8 Mar, grace fulfilling since Mon 9 Mar; so to today.
     assert table(frame[frame["campaign_id"] == launch]) == [
         (launch, MAR[2], "negotiating", 1),
-        (launch, MAR[9], "negotiating", 1),
-        (launch, MAR[9], "fulfilling", 1),
+        *[(launch, week, status, 1) for week in (MAR[9], MAR[16], MAR[23])
+          for status in ("negotiating", "fulfilling")],
     ]
 
 
@@ -124,7 +127,8 @@ def test_a_date_range_keeps_its_weeks_but_counts_the_history_before(
         db, campaign_id=spring, date_from=dt.date(2026, 3, 18), date_to=dt.date(2026, 3, 20)
     )
     assert table(frame) == [row for row in spring_expected(spring) if row[1] == MAR[16]]
-    later = status_counts_by_week(db, campaign_id=spring, date_from=dt.date(2026, 3, 23))
+    later = status_counts_by_week(db, campaign_id=spring, date_from=dt.date(2026, 3, 23),
+                                  today=TODAY)
     assert table(later) == [row for row in spring_expected(spring) if row[1] == MAR[23]]
 
 
@@ -410,9 +414,8 @@ def test_median_days_in_a_date_range_keep_what_ended_in_it(
 
 
 def test_weekly_totals_add_up_the_campaigns_over_one_grid(db: Database, history: World) -> None:
-    """Summer's two (pending, cancelled since the first week) still count after its own weeks
-    end; the per-campaign table stops there."""
-    frame = status_totals_by_week(db, client_id=history.clients["Acme"])
+    """Summer's two (pending, cancelled since the first week) count in every week."""
+    frame = status_totals_by_week(db, client_id=history.clients["Acme"], today=TODAY)
     assert list(frame.columns) == TOTAL_COLUMNS
     rows = [(w, str(s), int(n)) for w, s, n in frame.itertuples(index=False)]
     assert rows == [
@@ -425,7 +428,7 @@ def test_weekly_totals_add_up_the_campaigns_over_one_grid(db: Database, history:
         (MAR[23], "completed", 1), (MAR[23], "cancelled", 1),
     ]
     spring = history.campaigns["Spring"]
-    one = status_totals_by_week(db, campaign_id=spring)
+    one = status_totals_by_week(db, campaign_id=spring, today=TODAY)
     assert [(w, s, n) for _, w, s, n in spring_expected(spring)] == [
         (w, str(s), int(n)) for w, s, n in one.itertuples(index=False)
     ]
@@ -461,3 +464,34 @@ def test_a_campaign_run_through_the_workflow_service(
 
 def who_apps(db: Database, campaign: int) -> list[int]:
     return [r[0] for r in db.rows("SELECT id FROM applications WHERE campaign_id = ?", [campaign])]
+
+
+# --- issue 15, point 8: the weeks run to today, or to the campaign's end ----------------------
+
+
+def test_the_weeks_run_on_to_today_after_the_last_change(db: Database, history: World) -> None:
+    spring = history.campaigns["Spring"]
+    frame = status_counts_by_week(db, campaign_id=spring, today=dt.date(2026, 4, 15))
+    weeks = sorted(set(frame["week"]))
+    assert weeks[-1] == dt.date(2026, 4, 13)  # the Monday of today's week, not of Mar 24's
+    assert len(weeks) == 7  # no week left out between
+    last = {str(s): int(n) for _, _, s, n in frame[frame["week"] == weeks[-1]].itertuples(
+        index=False)}
+    assert last == {"pending": 1, "negotiating": 1, "fulfilling": 1, "completed": 1}
+    totals = status_totals_by_week(db, campaign_id=spring, today=dt.date(2026, 4, 15))
+    assert max(totals["week"]) == dt.date(2026, 4, 13)
+
+
+def test_the_weeks_stop_at_the_campaigns_end_when_it_ended_before_today(
+    db: Database, history: World
+) -> None:
+    spring = history.campaigns["Spring"]  # ends Tue 30 Jun 2026
+    frame = status_counts_by_week(db, campaign_id=spring, today=dt.date(2026, 12, 4))
+    assert max(frame["week"]) == dt.date(2026, 6, 29)
+    totals = status_totals_by_week(db, client_id=history.clients["Acme"],
+                                   today=dt.date(2026, 12, 4))
+    assert max(totals["week"]) == dt.date(2026, 6, 29)
+    # a change after the end (late bookkeeping) still shows: the weeks reach it
+    change(db, history.collabs["grace_spring"], 30, 10, "negotiating", "fulfilling")
+    early = status_counts_by_week(db, campaign_id=spring, today=dt.date(2026, 3, 2))
+    assert max(early["week"]) == dt.date(2026, 3, 30)

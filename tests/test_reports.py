@@ -358,13 +358,33 @@ def test_shipments_and_agreements(db, week, viewer) -> None:
     assert shipments["Status now"].tolist() == ["exception", "delivered"]
     assert shipments["Exception"].iloc[0] == "Damaged in transit"
     agreements = section(report, "agreements")
+    # every agreement the week touched: Linus's, sent and accepted in it, too
     assert agreements[["State at week end", "Creator"]].values.tolist() == [
-        ["pending", "Mary Shelley"], ["pending", "Grace Hopper"], ["expired", "Ada Lovelace"]]
+        ["pending", "Mary Shelley"], ["pending", "Grace Hopper"], ["expired", "Ada Lovelace"],
+        ["accepted", "Linus Field"]]
     f = figures(report)
     assert f["Shipments delivered in the week"] == (1, 1, 0)
     assert f["Shipments with an open exception (now)"][:2] == (1, None)
     assert f["Agreements pending at week end"] == (2, 0, 2)
     assert f["Agreements expired in the week"] == (1, 0, 1)
+    assert f["Agreements sent in the week"] == (4, 0, 4)
+    assert f["Agreements accepted in the week"] == (1, 0, 1)
+    assert f["Agreements declined in the week"] == (0, 0, 0)
+
+
+def test_each_sheet_count_on_the_page_is_its_rows(app, db, week, viewer) -> None:
+    """The page's "Sheets (rows)" caption names each section with the rows it holds; the
+    week before (W10) had agreements answered in it: its Agreements sheet is not empty."""
+    open_reports(app)
+    labelled(app.selectbox, "Client").select(week.clients["Acme"]).run()
+    labelled(app.date_input, "Week of").set_value(dt.date(2026, 3, 16)).run()
+    labelled(app.button, "Build report").click().run()
+    assert_ok(app)
+    report = acme(db, week, viewer, "2026-W12")
+    [caption] = [c for c in texts(app.caption) if c.startswith("Sheets (rows)")]
+    for s in report.sections:
+        assert f"{s.title} ({len(s.frame):,})" in caption
+    assert "Agreements (2)" in caption  # Mary's answer (Mon 16) and Grace's expiry (Tue 17)
 
 
 def test_one_campaign_and_the_other_client(db, week, viewer) -> None:
@@ -630,7 +650,9 @@ def test_the_page_builds_the_report_it_offers_to_download(app, db, week, viewer)
     shown = app.dataframe[0].value
     expected = acme(db, week, viewer).summary
     assert shown["Figure"].tolist() == expected["Figure"].tolist()
-    assert shown.iloc[0, 1:3].tolist() == [7, 6]  # collaborations at week end, as computed
+    # collaborations at week end, as computed; the week before's column holds a figure with no
+    # value ("—", not None), so the page shows it as text
+    assert shown.iloc[0, 1:3].tolist() == [7, "6"]
     built = app.session_state["weekly_report"]
     assert built["stem"] == "weekly-report_client-acme_2026-W11"
     book = load_workbook(io.BytesIO(built["xlsx"]))

@@ -5,6 +5,8 @@ The test has a server and database of its own: it stops the server to open the f
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -56,17 +58,26 @@ def test_batch_changes_by_selected_rows_and_by_filter(page: Page, private_app, l
     expect(ui.total_caption(page)).to_have_text("2 collaborations · page 1 of 1")
     expect(page.get_by_role("radio", name="Selected rows (0)")).to_be_checked()
 
-    # 2. Every row matching the filter, chosen before the filter: the choice must survive the
-    # counts in its label changing.
+    # 2. Every row matching the filter, chosen before the filter changes: it meant the old
+    # filter's rows, so each change of the filter (and its reset) asks for the scope again.
     ui.click(page, page.get_by_text("Every row matching the filter (2)"))
     ui.choose(page, "Campaign", "Launch")
+    expect(page.get_by_role("radio", name="Selected rows (0)")).to_be_checked()
+    ui.click(page, page.get_by_text("Every row matching the filter (5)"))
     ui.choose(page, "Status", "Pending")  # Negotiating stays chosen: pending or negotiating
     expect(ui.total_caption(page)).to_have_text("11 collaborations · page 1 of 1")
-    expect(page.get_by_role("radio", name="Every row matching the filter (11)")).to_be_checked()
+    expect(page.get_by_role("radio", name="Selected rows (0)")).to_be_checked()
+    ui.click(page, page.get_by_text("Every row matching the filter (11)"))
     ui.choose(page, "New status", "Negotiating")
     ui.type_into(page, "Reason (needed to cancel or to move back a stage)", "")
     ui.click(page, page.get_by_role("button", name="Preview change"))
     expect(page.get_by_text("6 will move to Negotiating; 5 refused.")).to_be_visible()
+    # The confirmation names the count and the filter it applies to.
+    expect(page.get_by_text(re.compile(
+        r"^Change 11 collaborations matching: status Negotiating or Pending, campaign Launch"
+    ))).to_be_visible()
+    page.set_viewport_size({"width": 1366, "height": 768})
+    ui.screenshot(page, "15-batch-scope-named")
 
     ui.click(page, page.get_by_role("button", name="Confirm 6 changes"))
 

@@ -67,7 +67,7 @@ def assert_nothing_but_not_valid(page: Page) -> None:
 def invite_reviewer(page: Page, smtp_server) -> str:
     ui.click(page, page.get_by_test_id("stSidebarNav").get_by_role("link", name="Feedback"))
     expect(page.get_by_role("heading", name="Feedback", exact=True)).to_be_visible()
-    ui.choose(page, "Campaign", "Spring · Acme")
+    ui.choose(page, "Campaign", "Spring — Acme")
     open_tab(page, "Reviewers")
     expect(page.get_by_text("Nobody reviews this campaign yet.")).to_be_visible()
     page.get_by_role("textbox", name="Invite reviewers: e-mail addresses").fill(REVIEWER)
@@ -142,7 +142,7 @@ def answer(page: Page, feedback_text: str, text: str, how: str) -> None:
 def manager_reads_and_replies(page: Page) -> None:
     expect(page.get_by_role("heading", name="Feedback", exact=True)).to_be_visible()
     expect(page.get_by_role("combobox", name="Campaign", exact=True)).to_have_value(
-        "Spring · Acme")
+        "Spring — Acme")
     ada = page.get_by_test_id("stVerticalBlock").filter(
         has_text="Great fit for the spring look").last
     expect(ada).to_contain_text(REVIEWER)
