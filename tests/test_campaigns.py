@@ -187,7 +187,7 @@ def check_started(db: Database, week: Week, collab_ids: list[int], when: dt.date
     listed = collaborations.list_collaborations(
         db, collaborations.CollabFilter(campaign_id=week.campaign))
     assert set(listed.rows["status"]) == {"fulfilling"} and listed.total == 3
-    weekly = progress.status_counts_by_week(db, campaign_id=week.campaign)
+    weekly = progress.status_counts_by_week(db, campaign_id=week.campaign, today=when.date())
     assert weekly[["status", "collaborations"]].values.tolist() == [["fulfilling", 3]]
 
 
