@@ -733,6 +733,19 @@ def refused(refusal: Exception) -> None:
     st.error(as_text(str(refusal)))
 
 
+def scope_words(
+    client_id: int | None, campaign_id: int | None,
+    clients: dict[int, str], campaigns: dict[int, str],
+) -> list[str]:
+    """The campaign (by the picker's label, which names the client) or else the client of a
+    list's filter, in words for a batch confirmation; the names are typed text, so as_text."""
+    if campaign_id is not None:
+        return ["campaign " + as_text(campaigns.get(campaign_id, f"#{campaign_id}"))]
+    if client_id is not None and client_id in clients:
+        return ["client " + as_text(clients[client_id])]
+    return []
+
+
 def flash(message: str, icon: str = OK_ICON) -> None:
     """A toast that survives the rerun that follows an action."""
     st.session_state.setdefault("_flash", []).append((message, icon))

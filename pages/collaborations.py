@@ -90,13 +90,7 @@ def filter_words(filt: CollabFilter, clients: dict[int, str], campaigns: dict[in
     words: list[str] = []
     if filt.statuses:
         words.append("status " + " or ".join(web.status_label(s) for s in filt.statuses))
-    client = clients.get(filt.client_id) if filt.client_id is not None else None
-    if filt.campaign_id is not None:
-        # The picker's label, which names the client ("Spring Launch — Acme").
-        words.append("campaign " + web.as_text(campaigns.get(filt.campaign_id,
-                                                             f"#{filt.campaign_id}")))
-    elif client is not None:
-        words.append("client " + web.as_text(client))
+    words += web.scope_words(filt.client_id, filt.campaign_id, clients, campaigns)
     if filt.tag:
         words.append("tag " + web.as_text(filt.tag))
     if filt.search.strip():
