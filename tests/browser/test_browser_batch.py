@@ -54,7 +54,7 @@ def test_batch_changes_by_selected_rows_and_by_filter(page: Page, private_app, l
 
     ui.click(page, page.get_by_role("button", name="Confirm 3 changes"))
 
-    expect(ui.toast(page, "3 moved to Cancelled.")).to_be_visible()
+    ui.expect_toast(page, "3 moved to Cancelled.")
     expect(ui.total_caption(page)).to_have_text("2 collaborations · page 1 of 1")
     expect(page.get_by_role("radio", name="Selected rows (0)")).to_be_checked()
 
@@ -81,7 +81,7 @@ def test_batch_changes_by_selected_rows_and_by_filter(page: Page, private_app, l
 
     ui.click(page, page.get_by_role("button", name="Confirm 6 changes"))
 
-    expect(ui.toast(page, "6 moved to Negotiating.")).to_be_visible()
+    ui.expect_toast(page, "6 moved to Negotiating.")
     expect(ui.total_caption(page)).to_have_text("11 collaborations · page 1 of 1")
     ui.screenshot(page, "03-batch-done")
 

@@ -30,28 +30,6 @@ def grid_with(page: Page, column: str) -> Locator:
     return grids.filter(has=header)
 
 
-def tick(page: Page, table: Locator, *rows: int) -> None:
-    """Tick the checkboxes of `rows` (0 is the first data row) of a grid drawn on a canvas."""
-    canvas = table.get_by_test_id("data-grid-canvas").first
-    expect(canvas).to_be_visible()
-    for row in rows:
-        ticked = table.locator(f'tbody tr[aria-rowindex="{row + 2}"]')
-        for attempt in range(1, ui.ATTEMPTS + 1):
-            # To the middle of the view: at its top, Streamlit's header would take the click.
-            ui.scroll_into_view(page, canvas, center=True)
-            box = canvas.bounding_box()
-            assert box is not None
-            x = box["x"] + ui.ROW_MARKER_X
-            y = box["y"] + ui.ROW_HEIGHT * (row + 1) + ui.ROW_HEIGHT / 2
-            ui.rerun(page, lambda x=x, y=y: page.mouse.click(x, y))
-            try:
-                expect(ticked).to_have_attribute("aria-selected", "true", timeout=ui.RETRY_MS)
-                break
-            except AssertionError:  # the click came while the grid was drawn again
-                if attempt == ui.ATTEMPTS:
-                    raise
-
-
 def tile(page: Page, label: str) -> Locator:
     """The value of the summary tile labelled `label`."""
     label_box = page.get_by_test_id("stMetricLabel").filter(
@@ -82,14 +60,14 @@ def ship_three(page: Page) -> None:
     ui.choose(page, "Campaign to ship for", "Launch")
     offered = grid_with(page, "Shipping address")
     expect(offered.locator("tbody tr")).to_have_count(4)  # Launch's fulfilling collaborations
-    tick(page, offered, 0, 1, 2)
+    ui.tick_rows(page, offered, 0, 1, 2)
     expect(page.get_by_text("Ticked collaborations (3)")).to_be_visible()
     ui.type_into(page, "Item", ITEM)
     ui.click(page, button(page, "Preview shipments"))
     expect(page.get_by_text("3 will get a shipment of " + ITEM)).to_be_visible()
     ui.screenshot(page, "08-deliveries-new-shipments")
     ui.click(page, button(page, "Create 3 shipments"))
-    expect(ui.toast(page, "3 shipments created.")).to_be_visible()
+    ui.expect_toast(page, "3 shipments created.")
     expect_tiles(page, 3, 0, 0, 0)
 
 
@@ -100,7 +78,7 @@ def change_first_pending(page: Page, status: str, reason: str = "", tracking: st
     expect(page.get_by_test_id("stToast")).to_have_count(0)
     open_tab(page, "Change status")
     pending = grid_with(page, "Days in status")
-    tick(page, pending, 0)
+    ui.tick_rows(page, pending, 0)
     ui.choose(page, "New status", status)
     if reason:
         ui.type_into(page, "Reason (required for an exception: returned, damaged, lost…)",
@@ -110,7 +88,7 @@ def change_first_pending(page: Page, status: str, reason: str = "", tracking: st
     ui.click(page, button(page, "Preview change"))
     expect(page.get_by_text("1 will change")).to_be_visible()
     ui.click(page, button(page, "Confirm 1 change"))
-    expect(ui.toast(page, "1 shipment updated.")).to_be_visible()
+    ui.expect_toast(page, "1 shipment updated.")
 
 
 def spreadsheet_round_trip(page: Page, folder: Path) -> None:
@@ -137,7 +115,7 @@ def spreadsheet_round_trip(page: Page, folder: Path) -> None:
     expect(page.get_by_text("1 will update, 2 unchanged, 0 refused")).to_be_visible()
     ui.screenshot(page, "08-deliveries-import-preview")
     ui.click(page, button(page, "Apply 1 update"))
-    expect(ui.toast(page, "Import: 1 shipment updated.")).to_be_visible()
+    ui.expect_toast(page, "Import: 1 shipment updated.")
     expect_tiles(page, 0, 0, 2, 1)
 
 

@@ -33,7 +33,7 @@ def test_open_a_collaboration_and_add_a_note(page: Page, app, login) -> None:
     page.get_by_role("textbox", name="Note").fill(note)
     ui.click(page, page.get_by_role("button", name="Add note"))
 
-    expect(ui.toast(page, "Note added.")).to_be_visible()
+    ui.expect_toast(page, "Note added.")
     expect(page.get_by_role("textbox", name="Note")).to_have_value("")  # the form was cleared
     page.get_by_role("tab", name="Timeline").click()
     timeline = page.get_by_role("tabpanel", name="Timeline")

@@ -72,7 +72,7 @@ def invite_reviewer(page: Page, smtp_server) -> str:
     expect(page.get_by_text("Nobody reviews this campaign yet.")).to_be_visible()
     page.get_by_role("textbox", name="Invite reviewers: e-mail addresses").fill(REVIEWER)
     ui.click(page, button(page, "Send invitations"))
-    expect(ui.toast(page, "1 invited.")).to_be_visible()
+    ui.expect_toast(page, "1 invited.")
     expect(page.get_by_text(f"Link mailed to {REVIEWER}.")).to_be_visible()
     ui.screenshot(page, "07-feedback-reviewer-invited")
 
@@ -87,7 +87,7 @@ def give_feedback(page: Page, creator: str, text: str, verdict: str) -> None:
     form.get_by_role("textbox").fill(text)
     form.get_by_text(verdict, exact=True).click()  # a radio in a form runs no script
     ui.click(page, button(form, "Submit feedback"))
-    expect(ui.toast(page, "Thank you: your feedback was sent.")).to_be_visible()
+    ui.expect_toast(page, "Thank you: your feedback was sent.")
     expect(page.get_by_text(text, exact=True)).to_be_visible()
 
 
@@ -157,11 +157,11 @@ def manager_reads_and_replies(page: Page) -> None:
 
     answer(page, "Not the right audience for us", "Thanks, we will propose someone else.",
            "Reply to reviewer")
-    expect(ui.toast(page, "Reply sent to the reviewer.")).to_be_visible()
+    ui.expect_toast(page, "Reply sent to the reviewer.")
     expect(page.get_by_text("Thanks, we will propose someone else.")).to_be_visible()
     answer(page, "Great fit for the spring look", "She costs too much anyway",
            "Add internal note")
-    expect(ui.toast(page, "Internal note added.")).to_be_visible()
+    ui.expect_toast(page, "Internal note added.")
     expect(page.get_by_text("She costs too much anyway")).to_be_visible()
     ui.screenshot(page, "07-feedback-staff-page")
 

@@ -29,7 +29,7 @@ def test_campaign_pickers_name_the_client_on_every_changed_page(
     ui.scroll_into_view(tab, combobox, center=True)
     combobox.click()
     expect(tab.get_by_role("option", name="Spring — Acme", exact=True)).to_be_visible()
-    tab.keyboard.press("Escape")
+    ui.close_list(combobox)
     nav = tab.get_by_test_id("stSidebarNav")
     for title in PAGES:
         ui.click(tab, nav.get_by_role("link", name=title))

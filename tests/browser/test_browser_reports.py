@@ -34,8 +34,7 @@ def open_page(page: Page, title: str) -> None:
 
 
 def pick(page: Page, label: str, option: str) -> None:
-    """Choose in a selectbox that starts empty. (ui.choose ends with Escape, for the lists a
-    multiselect leaves open; on a clearable selectbox, Escape clears the choice again.)"""
+    """Choose the option labelled exactly `option` in a selectbox that starts empty."""
     combobox = page.get_by_role("combobox", name=label, exact=True)
     item = page.get_by_role("option", name=option, exact=True)
     since = page.evaluate("performance.now()")
@@ -47,8 +46,9 @@ def pick(page: Page, label: str, option: str) -> None:
         except PlaywrightError:
             if attempt == ui.ATTEMPTS:
                 raise
+            ui.close_list(combobox)
             continue
-        if ui.run_started(page, since):
+        if ui.request_sent(page, since):
             break
     ui.wait_for_run(page, since)
     expect(combobox).to_have_value(option)
@@ -127,7 +127,7 @@ def test_a_manager_imports_creators_and_queries_them(page: Page, private_app, lo
         "Import only the rows that pass (1) and leave out the failing ones (1)"))
     ui.screenshot(page, "08-imports-preview")
     ui.click(page, button(page, "Import 1 creator"))
-    expect(ui.toast(page, "1 creator imported; 1 failing row left out.")).to_be_visible()
+    ui.expect_toast(page, "1 creator imported; 1 failing row left out.")
 
     open_page(page, "SQL console")
     ui.click(page, button(page, "Refresh the data"))  # a snapshot with the new creator

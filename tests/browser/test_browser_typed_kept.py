@@ -57,7 +57,7 @@ def test_a_refused_send_keeps_the_message(
 
     smtp_server.refuse.clear()  # the server takes it now: the kept text goes out as typed
     ui.click(page, send)
-    expect(ui.toast(page, "Sent to hedy@example.com.")).to_be_visible()
+    ui.expect_toast(page, "Sent to hedy@example.com.")
     expect(subject).to_have_value("")
     expect(body).to_have_value("")
     [received] = smtp_server.to("hedy@example.com")

@@ -29,24 +29,6 @@ def grid_with(page: Page, column: str) -> Locator:
     return grids.filter(has=header)
 
 
-def tick(page: Page, table: Locator, *rows: int) -> None:
-    """Tick the checkboxes of `rows` (0 is the first data row) of a grid drawn on a canvas,
-    as tests/browser/ui.py's select_rows does for the n-th grid of a page."""
-    canvas = table.get_by_test_id("data-grid-canvas").first
-    expect(canvas).to_be_visible()
-    for row in rows:
-        # To the middle of the view: at its top, Streamlit's header would take the click.
-        canvas.evaluate("element => element.scrollIntoView({block: 'center'})")
-        ui.next_frames(page)
-        box = canvas.bounding_box()
-        assert box is not None
-        x = box["x"] + ui.ROW_MARKER_X
-        y = box["y"] + ui.ROW_HEIGHT * (row + 1) + ui.ROW_HEIGHT / 2
-        ui.rerun(page, lambda x=x, y=y: page.mouse.click(x, y))
-        ticked = table.locator(f'tbody tr[aria-rowindex="{row + 2}"]')
-        expect(ticked).to_have_attribute("aria-selected", "true")
-
-
 def pick_in_form(page: Page, label: str, option: str) -> None:
     """Choose in a selectbox inside a form: unlike ui.choose, no script run follows."""
     combobox = page.get_by_role("combobox", name=label, exact=True)
@@ -61,13 +43,8 @@ def pick_in_form(page: Page, label: str, option: str) -> None:
         except PlaywrightError:
             if attempt == ui.ATTEMPTS:
                 raise
-            page.keyboard.press("Escape")
+            ui.close_list(combobox)
     expect(combobox).to_have_value(option)
-
-
-def toast(page: Page, text: str) -> Locator:
-    """The toast saying `text` (earlier ones may still be showing beside it)."""
-    return page.get_by_test_id("stToast").filter(has_text=text)
 
 
 def button(page: Page, name: str) -> Locator:
@@ -89,24 +66,24 @@ def create_campaign(page: Page) -> None:
     form.get_by_role("spinbutton", name="Budget").fill("4000")
     form.get_by_text("Open for applications right away").click()
     ui.click(page, button(page, "Create campaign"))
-    expect(toast(page, f"Campaign {CAMPAIGN} created.")).to_be_visible()
+    ui.expect_toast(page, f"Campaign {CAMPAIGN} created.")
     expect(page.get_by_role("heading", name=CAMPAIGN)).to_be_visible()
 
 
 def applications_in_and_preselected(page: Page) -> None:
     page.get_by_text("Add creators from the creator base").click()
     found = grid_with(page, "Engagement %")
-    tick(page, found, 0, 1, 2, 3, 4)  # the five most followed: Tim, Sophie, Radia, ...
+    ui.tick_rows(page, found, 0, 1, 2, 3, 4)  # the five most followed: Tim, Sophie, Radia, ...
     ui.click(page, button(page, "Record as applied"))
-    expect(toast(page, "5 added.")).to_be_visible()
+    ui.expect_toast(page, "5 added.")
 
     applications = grid_with(page, "Source")
     expect(ui.grid_rows(page).first).to_be_attached()
     expect(applications.locator("tbody tr")).to_have_count(5)
-    tick(page, applications, 0, 1, 2, 3)
+    ui.tick_rows(page, applications, 0, 1, 2, 3)
     ui.choose(page, "Move selected to", "Selected")
     ui.click(page, button(page, "Change stage"))
-    expect(toast(page, "4 moved to Selected.")).to_be_visible()
+    ui.expect_toast(page, "4 moved to Selected.")
     ui.screenshot(page, "06-campaign-applications")
 
 
@@ -114,30 +91,30 @@ def agreements_out_and_answered(page: Page) -> None:
     open_tab(page, "Agreements")
     agreements = grid_with(page, "Answered (UTC)")
     expect(agreements.locator("tbody tr")).to_have_count(4)
-    tick(page, agreements, 0, 1, 2, 3)
+    ui.tick_rows(page, agreements, 0, 1, 2, 3)
     form = page.get_by_test_id("stForm").filter(has=button(page, "Send agreements"))
     form.get_by_role("textbox", name="Deliverables").fill("1 reel + 2 stories")
     form.get_by_role("spinbutton", name="Compensation").fill("650")
     ui.click(page, button(page, "Send agreements"))
-    expect(toast(page, "4 agreements sent.")).to_be_visible()
+    ui.expect_toast(page, "4 agreements sent.")
     for row in agreements.locator("tbody tr").all():
         # A pill's label ("Pending") is drawn on the grid's canvas; the grid's accessible
         # table, which the DOM holds, carries the stored value ("pending").
         expect(row).to_contain_text(re.compile("pending", re.IGNORECASE))
         expect(row).to_contain_text("left")
 
-    tick(page, agreements, 0, 1, 2)
+    ui.tick_rows(page, agreements, 0, 1, 2)
     ui.click(page, button(page, "Record accepted"))
-    expect(toast(page, "3 recorded as accepted.")).to_be_visible()
-    tick(page, agreements, 3)
+    ui.expect_toast(page, "3 recorded as accepted.")
+    ui.tick_rows(page, agreements, 3)
     ui.click(page, button(page, "Record declined"))
-    expect(toast(page, "1 recorded as declined.")).to_be_visible()
+    ui.expect_toast(page, "1 recorded as declined.")
     ui.screenshot(page, "06-campaign-agreements")
 
 
 def collaborations_started(page: Page) -> None:
     ui.click(page, button(page, "Close applications"))
-    expect(toast(page, "The campaign is now closed.")).to_be_visible()
+    ui.expect_toast(page, "The campaign is now closed.")
     open_tab(page, "Start collaborations")
     expect(page.get_by_text("Goes in (3)")).to_be_visible()
     expect(page.get_by_text("Does not go in (2)")).to_be_visible()
@@ -147,7 +124,7 @@ def collaborations_started(page: Page) -> None:
     ui.screenshot(page, "06-campaign-start-confirmation")
     ui.click(page, start)
     started = "3 collaborations started; 2 creators told they were not selected."
-    expect(toast(page, started)).to_be_visible()
+    ui.expect_toast(page, started)
     open_tab(page, "Start collaborations")
     expect(page.get_by_text("Collaborations started on")).to_be_visible()
 

@@ -20,9 +20,28 @@ SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
 # (finished early for a rerun, as st.rerun() does). The data-test-script-state attribute alone
 # is not enough: React may draw a quick run's "running" and "notRunning" in one go, and right
 # after a click the attribute still says notRunning.
+# It also records what the browser sends (a BackMsg): field 11, rerun_script, is the request a
+# click, a pick or a component's value makes. That the request went out says the page took the
+# click, however long a loaded server then takes to start the run.
+# A component (the login cookie's) sends its value once its iframe has loaded, after the run
+# that drew it, and that makes the app run again: the app is not idle before every component
+# iframe on the page has sent its value and a run started after the last value sent.
+# And it records every toast the page shows (its text, once per element and text): a toast
+# goes away by itself after 4 s, which on a loaded machine can pass before the run that showed
+# it has even finished.
 RUN_TRACKER_JS = """
 (() => {
-  const runs = (window.__runs = {starts: [], ends: [], lastMessage: performance.now()});
+  const runs = (window.__runs = {
+    starts: [], ends: [], requests: [], toasts: [], reports: [], lastMessage: performance.now(),
+  });
+  runs.reported = new WeakSet();  // the windows of component iframes that sent their value
+  window.addEventListener("message", (event) => {
+    const data = event.data;
+    if (data && data.isStreamlitMessage && data.type === "streamlit:setComponentValue") {
+      runs.reported.add(event.source);
+      runs.reports.push(performance.now());
+    }
+  });
   const readVarint = (bytes, pos) => {
     let value = 0, shift = 0, byte;
     do {
@@ -54,6 +73,12 @@ RUN_TRACKER_JS = """
       }
     }
   };
+  const isRerunRequest = (data) => {
+    const bytes = data instanceof ArrayBuffer ? new Uint8Array(data)
+      : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+      : null;
+    return bytes !== null && bytes.length > 0 && Math.floor(readVarint(bytes, 0)[0] / 8) === 11;
+  };
   const NativeWebSocket = window.WebSocket;
   window.WebSocket = class extends NativeWebSocket {
     constructor(...args) {
@@ -63,24 +88,45 @@ RUN_TRACKER_JS = """
         if (event.data instanceof ArrayBuffer) inspect(event.data);
       });
     }
+    send(data) {
+      if (isRerunRequest(data)) runs.requests.push(performance.now());
+      return super.send(data);
+    }
   };
+  const shown = new WeakMap();  // toast element -> the text recorded for it
+  const recordToasts = () => {
+    for (const toast of document.querySelectorAll('[data-testid="stToast"]')) {
+      const text = toast.textContent.trim();
+      if (text && shown.get(toast) !== text) {
+        shown.set(toast, text);
+        runs.toasts.push({at: performance.now(), text, checked: false});
+      }
+    }
+  };
+  new MutationObserver(recordToasts).observe(document, {childList: true, subtree: true,
+                                                        characterData: true});
 })();
 """
-# The app counts as idle once its last run has finished and no message came for QUIET_MS (time
-# for the browser to draw what came; far shorter than a script run). Where the app may go on
-# running by itself (a page load, a login: its cookie component answers after the page is
-# drawn, and each answer makes the app run again), it must be quiet for SETTLE_MS instead.
+# The app counts as idle once its last run has finished, every component has sent its value
+# (and the run that value makes has finished) and no message came for QUIET_MS (time for the
+# browser to draw what came; far shorter than a script run). Where the app may go on running
+# by itself for a reason the page does not show (after a login the cookie component may send
+# the new cookie once more when the page around it changes), it must be quiet for SETTLE_MS.
 QUIET_MS = 100
 SETTLE_MS = 700
 IDLE_JS = """([since, quietMs]) => {
   const runs = window.__runs, app = document.querySelector('[data-testid="stApp"]');
   const started = runs.starts.filter(t => t > since);
+  const components = [...document.querySelectorAll('iframe[src*="/component/"]')];
+  const lastStart = runs.starts[runs.starts.length - 1];
   return app !== null
     && app.getAttribute("data-test-connection-state") === "CONNECTED"
     && app.getAttribute("data-test-script-state") === "notRunning"
     && started.length > 0
     && runs.ends.some(t => t > started[started.length - 1])
-    && runs.starts[runs.starts.length - 1] === started[started.length - 1]
+    && lastStart === started[started.length - 1]
+    && components.every(frame => runs.reported.has(frame.contentWindow))
+    && runs.reports.every(t => t < lastStart)
     && performance.now() - runs.lastMessage > quietMs;
 }"""
 STATE_JS = """() => {
@@ -92,12 +138,19 @@ STATE_JS = """() => {
     script: app && app.getAttribute("data-test-script-state"),
     runStarts: round(window.__runs.starts),
     runEnds: round(window.__runs.ends),
+    requests: round(window.__runs.requests),
+    componentValues: round(window.__runs.reports),
+    components: document.querySelectorAll('iframe[src*="/component/"]').length,
     lastMessage: Math.round(window.__runs.lastMessage),
   };
 }"""
-RUN_STARTED_JS = "since => window.__runs.starts.some(t => t > since)"
+REQUEST_SENT_JS = "since => window.__runs.requests.some(t => t > since)"
 ATTEMPTS = 3  # for a click the page may miss while it redraws
-RETRY_MS = 4_000  # how long such a click gets to show its effect (a run, a ticked row)
+# How long the browser gets to react to a click by itself (a list opening, a request sent):
+# the page's own work, never a wait for the server, so a loaded server cannot make a click
+# that was taken look lost (and be made twice).
+RETRY_MS = 4_000
+REACTION_MS = 10_000
 ROW_HEIGHT = 35  # st.dataframe's header and row height, in CSS pixels
 ROW_MARKER_X = 18  # the middle of the selection checkbox column, from the grid's left edge
 
@@ -142,10 +195,12 @@ def goto(page: Page, url: str, quiet_ms: int = SETTLE_MS) -> None:
     wait_for_run(page, quiet_ms=quiet_ms)
 
 
-def run_started(page: Page, since: float, timeout: float = RETRY_MS) -> bool:
-    """Whether a script run starts after `since` (page time, ms) within `timeout` ms."""
+def request_sent(page: Page, since: float, timeout: float = REACTION_MS) -> bool:
+    """Whether the page asked the app for a run (a click, a pick, a component's value) after
+    `since` (page time, ms), within `timeout` ms. The page sends the request as soon as it
+    takes the click: how busy the server is does not matter."""
     try:
-        page.wait_for_function(RUN_STARTED_JS, arg=since, timeout=timeout, polling=50)
+        page.wait_for_function(REQUEST_SENT_JS, arg=since, timeout=timeout, polling=50)
     except PlaywrightTimeoutError:
         return False
     return True
@@ -154,22 +209,29 @@ def run_started(page: Page, since: float, timeout: float = RETRY_MS) -> bool:
 def click(page: Page, button: Locator) -> None:
     """Click a button and wait for the run it starts.
 
-    Every button press starts a run; when none starts, the click was lost (it came while the
-    page was being redrawn, now and then under load) and is repeated.
+    Every button press sends the app a request for a run; when none goes out, the click was
+    lost (it came while the page was being redrawn, now and then under load) and is repeated.
+    A slow server is no reason to repeat it: a second press would be a second action.
     """
     since = page.evaluate("performance.now()")
-    for _ in range(ATTEMPTS - 1):
+    for attempt in range(1, ATTEMPTS + 1):
         button.click()
-        if run_started(page, since):
+        if attempt == ATTEMPTS or request_sent(page, since):
             break
-    else:
-        button.click()
     wait_for_run(page, since)
+
+
+def close_list(combobox: Locator) -> None:
+    """Close the option list of a selectbox or multiselect, if it is open, without changing
+    the choice. Not with Escape: on a clearable selectbox (index=None) whose list is already
+    closed, Escape clears the choice and the app runs again."""
+    combobox.evaluate("element => element.blur()")
+    expect(combobox).to_have_attribute("aria-expanded", "false")
 
 
 def choose(page: Page, label: str, option: str) -> None:
     """Pick `option` (a substring of its text; not the current choice) in the selectbox or
-    multiselect labelled `label`."""
+    multiselect labelled `label`, wait for the run it makes, and close the list."""
     combobox = page.get_by_role("combobox", name=label, exact=True)
     item = page.get_by_role("option", name=option)
     since = page.evaluate("performance.now()")
@@ -185,13 +247,13 @@ def choose(page: Page, label: str, option: str) -> None:
         except (AssertionError, PlaywrightError):
             if attempt == ATTEMPTS:
                 raise
-            page.keyboard.press("Escape")
+            close_list(combobox)
             continue
-        if attempt == ATTEMPTS or run_started(page, since):
+        if attempt == ATTEMPTS or request_sent(page, since):
             break
-        page.keyboard.press("Escape")
+        close_list(combobox)
     wait_for_run(page, since)
-    page.keyboard.press("Escape")  # a multiselect keeps its list open
+    close_list(combobox)  # a multiselect keeps its list open
 
 
 def type_into(page: Page, label: str, text: str) -> None:
@@ -215,17 +277,25 @@ def grid_rows(page: Page, table: int = 0) -> Locator:
 
 
 def select_rows(page: Page, *rows: int, table: int = 0) -> None:
-    """Tick the selection checkboxes of `rows` (0 is the first data row) in a dataframe.
+    """Tick the selection checkboxes of `rows` (0 is the first data row) in the table-th
+    dataframe of the page (see tick_rows)."""
+    tick_rows(page, grid(page, table), *rows)
+
+
+def tick_rows(page: Page, table: Locator, *rows: int) -> None:
+    """Tick the selection checkboxes of `rows` (0 is the first data row) in the dataframe
+    `table`, one after the other, each with the run it makes.
 
     The grid is drawn on a canvas, so its checkbox column is clicked at computed coordinates;
     the grid's accessible table then says whether the row is selected. A click that comes
-    while the grid is being drawn again is lost now and then: it is repeated.
+    while the grid is being drawn again is lost now and then: it is repeated when the page
+    sent no request for a run (a click toggles: one that was taken must not be repeated).
     """
-    canvas = grid(page, table).get_by_test_id("data-grid-canvas").first
+    canvas = table.get_by_test_id("data-grid-canvas").first
     expect(canvas).to_be_visible()
     for row in rows:
         since = page.evaluate("performance.now()")
-        ticked = grid(page, table).locator(f'tbody tr[aria-rowindex="{row + 2}"]')
+        ticked = table.locator(f'tbody tr[aria-rowindex="{row + 2}"]')
         # A click toggles: wait out ticks the app has just cleared (the grid follows it late).
         expect(ticked).to_have_attribute("aria-selected", "false")
         for attempt in range(1, ATTEMPTS + 1):
@@ -235,13 +305,10 @@ def select_rows(page: Page, *rows: int, table: int = 0) -> None:
             assert box is not None
             y = box["y"] + ROW_HEIGHT * (row + 1) + ROW_HEIGHT / 2
             page.mouse.click(box["x"] + ROW_MARKER_X, y)
-            try:
-                expect(ticked).to_have_attribute("aria-selected", "true", timeout=RETRY_MS)
+            if attempt == ATTEMPTS or request_sent(page, since):
                 break
-            except AssertionError:
-                if attempt == ATTEMPTS:
-                    raise
         wait_for_run(page, since)
+        expect(ticked).to_have_attribute("aria-selected", "true")
 
 
 def total_caption(page: Page) -> Locator:
@@ -252,6 +319,30 @@ def total_caption(page: Page) -> Locator:
 def toast(page: Page, text: str) -> Locator:
     """The toast saying `text` (an earlier one may still be showing beside it)."""
     return page.get_by_test_id("stToast").filter(has_text=text)
+
+
+# The first toast saying the text that no expect_toast has claimed yet; it is claimed.
+TOAST_SHOWN_JS = """text => {
+  const toast = window.__runs.toasts.find(t => !t.checked && t.text.includes(text));
+  if (toast) toast.checked = true;
+  return toast !== undefined;
+}"""
+
+
+def expect_toast(page: Page, text: str) -> None:
+    """Assert that a toast saying `text` showed, even if it is gone again.
+
+    A toast goes away 4 s after it appears, and it appears while its run goes on (drawing the
+    page can take longer than that on a loaded machine), so whether it still shows once the
+    run has finished is a race: the page's own record of its toasts is asked instead. Each
+    toast counts for one expect_toast, so an action that shows the same words again must
+    show a toast of its own.
+    """
+    try:
+        page.wait_for_function(TOAST_SHOWN_JS, arg=text, polling=50)
+    except PlaywrightTimeoutError:
+        seen = page.evaluate("window.__runs.toasts.map(t => t.text)")
+        raise AssertionError(f"no toast saying {text!r}; toasts shown: {seen}") from None
 
 
 def screenshot(page: Page, name: str) -> Path:
