@@ -37,7 +37,7 @@ def pick(page: Page, label: str, option: str) -> None:
     """Choose the option labelled exactly `option` in a selectbox that starts empty."""
     combobox = page.get_by_role("combobox", name=label, exact=True)
     item = page.get_by_role("option", name=option, exact=True)
-    since = page.evaluate("performance.now()")
+    since = ui.start_action(page)
     for attempt in range(1, ui.ATTEMPTS + 1):
         ui.scroll_into_view(page, combobox, center=True)
         combobox.click()

@@ -26,13 +26,15 @@ SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
 # A component (the login cookie's) sends its value once its iframe has loaded, after the run
 # that drew it, and that makes the app run again: the app is not idle before every component
 # iframe on the page has sent its value and a run started after the last value sent.
-# And it records every toast the page shows (its text, once per element and text): a toast
-# goes away by itself after 4 s, which on a loaded machine can pass before the run that showed
-# it has even finished.
-RUN_TRACKER_JS = """
+# And it records every toast the app sends (field 5, delta, holding a toast element): a toast
+# goes away by itself 4 s after it shows, which on a loaded machine can pass before the run
+# that showed it has even finished, and a toast saying the same words as one still showing
+# adds no element to the page (Streamlit keeps the one showing).
+RUN_TRACKER_JS = r"""
 (() => {
   const runs = (window.__runs = {
     starts: [], ends: [], requests: [], toasts: [], reports: [], lastMessage: performance.now(),
+    lastAction: 0,
   });
   runs.reported = new WeakSet();  // the windows of component iframes that sent their value
   window.addEventListener("message", (event) => {
@@ -51,18 +53,19 @@ RUN_TRACKER_JS = """
     } while (byte & 0x80 && pos < bytes.length);
     return [value, pos];
   };
-  const inspect = (buffer) => {
-    const bytes = new Uint8Array(buffer);
-    let pos = 0, key, value;
-    while (pos < bytes.length) {
+  // Calls visit(field, wireType, value, from, to) for each field of the message in
+  // bytes[start:end] (for a length-delimited field, value is its length, from/to its bytes).
+  const fields = (bytes, start, end, visit) => {
+    let pos = start, key, value;
+    while (pos < end) {
       [key, pos] = readVarint(bytes, pos);
       const field = Math.floor(key / 8), wireType = key & 7;
       if (wireType === 0) {
         [value, pos] = readVarint(bytes, pos);
-        if (field === 6 && value !== 2) runs.ends.push(performance.now());
+        visit(field, wireType, value);
       } else if (wireType === 2) {
         [value, pos] = readVarint(bytes, pos);
-        if (field === 4) runs.starts.push(performance.now());
+        visit(field, wireType, value, pos, pos + value);
         pos += value;
       } else if (wireType === 1) {
         pos += 8;
@@ -72,6 +75,33 @@ RUN_TRACKER_JS = """
         return;
       }
     }
+  };
+  const inside = (bytes, start, end, wanted, visit) => fields(bytes, start, end,
+    (field, wireType, value, from, to) => {
+      if (field === wanted && wireType === 2) visit(from, to);
+    });
+  // A toast's body is markdown; lib.web.as_text puts single characters in :color[...] and
+  // escapes punctuation with a backslash. Undone, the body reads as the toast shows it.
+  const asShown = (body) => body.replace(/:color\[((?:\\.|[^\]\\])*)\]/g, "$1")
+    .replace(/\\([!-\/:-@\[-`{-~])/g, "$1");
+  const decoder = new TextDecoder();
+  // ForwardMsg.delta (5) > Delta.new_element (3), or new_transient (9) > Transient.elements
+  // (1) > Element.toast (50) > Toast.body (1).
+  const recordToasts = (bytes, from, to) => {
+    const element = (start, end) => inside(bytes, start, end, 50, (toastFrom, toastTo) =>
+      inside(bytes, toastFrom, toastTo, 1, (bodyFrom, bodyTo) => runs.toasts.push({
+        at: performance.now(), text: asShown(decoder.decode(bytes.subarray(bodyFrom, bodyTo))),
+      })));
+    inside(bytes, from, to, 3, element);
+    inside(bytes, from, to, 9, (start, end) => inside(bytes, start, end, 1, element));
+  };
+  const inspect = (buffer) => {
+    const bytes = new Uint8Array(buffer);
+    fields(bytes, 0, bytes.length, (field, wireType, value, from, to) => {
+      if (field === 6 && wireType === 0 && value !== 2) runs.ends.push(performance.now());
+      if (field === 4 && wireType === 2) runs.starts.push(performance.now());
+      if (field === 5 && wireType === 2) recordToasts(bytes, from, to);
+    });
   };
   const isRerunRequest = (data) => {
     const bytes = data instanceof ArrayBuffer ? new Uint8Array(data)
@@ -93,18 +123,6 @@ RUN_TRACKER_JS = """
       return super.send(data);
     }
   };
-  const shown = new WeakMap();  // toast element -> the text recorded for it
-  const recordToasts = () => {
-    for (const toast of document.querySelectorAll('[data-testid="stToast"]')) {
-      const text = toast.textContent.trim();
-      if (text && shown.get(toast) !== text) {
-        shown.set(toast, text);
-        runs.toasts.push({at: performance.now(), text, checked: false});
-      }
-    }
-  };
-  new MutationObserver(recordToasts).observe(document, {childList: true, subtree: true,
-                                                        characterData: true});
 })();
 """
 # The app counts as idle once its last run has finished, every component has sent its value
@@ -167,9 +185,14 @@ def wait_for_run(page: Page, since: float = -1, quiet_ms: int = QUIET_MS) -> Non
     expect(page.get_by_test_id("stSkeleton")).to_have_count(0)
 
 
+def start_action(page: Page) -> float:
+    """The page's time now (ms), noted as the start of a test's action (see expect_toast)."""
+    return page.evaluate("window.__runs.lastAction = performance.now()")
+
+
 def rerun(page: Page, action: Callable[[], object]) -> None:
     """Do `action`, which makes the app run its script, and wait for that run to finish."""
-    since = page.evaluate("performance.now()")
+    since = start_action(page)
     action()
     wait_for_run(page, since)
 
@@ -213,7 +236,7 @@ def click(page: Page, button: Locator) -> None:
     lost (it came while the page was being redrawn, now and then under load) and is repeated.
     A slow server is no reason to repeat it: a second press would be a second action.
     """
-    since = page.evaluate("performance.now()")
+    since = start_action(page)
     for attempt in range(1, ATTEMPTS + 1):
         button.click()
         if attempt == ATTEMPTS or request_sent(page, since):
@@ -234,7 +257,7 @@ def choose(page: Page, label: str, option: str) -> None:
     multiselect labelled `label`, wait for the run it makes, and close the list."""
     combobox = page.get_by_role("combobox", name=label, exact=True)
     item = page.get_by_role("option", name=option)
-    since = page.evaluate("performance.now()")
+    since = start_action(page)
     for attempt in range(1, ATTEMPTS + 1):
         # The list closes when the page scrolls, and the scroll event of a click's own
         # scrolling into view can come after the list opened: scroll first, to the middle
@@ -294,7 +317,7 @@ def tick_rows(page: Page, table: Locator, *rows: int) -> None:
     canvas = table.get_by_test_id("data-grid-canvas").first
     expect(canvas).to_be_visible()
     for row in rows:
-        since = page.evaluate("performance.now()")
+        since = start_action(page)
         ticked = table.locator(f'tbody tr[aria-rowindex="{row + 2}"]')
         # A click toggles: wait out ticks the app has just cleared (the grid follows it late).
         expect(ticked).to_have_attribute("aria-selected", "false")
@@ -321,28 +344,30 @@ def toast(page: Page, text: str) -> Locator:
     return page.get_by_test_id("stToast").filter(has_text=text)
 
 
-# The first toast saying the text that no expect_toast has claimed yet; it is claimed.
-TOAST_SHOWN_JS = """text => {
-  const toast = window.__runs.toasts.find(t => !t.checked && t.text.includes(text));
-  if (toast) toast.checked = true;
-  return toast !== undefined;
+# A toast saying the text came after the test's last action.
+TOAST_SENT_JS = """text => {
+  const runs = window.__runs;
+  return runs.toasts.some(t => t.at >= runs.lastAction && t.text.includes(text));
 }"""
 
 
 def expect_toast(page: Page, text: str) -> None:
-    """Assert that a toast saying `text` showed, even if it is gone again.
+    """Assert that the app sent a toast saying `text` after the last action (a click, a
+    choice: see start_action).
 
-    A toast goes away 4 s after it appears, and it appears while its run goes on (drawing the
-    page can take longer than that on a loaded machine), so whether it still shows once the
-    run has finished is a race: the page's own record of its toasts is asked instead. Each
-    toast counts for one expect_toast, so an action that shows the same words again must
-    show a toast of its own.
+    Not the toast on the page: it goes away 4 s after it appears, and it appears while its
+    run goes on (drawing the page can take longer than that on a loaded machine), so whether
+    it still shows once the run has finished is a race; and the same words as a toast still
+    showing make no new one. The page's record of the toasts the app sent is asked instead.
     """
     try:
-        page.wait_for_function(TOAST_SHOWN_JS, arg=text, polling=50)
+        page.wait_for_function(TOAST_SENT_JS, arg=text, polling=50)
     except PlaywrightTimeoutError:
-        seen = page.evaluate("window.__runs.toasts.map(t => t.text)")
-        raise AssertionError(f"no toast saying {text!r}; toasts shown: {seen}") from None
+        sent = page.evaluate("window.__runs.toasts.map(t => [Math.round(t.at), t.text])")
+        last = page.evaluate("Math.round(window.__runs.lastAction)")
+        raise AssertionError(
+            f"no toast saying {text!r} after the last action (t={last} ms); toasts: {sent}"
+        ) from None
 
 
 def screenshot(page: Page, name: str) -> Path:
