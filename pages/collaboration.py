@@ -28,14 +28,15 @@ user = web.current_user()
 can_edit = user.can(Role.STAFF)
 
 
-def chosen_id() -> int | None:
-    """The collaboration in the address (?id=12): a reload or a shared link opens it again."""
+def chosen_id(box: Any) -> int | None:
+    """The collaboration in the address (?id=12): a reload or a shared link opens it again.
+    The box to type another number in is drawn in `box` (beside the title)."""
     from_url = web.query_id("id", "collaboration")
     if st.session_state.get("_detail_id_url") != from_url or "detail_id" not in st.session_state:
         # A new address (a link, a switch from the list) sets the box; typing then sets the URL.
         st.session_state["_detail_id_url"] = from_url
         st.session_state["detail_id"] = from_url
-    typed = st.columns([1, 3])[0].number_input(
+    typed = box.number_input(
         "Collaboration #", min_value=1, max_value=web.MAX_ID, step=1, key="detail_id"
     )
     if typed is not None and typed != from_url:
@@ -44,9 +45,9 @@ def chosen_id() -> int | None:
     return int(typed) if typed else None
 
 
-def header(c: dict[str, Any]) -> None:
-    st.title(f"{web.as_text(c['creator'], one_line=True)} × "
-             f"{web.as_text(c['campaign'], one_line=True)}")
+def header(c: dict[str, Any], title_box: Any) -> None:
+    title_box.title(f"{web.as_text(c['creator'], one_line=True)} × "
+                    f"{web.as_text(c['campaign'], one_line=True)}")
     badge = creators.validation_badges(db, [c["creator_id"]])[c["creator_id"]]
     cols = st.columns([1, 1, 4])
     with cols[0]:
@@ -313,21 +314,26 @@ def update_shipment_form(found: Any) -> None:
             done(f"Shipment #{sid} updated.")
 
 
-collab_id = chosen_id()
+# The title first, the box for another number small beside it; the status change beside the
+# terms, so that both are in the first screen.
+title_box, id_box = st.columns([5, 1], vertical_alignment="bottom")
+collab_id = chosen_id(id_box)
 if collab_id is None:
+    title_box.title("Collaboration")
     st.info("Open a collaboration from the Collaborations page, or type its number.")
     st.stop()
 collab = web.attempt(lambda: collabs.get_collaboration(db, collab_id))
 if collab is None:
     st.stop()
-header(collab)
+header(collab, title_box)
 left, middle = st.columns(2)
 with left:
     creator_panel(collab)
+    if can_edit:
+        status_panel(collab)
 with middle:
     terms_panel(collab)
 if can_edit:
-    status_panel(collab)
     actions(collab)
     approval_submission(collab)
 history(collab)
