@@ -137,7 +137,7 @@ def _cell_text(value: object, type_config: dict[str, Any]) -> str:
             pattern = pattern.replace(token, code)
         try:
             return pd.Timestamp(value).strftime(pattern)
-        except (ValueError, OverflowError, TypeError):  # beyond pandas' years (SQL console)
+        except (ValueError, OverflowError, TypeError, NotImplementedError):  # beyond pandas
             return str(value)
     if isinstance(value, float) and (kind == "number" or kind is None):
         if isinstance(fmt, str) and fmt.startswith("%"):

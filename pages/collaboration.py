@@ -319,7 +319,6 @@ def update_shipment_form(found: Any) -> None:
 title_box, id_box = st.columns([5, 1], vertical_alignment="bottom")
 collab_id = chosen_id(id_box)
 if collab_id is None:
-    title_box.title("Collaboration")
     st.info("Open a collaboration from the Collaborations page, or type its number.")
     st.stop()
 collab = web.attempt(lambda: collabs.get_collaboration(db, collab_id))

@@ -145,7 +145,8 @@ def filter_widgets() -> DeliveryFilter:
         "In transit longer than (days)", min_value=0, max_value=deliveries.MAX_IN_TRANSIT_DAYS,
         value=None, step=1, placeholder="any time", key="dlv_days",
     )  # fmt: skip
-    with more[2], st.container(height=40, border=False, vertical_alignment="center"):  # the inputs' height: in line
+    # The toggles sit in a box as tall as the inputs beside them, centred: in line with them.
+    with more[2], st.container(height=40, border=False, vertical_alignment="center"):
         exceptions_open = st.toggle("Exceptions open", key="dlv_exceptions")
     sort = more[3].selectbox(
         "Sort by", list(deliveries.SORTS), format_func=deliveries.SORT_LABELS.__getitem__
