@@ -40,6 +40,7 @@ VERDICT_BADGES = {"approve": ("Approve", "green"), "decline": ("Decline", "red")
 APPROVAL_COLORS = {"pending": "orange", "approved": "green", "changes_requested": "red"}
 STANDING = {"collaborating": "Collaborating", "shortlisted": "Shortlisted",
             "candidate": "Candidate"}
+CARDS_PER_PAGE = 5  # a card with its form is ~270 px: a page of them stays ~2 screens tall
 
 
 def feedback_form(kind: SubjectKind, subject_id: int, title: str) -> None:
@@ -47,11 +48,12 @@ def feedback_form(kind: SubjectKind, subject_id: int, title: str) -> None:
     subject = f"{kind.value}_{subject_id}"
     text_key, verdict_key = f"feedback_text_{subject}", f"verdict_{subject}"
     with web.kept_form(form, empty={text_key: "", verdict_key: None}):
-        body = st.text_area(f"Your feedback on {web.as_text(title, one_line=True)}",
-                            max_chars=MAX_FEEDBACK_CHARS, height=80,
-                            key=text_key)
-        verdict = st.radio(
-            "Verdict", VERDICTS, horizontal=True, key=verdict_key,
+        text, choice = st.columns([3, 1])
+        body = text.text_area(f"Your feedback on {web.as_text(title, one_line=True)}",
+                              max_chars=MAX_FEEDBACK_CHARS, height=80,
+                              key=text_key)
+        verdict = choice.radio(
+            "Verdict", VERDICTS, key=verdict_key,
             format_func=lambda v: "No verdict" if v is None else VERDICT_BADGES[v][0],
         )
         sent = st.form_submit_button("Submit feedback",
@@ -86,9 +88,11 @@ def own_feedback(pieces: list[Piece]) -> None:
 
 
 def page_picker(page: Any, key: str) -> None:
+    """Above the cards: how many there are, and the page number when there is more than one."""
+    count, number = st.columns([3, 1], vertical_alignment="bottom")
+    count.caption(f"{page.total:,} in all · page {page.page} of {page.pages}")
     if page.pages > 1:
-        st.number_input("Page", 1, page.pages, key=key)
-    st.caption(f"{page.total:,} in all · page {page.page} of {page.pages}")
+        number.number_input("Page", 1, page.pages, key=key)
 
 
 def creator_card(row: pd.Series, pieces: list[Piece]) -> None:
@@ -127,7 +131,7 @@ def content_card(row: pd.Series, pieces: list[Piece]) -> None:
 
 def creators_tab(link: ReviewerLink) -> None:
     number = int(st.session_state.get("review_creators_page", 1))
-    page = web.attempt(lambda: reviewers.campaign_creators(db, link, number))
+    page = web.attempt(lambda: reviewers.campaign_creators(db, link, number, CARDS_PER_PAGE))
     if page is None:
         return
     if page.rows.empty:
@@ -135,14 +139,14 @@ def creators_tab(link: ReviewerLink) -> None:
         return
     ids = [int(i) for i in page.rows["id"]]
     threads = reviewers.own_threads(db, link, SubjectKind.CREATOR, ids)
+    page_picker(page, "review_creators_page")
     for _, row in page.rows.iterrows():
         creator_card(row, threads.get(int(row["id"]), []))
-    page_picker(page, "review_creators_page")
 
 
 def content_tab(link: ReviewerLink) -> None:
     number = int(st.session_state.get("review_content_page", 1))
-    page = web.attempt(lambda: reviewers.campaign_content(db, link, number))
+    page = web.attempt(lambda: reviewers.campaign_content(db, link, number, CARDS_PER_PAGE))
     if page is None:
         return
     if page.rows.empty:
@@ -150,9 +154,9 @@ def content_tab(link: ReviewerLink) -> None:
         return
     ids = [int(i) for i in page.rows["id"]]
     threads = reviewers.own_threads(db, link, SubjectKind.CONTENT, ids)
+    page_picker(page, "review_content_page")
     for _, row in page.rows.iterrows():
         content_card(row, threads.get(int(row["id"]), []))
-    page_picker(page, "review_content_page")
 
 
 st.title(web.as_text(link.campaign, one_line=True))
