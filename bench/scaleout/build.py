@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from lib.collaborations import CollabFilter, _page_sql  # noqa: E402
-from lib.db import Database  # noqa: E402
-from lib.demo import build_demo  # noqa: E402
+from lib.collaborations import CollabFilter, _page_sql
+from lib.db import Database
+from lib.demo import build_demo
 
 
 def main() -> None:

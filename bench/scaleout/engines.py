@@ -228,7 +228,8 @@ class QuackAttach:
         return self.conn.execute("SELECT * FROM quack_query(?, ?)", [QUACK_URI, sql]).fetchall()
 
 
-ENGINES = {e.name: e for e in (DuckFile, Postgres, DuckOverPostgres, DuckLake, QuackAdbc, QuackAttach)}
+ENGINES = {e.name: e for e in (DuckFile, Postgres, DuckOverPostgres, DuckLake, QuackAdbc,
+                                QuackAttach)}
 
 
 def connect(name: str) -> Any:

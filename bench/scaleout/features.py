@@ -10,10 +10,11 @@ becomes `%s` for psycopg).
 from __future__ import annotations
 
 import sys
+from contextlib import suppress
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import engines  # noqa: E402
+import engines
 
 SETUP = [
     "DROP TABLE IF EXISTS so_f_child",
@@ -79,26 +80,22 @@ def probe(db: engines.Any, statements: list[tuple[str, list | None]]) -> str:
         for sql, params in statements:
             rows = db.run(sql, params)
         return f"ok {rows[:3] if rows else ''}".strip()
-    except Exception as error:  # noqa: BLE001 - the error is the finding
+    except Exception as error:
         return f"{type(error).__name__}: {' '.join(str(error).split())[:160]}"
     finally:
-        try:
+        with suppress(Exception):  # aborted already, or nothing to drop
             db.rollback()
-        except Exception:  # noqa: BLE001, S110 - aborted already
-            pass
 
 
 def make_schema(db: engines.Any, engine: str) -> None:
     for sql in SETUP:
-        try:
+        with suppress(Exception):  # aborted already, or nothing to drop
             db.run_native(sql)
-        except Exception:  # noqa: BLE001, S110 - the engine has no sequences, say
-            pass
     try:
         for sql in SCHEMA:
             db.run_native(sql)
         schema = "ok"
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         schema = f"{type(error).__name__}: {' '.join(str(error).split())[:160]}"
         for sql in PLAIN_SCHEMA:
             db.run_native(sql)

@@ -24,10 +24,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import suppress
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import engines  # noqa: E402
+import engines
 
 ROUNDS = 10
 EVENTS = 500
@@ -87,12 +88,10 @@ def stale_edit(db: engines.Any, me: str, meet: Path, expected: int) -> dict:
             db.run("INSERT INTO so_events (item_id, actor, text) VALUES (1, ?, 'status')", [me])
             db.commit()
             return {"outcome": "saved", "attempts": attempt + 1}
-        except Exception as error:  # noqa: BLE001 - classified below
+        except Exception as error:
             seen = engines.kind(error)
-            try:
+            with suppress(Exception):  # aborted already, or nothing to drop
                 db.rollback()
-            except Exception:  # noqa: BLE001, S110 - already aborted by the engine
-                pass
             if seen != "conflict":
                 return {"outcome": "error", "error": str(error)[:300]}
     return {"outcome": "gave up"}
@@ -110,11 +109,9 @@ def duplicate(db: engines.Any, me: str, meet: Path) -> dict:
                ["Same_x" if me == "a" else "SAME_X", me])
         db.commit()
         return {"outcome": "saved"}
-    except Exception as error:  # noqa: BLE001
-        try:
+    except Exception as error:
+        with suppress(Exception):  # aborted already, or nothing to drop
             db.rollback()
-        except Exception:  # noqa: BLE001, S110
-            pass
         return {"outcome": "refused", "kind": engines.kind(error), "error": str(error)[:300]}
 
 
@@ -181,7 +178,9 @@ def check_stale(engine: str, db: engines.Any) -> str:
     if any(n == 0 for n in retries):
         bad.append(f"a loser saw no write conflict: retries {retries}")
     retried = f"; the loser met a write conflict, retried, saw the new version ({retries})"
-    return "FAIL " + " | ".join(bad) if bad else f"PASS {ROUNDS} rounds: one saved, one stale{retried}"
+    if bad:
+        return "FAIL " + " | ".join(bad)
+    return f"PASS {ROUNDS} rounds: one saved, one stale{retried}"
 
 
 def check_duplicate(engine: str, db: engines.Any) -> str:
@@ -213,12 +212,10 @@ def check_kill(engine: str, db: engines.Any) -> str:
             db.run("UPDATE so_items SET status = 'after-kill' WHERE id = 1")
             db.commit()
             break
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             write = f"{engines.kind(error)}: {str(error)[:100]}"
-            try:
+            with suppress(Exception):  # aborted already, or nothing to drop
                 db.rollback()
-            except Exception:  # noqa: BLE001, S110
-                pass
             time.sleep(1)
     else:
         return f"FAIL the row stays locked after the kill ({write})"
@@ -236,7 +233,7 @@ def main() -> None:
     db = engines.connect(engine)
     try:
         setup(db, SCHEMA)
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         print(f"{engine}: schema refused: {type(error).__name__}: {str(error)[:300]}")
         print(f"{engine}: going on without sequences, keys and the unique index")
         setup(db, PLAIN_SCHEMA)
@@ -244,7 +241,7 @@ def main() -> None:
                         ("kill mid-transaction", check_kill)):
         try:
             print(f"{engine}: {name}: {check(engine, db)}", flush=True)
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             print(f"{engine}: {name}: ERROR {type(error).__name__}: {str(error)[:300]}")
     db.close()
 

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import duckdb  # noqa: E402
-import engines  # noqa: E402
+import duckdb
+import engines
 
 
 def main() -> None:

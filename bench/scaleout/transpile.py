@@ -25,7 +25,7 @@ import sqlglot
 from sqlglot.errors import ErrorLevel
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import engines  # noqa: E402
+import engines
 
 ROOT = Path(__file__).resolve().parents[2]
 SQL_START = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", re.I)
@@ -98,7 +98,7 @@ def complete_in_duckdb(queries: list[tuple[str, str]]) -> list[tuple[str, str]]:
             cur.execute(f"PREPARE probe AS {sql}")
             cur.execute("DEALLOCATE probe")
             whole.append((where, sql))
-        except Exception:  # noqa: BLE001, S112 - a fragment, or a query on a temp table
+        except Exception:
             continue
     return whole
 
@@ -123,7 +123,7 @@ def main() -> None:
             try:
                 pg.execute(translate(sql))
                 ddl_ok += 1
-            except Exception as error:  # noqa: BLE001 - the failure is the finding
+            except Exception as error:
                 ddl_bad.append((file.name, sql, error))
     print(f"migrations: {ddl_ok} statements applied, {len(ddl_bad)} failed", file=out)
     for name, sql, error in ddl_bad:
@@ -137,14 +137,14 @@ def main() -> None:
     for n, (where, sql) in enumerate(queries):
         try:
             target = numbered(translate(sql))
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             failures[f"sqlglot {type(error).__name__}"].append(f"{where}: {error}")
             continue
         try:
             pg.execute(f"PREPARE q{n} AS {target}")
             pg.execute(f"DEALLOCATE q{n}")
             ok += 1
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             first = str(error).splitlines()[0]
             reason = re.sub(r'".*?"', "…", first)[:70]
             failures[f"postgres: {reason}"].append(
