@@ -81,6 +81,15 @@ class Postgres:
         self.conn.close()
 
 
+class PostgresReadCommitted(Postgres):
+    """PostgreSQL's default isolation, to show why the store needs REPEATABLE READ."""
+
+    name = "postgres-read-committed"
+
+    def begin(self) -> None:
+        self.conn.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+
+
 class DuckOverPostgres:
     """DuckDB 1.4.4 with the postgres extension (duckdb-ext-postgres), PostgreSQL attached as
     the default catalog; DDL is sent to PostgreSQL itself (postgres_execute)."""
@@ -228,8 +237,8 @@ class QuackAttach:
         return self.conn.execute("SELECT * FROM quack_query(?, ?)", [QUACK_URI, sql]).fetchall()
 
 
-ENGINES = {e.name: e for e in (DuckFile, Postgres, DuckOverPostgres, DuckLake, QuackAdbc,
-                                QuackAttach)}
+ENGINES = {e.name: e for e in (DuckFile, Postgres, PostgresReadCommitted, DuckOverPostgres,
+                                DuckLake, QuackAdbc, QuackAttach)}
 
 
 def connect(name: str) -> Any:
