@@ -10,6 +10,7 @@ or HTML.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -129,34 +130,23 @@ def content_card(row: pd.Series, pieces: list[Piece]) -> None:
         feedback_form(SubjectKind.CONTENT, item_id, title)
 
 
-def creators_tab(link: ReviewerLink) -> None:
-    number = int(st.session_state.get("review_creators_page", 1))
-    page = web.attempt(lambda: reviewers.campaign_creators(db, link, number, CARDS_PER_PAGE))
+def cards_tab(link: ReviewerLink, kind: SubjectKind, fetch: Callable[..., Any],
+              card: Callable[[pd.Series, list[Piece]], None], empty: str) -> None:
+    """One tab of cards (creators or content items), a page at a time, each card with the
+    reviewer's own feedback on it."""
+    key = f"review_{kind.value}_page"
+    number = int(st.session_state.get(key, 1))
+    page = web.attempt(lambda: fetch(db, link, number, CARDS_PER_PAGE))
     if page is None:
         return
     if page.rows.empty:
-        st.caption("The campaign has no creators to review yet.")
+        st.caption(empty)
         return
     ids = [int(i) for i in page.rows["id"]]
-    threads = reviewers.own_threads(db, link, SubjectKind.CREATOR, ids)
-    page_picker(page, "review_creators_page")
+    threads = reviewers.own_threads(db, link, kind, ids)
+    page_picker(page, key)
     for _, row in page.rows.iterrows():
-        creator_card(row, threads.get(int(row["id"]), []))
-
-
-def content_tab(link: ReviewerLink) -> None:
-    number = int(st.session_state.get("review_content_page", 1))
-    page = web.attempt(lambda: reviewers.campaign_content(db, link, number, CARDS_PER_PAGE))
-    if page is None:
-        return
-    if page.rows.empty:
-        st.caption("No content has been submitted yet.")
-        return
-    ids = [int(i) for i in page.rows["id"]]
-    threads = reviewers.own_threads(db, link, SubjectKind.CONTENT, ids)
-    page_picker(page, "review_content_page")
-    for _, row in page.rows.iterrows():
-        content_card(row, threads.get(int(row["id"]), []))
+        card(row, threads.get(int(row["id"]), []))
 
 
 st.title(web.as_text(link.campaign, one_line=True))
@@ -167,6 +157,8 @@ st.info("Leave feedback on each creator and each piece of content, and approve o
         "under it.", icon=":material/info:")
 creators, content = st.tabs(["Creators", "Content"])
 with creators:
-    creators_tab(link)
+    cards_tab(link, SubjectKind.CREATOR, reviewers.campaign_creators, creator_card,
+              "The campaign has no creators to review yet.")
 with content:
-    content_tab(link)
+    cards_tab(link, SubjectKind.CONTENT, reviewers.campaign_content, content_card,
+              "No content has been submitted yet.")
