@@ -190,7 +190,7 @@ def list_selection(ids: list[int]) -> dict[str, Any]:
 def creator_list(found: inbox.Page) -> None:
     """The creators as a table: tick rows to pick them for a mass message (picks are kept
     across pages and filters), click a creator to open the thread."""
-    st.caption(f"**{found.total:,}** creators · page {found.page:,} of {found.pages:,} · "
+    st.caption(f"**{found.total:,}** creator{'' if found.total == 1 else 's'} · page {found.page:,} of {found.pages:,} · "
                "click a creator to open the thread, tick to pick for a mass message")
     if found.rows.empty:
         st.info("No creator matches the filter.")
@@ -581,11 +581,11 @@ def show_plan(plan: inbox.Plan) -> None:
     problem = inbox.mail_problem()
     if problem:
         st.warning(problem, icon=":material/mail_lock:")
-    send, cancel = st.columns([1, 4])
-    if send.button(f"Send to {ready:,} creator{'' if ready == 1 else 's'}", type="primary",
+    buttons = st.container(horizontal=True)  # each button as wide as its label
+    if buttons.button(f"Send to {ready:,} creator{'' if ready == 1 else 's'}", type="primary",
                    disabled=ready == 0 or bool(problem)):
         send_plan(plan)
-    if cancel.button("Discard preview"):
+    if buttons.button("Discard preview"):
         st.session_state.pop("mass_plan", None)
         st.rerun()
 
