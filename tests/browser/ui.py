@@ -253,16 +253,20 @@ def click_cell(page: Page, row: int, x: float, table: int = 0) -> None:
     """
     canvas = grid(page, table).get_by_test_id("data-grid-canvas").first
     expect(canvas).to_be_visible()
-    since = page.evaluate("performance.now()")
     for _ in range(ATTEMPTS):
+        since = page.evaluate("performance.now()")
         scroll_into_view(page, canvas, center=True)
         box = canvas.bounding_box()
         assert box is not None
         page.mouse.click(box["x"] + x, box["y"] + ROW_HEIGHT * (row + 1) + ROW_HEIGHT / 2)
         if run_started(page, since):
             break
-        # Lost, or taken as focus only: let go of whatever the grid holds, and click again.
+        # Lost, or taken as focus only: let go of what the grid holds (a run follows when
+        # that was a selection the app knew), and click again.
+        escaped = page.evaluate("performance.now()")
         page.keyboard.press("Escape")
+        if run_started(page, escaped, timeout=QUIET_MS * 10):
+            wait_for_run(page, escaped)
     wait_for_run(page, since)
 
 
