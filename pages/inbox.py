@@ -190,7 +190,8 @@ def list_selection(ids: list[int]) -> dict[str, Any]:
 def creator_list(found: inbox.Page) -> None:
     """The creators as a table: tick rows to pick them for a mass message (picks are kept
     across pages and filters), click a creator to open the thread."""
-    st.caption(f"**{found.total:,}** creator{'' if found.total == 1 else 's'} · page {found.page:,} of {found.pages:,} · "
+    noun = "creator" if found.total == 1 else "creators"
+    st.caption(f"**{found.total:,}** {noun} · page {found.page:,} of {found.pages:,} · "
                "click a creator to open the thread, tick to pick for a mass message")
     if found.rows.empty:
         st.info("No creator matches the filter.")
@@ -299,34 +300,33 @@ def report_delivery(delivery: inbox.Delivery, form: str | None = None) -> None:
     st.rerun()
 
 
-THREAD_HEIGHT = 420  # pixels: the thread scrolls in a box, newest at the bottom, in view
+# Pixels: the thread scrolls in a box, newest at the bottom, with the form to answer right
+# under it, still in the first screen of a 1366x768 laptop.
+THREAD_HEIGHT = 260
 
 
 def thread_panel(creator_id: int, card: dict[str, Any]) -> None:
-    """The creator's name and actions; the thread (then writing to them) on one tab, their
-    contact details and history with the agency on the other."""
+    """The creator's name and actions, the thread, writing to them; then, folded, their
+    contact details and history with the agency, recording a reply and sending an asset."""
     head = st.container(horizontal=True, vertical_alignment="center")
     head.subheader(web.as_text(card["name"], one_line=True), width="stretch")
     head.button("Mark unread", key="mark_unread", on_click=mark_unread, args=(creator_id,),
                 icon=":material/mark_email_unread:")
     head.button("Close", key="close_thread", on_click=close_thread)
-    conversation, details = st.tabs(["Thread", "Contact and history"])
-    with conversation:
-        items, total = inbox.thread(db, creator_id)
+    items, total = inbox.thread(db, creator_id)
+    if not items:
+        st.caption("Nothing yet: no message, notice, asset or gift.")
+    with st.container(height=THREAD_HEIGHT if len(items) > 2 else "content", autoscroll=True):
         if total > len(items):
             st.caption(f"The newest {len(items):,} of {total:,} items.")
-        if not items:
-            st.caption("Nothing yet: no message, notice, asset or gift.")
-        with st.container(height=THREAD_HEIGHT if len(items) > 2 else "content",
-                          autoscroll=True, border=False):
-            for item in items:
-                thread_item(item)
-        if can_write:
-            notice = compose(creator_id, card)
-            record_reply(creator_id, card)
-            send_asset(creator_id, notice)
-    with details:
+        for item in items:
+            thread_item(item)
+    notice = compose(creator_id, card) if can_write else None
+    with st.expander("Contact and history", icon=":material/contact_page:"):
         details_panel(creator_id, card)
+    if can_write:
+        record_reply(creator_id, card)
+        send_asset(creator_id, notice)
 
 
 # --- writing to one creator ------------------------------------------------------------------
@@ -357,19 +357,21 @@ def mail_notice() -> Any:
 
 
 def compose(creator_id: int, card: dict[str, Any]) -> Any:
-    """The form to write to one creator; returns the mail notice (see mail_notice), or None
+    """The form to write to one creator, right under the thread, and under it the campaign
+    it is about and what stops a send; returns the mail notice (see mail_notice), or None
     when the creator has no address."""
-    st.markdown("##### Write to " + web.as_text(card["name"], one_line=True))
     if not card["email"]:
         st.warning("No e-mail address on file: this creator cannot be written to by e-mail.")
         return None
-    campaign_id, refusal = campaign_picker(creator_id, f"compose_campaign_{creator_id}")
-    if refusal:
-        st.warning(web.as_text(refusal), icon=":material/block:")
-    notice = mail_notice()
+    writing, about = st.container(), st.container()  # the form drawn above what it needs
+    with about:
+        campaign_id, refusal = campaign_picker(creator_id, f"compose_campaign_{creator_id}")
+        if refusal:
+            st.warning(web.as_text(refusal), icon=":material/block:")
+        notice = mail_notice()
     form = f"compose_{creator_id}"
-    with web.kept_form(form, empty={f"compose_subject_{creator_id}": "",
-                                    f"compose_body_{creator_id}": ""}):
+    with writing, web.kept_form(form, empty={f"compose_subject_{creator_id}": "",
+                                             f"compose_body_{creator_id}": ""}):
         subject = st.text_input("Subject", max_chars=300, key=f"compose_subject_{creator_id}")
         body = st.text_area("Message", max_chars=50_000, help=MERGE_HELP,
                             key=f"compose_body_{creator_id}")
