@@ -138,8 +138,8 @@ CARDS_PER_PAGE = 5  # creators or content items per page: a page stays a few scr
 
 
 def subject_list(campaign_id: int, kind: SubjectKind, filt: FeedbackFilter) -> None:
-    """One page of cards, each an expander: open when it holds unanswered feedback (the work
-    left), closed otherwise, its label saying what is inside."""
+    """One page of cards, each an expander whose label says what is inside: open when it
+    holds unanswered feedback (the work left), and the first one always; closed otherwise."""
     key = f"feedback_{kind.value}_page"
     number = int(st.session_state.get(key, 1))
     page = web.attempt(lambda: feedback.subjects(db, campaign_id, kind, filt, number,
@@ -151,8 +151,9 @@ def subject_list(campaign_id: int, kind: SubjectKind, filt: FeedbackFilter) -> N
         return
     ids = [int(i) for i in page.rows["subject_id"]]
     threads = feedback.threads(db, campaign_id, kind, ids)
-    for _, row in page.rows.iterrows():
-        with st.expander(card_label(row, kind), expanded=int(row["unanswered"]) > 0):
+    for position, (_, row) in enumerate(page.rows.iterrows()):
+        opened = position == 0 or int(row["unanswered"]) > 0
+        with st.expander(card_label(row, kind), expanded=opened):
             if kind is SubjectKind.CREATOR:
                 creator_header(row)
             else:
