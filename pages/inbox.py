@@ -170,9 +170,9 @@ def list_frame(rows: pd.DataFrame) -> pd.DataFrame:
 # Widths that fit the table in its half of a 1366 px screen (a longer name or handle is cut
 # in its cell, whole in the thread's heading).
 LIST_COLUMNS = {
-    "unread": st.column_config.TextColumn("Unread", width=60, alignment="right"),
+    "unread": st.column_config.TextColumn("Unread", width=72, alignment="right"),
     "creator": st.column_config.TextColumn("Creator", width=140),
-    "handle": st.column_config.TextColumn("Handle", width=150),
+    "handle": st.column_config.TextColumn("Handle", width=140),
     "last": st.column_config.TextColumn("Last", width=95,
                                         help="The day of the last message, notice or asset"),
     "standing": st.column_config.TextColumn("In the campaign"),

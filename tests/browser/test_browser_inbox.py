@@ -50,9 +50,9 @@ def nav_link(page: Page, name: str) -> Locator:
     return page.get_by_test_id("stSidebarNav").get_by_role("link", name=name, exact=True)
 
 
-# The creator list is the page's first table: a row marker (its tick box), then Unread (60 px
+# The creator list is the page's first table: a row marker (its tick box), then Unread (72 px
 # wide, pages/inbox.py) and Creator; a click here lands on the creator's name.
-CREATOR_X = 36 + 60 + 40
+CREATOR_X = 36 + 72 + 40
 
 
 def creator_row(page: Page, name: str) -> Locator:
