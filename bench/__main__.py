@@ -75,8 +75,8 @@ def progress_rows(outcomes: list[progress.ProgressOutcome]) -> list[Row]:
         ratio = service.median / sql.median
         rows.append(Row(f"progress {o.aggregation}: {o.scenario.name} ({o.rows:,} rows)", service,
                         timing_text(service), f"hand SQL {ms(sql.median)}", ratio,
-                        f"{ratio:.2f}x", "(none)" if o.agree else "same result",
-                        None if o.agree else False,
+                        f"{ratio:.2f}x", f"<= {progress.TARGET:g}x SQL",
+                        o.agree and ratio <= progress.TARGET,
                         {"agree": o.agree, "rows": o.rows, "sql": sql.as_dict()}))
     return rows
 
