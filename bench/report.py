@@ -148,7 +148,7 @@ def write_results(
 
 
 def markdown(path: Path = RESULTS) -> str:
-    """The README's table, from a results.json: `python -m bench.report`."""
+    """docs/benchmarks.md's table, from a results.json: `python -m bench.report`."""
     document = json.loads(path.read_text())
     lines = [
         "| item | median (min–max) | reference (median) | ratio | target | result |",

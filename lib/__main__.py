@@ -333,7 +333,7 @@ def add_issue8_commands(sub: argparse._SubParsersAction) -> None:
         "import", help="import creators or collaborations from a CSV or .xlsx file",
         description="Check every row, list the failing ones with their line numbers, and "
         "import in one transaction: all rows, or none while any row fails (unless "
-        "--leave-out-failing). The columns are in the README and the templates on the "
+        "--leave-out-failing). The columns are in docs/guide.md and the templates on the "
         "Imports page.",
     )
     importer.add_argument("kind", choices=["creators", "collaborations"])

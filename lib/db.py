@@ -118,7 +118,31 @@ def _count_commit() -> None:
         _commits += 1
 
 
-class Database:
+class Reads:
+    """The read helpers of a store, each on a fresh cursor (a shared connection refuses
+    concurrent calls): the live Database and a snapshot's ReadOnlyStore both have them."""
+
+    def cursor(self) -> Cursor:
+        raise NotImplementedError
+
+    def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple]:
+        with self.cursor() as cur:
+            return cur.execute(sql, params).fetchall()
+
+    def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> tuple | None:
+        with self.cursor() as cur:
+            return cur.execute(sql, params).fetchone()
+
+    def value(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+        row = self.one(sql, params)
+        return row[0] if row else None
+
+    def frame(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> pd.DataFrame:
+        with self.cursor() as cur:
+            return cur.execute(sql, params).df()
+
+
+class Database(Reads):
     """The process's single connection to one database file."""
 
     def __init__(self, path: Path | str) -> None:
@@ -155,21 +179,6 @@ class Database:
     def cursor(self) -> Cursor:
         return self._conn.cursor()
 
-    def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple]:
-        with self.cursor() as cur:
-            return cur.execute(sql, params).fetchall()
-
-    def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> tuple | None:
-        with self.cursor() as cur:
-            return cur.execute(sql, params).fetchone()
-
-    def value(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
-        row = self.one(sql, params)
-        return row[0] if row else None
-
-    def frame(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> pd.DataFrame:
-        with self.cursor() as cur:
-            return cur.execute(sql, params).df()
 
     # --- writes ------------------------------------------------------------
 

@@ -11,16 +11,20 @@ from decimal import Decimal
 from enum import StrEnum
 
 
-class CollabStatus(StrEnum):
+class Labelled(StrEnum):
+    """An enum whose values read as words: "in_transit" is labelled "In transit"."""
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class CollabStatus(Labelled):
     PENDING = "pending"
     NEGOTIATING = "negotiating"
     FULFILLING = "fulfilling"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
 
 # The lifecycle order; cancelled stands outside it.
@@ -33,15 +37,11 @@ COLLAB_LIFECYCLE: tuple[CollabStatus, ...] = (
 COLLAB_FINAL: frozenset[CollabStatus] = frozenset({CollabStatus.COMPLETED, CollabStatus.CANCELLED})
 
 
-class DeliveryStatus(StrEnum):
+class DeliveryStatus(Labelled):
     PENDING = "pending"
     IN_TRANSIT = "in_transit"
     DELIVERED = "delivered"
     EXCEPTION = "exception"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
 
 
 class Role(StrEnum):
@@ -60,14 +60,10 @@ class Role(StrEnum):
         return self.rank >= other.rank
 
 
-class ValidationStatus(StrEnum):
+class ValidationStatus(Labelled):
     VERIFIED = "verified"
     NEEDS_REVIEW = "needs_review"
     FLAGGED = "flagged"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
 
 
 class EventKind(StrEnum):
@@ -93,7 +89,6 @@ class ContentType(StrEnum):
     OTHER = "other"
 
 
-
 # --- campaign workflow -------------------------------------------------------
 
 
@@ -111,16 +106,12 @@ class CampaignStatus(StrEnum):
         return "Open for applications" if self is CampaignStatus.OPEN else self.value.capitalize()
 
 
-class ApplicationStage(StrEnum):
+class ApplicationStage(Labelled):
     """A creator's place in a campaign's pre-selection; nobody is told about it."""
 
     APPLIED = "applied"
     SELECTED = "selected"
     DECLINED = "declined"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
 
 class ApplicationSource(StrEnum):
@@ -128,17 +119,13 @@ class ApplicationSource(StrEnum):
     INVITED = "invited"  # the agency invited them from its own creator base
 
 
-class AgreementState(StrEnum):
+class AgreementState(Labelled):
     """An agreement's state; `expired` is computed from the deadline, never stored."""
 
     PENDING = "pending"
     ACCEPTED = "accepted"
     DECLINED = "declined"
     EXPIRED = "expired"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
 
 SIGNING_WINDOW = dt.timedelta(days=3)  # an agreement's deadline is this long after it is sent
@@ -279,17 +266,13 @@ class ChangeOutcome(StrEnum):
 # --- inbox (issue 7) ---------------------------------------------------------
 
 
-class MessageState(StrEnum):
+class MessageState(Labelled):
     """Where a message to or from a creator stands."""
 
     RECORDED = "recorded"  # kept in the history only (workflow notices, replies recorded by hand)
     QUEUED = "queued"  # written down to be sent; still queued after a crash, and retryable then
     SENT = "sent"  # the SMTP server accepted it
     FAILED = "failed"  # the SMTP server refused it or could not be reached; retryable
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
 
 @dataclass(frozen=True)
@@ -405,15 +388,11 @@ class MessageChannel(StrEnum):
         return {"email": "E-mail", "chat": "Chat / DM", "other": "Other"}[self.value]
 
 
-class AssetKind(StrEnum):
+class AssetKind(Labelled):
     """What the inbox sends a creator for a collaboration (kept in the `assets` table)."""
 
     TRACKING_LINK = "tracking_link"
     COUPON_CODE = "coupon_code"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
 
 
 MERGE_FIELDS: tuple[str, ...] = ("first_name", "handle", "campaign")

@@ -33,16 +33,15 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 import duckdb
-import pandas as pd
 
 from lib import rules
-from lib.db import DatabaseIdentity, connect, identity_in, utcnow
+from lib.db import DatabaseIdentity, Reads, connect, identity_in, utcnow
 from lib.models import Role, User
 
 log = logging.getLogger(__name__)
@@ -404,7 +403,7 @@ def _text_or_none(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-class ReadOnlyStore:
+class ReadOnlyStore(Reads):
     """Reads over one DuckDB connection, with the same methods as lib.db.Database's reads, so
     the report queries run unchanged on a snapshot or on a read-only live database."""
 
@@ -417,21 +416,6 @@ class ReadOnlyStore:
     def cursor(self) -> duckdb.DuckDBPyConnection:
         return self._conn.cursor()
 
-    def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple]:
-        with self.cursor() as cur:
-            return cur.execute(sql, params).fetchall()
-
-    def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> tuple | None:
-        with self.cursor() as cur:
-            return cur.execute(sql, params).fetchone()
-
-    def value(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
-        row = self.one(sql, params)
-        return row[0] if row else None
-
-    def frame(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> pd.DataFrame:
-        with self.cursor() as cur:
-            return cur.execute(sql, params).df()
 
     def execute(self, sql: str) -> duckdb.DuckDBPyConnection:
         """Run `sql` on the store's own connection (which interrupt() stops); fetch from the

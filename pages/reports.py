@@ -109,7 +109,8 @@ def snapshot_section() -> None:
                  if every else "only on demand (COLLABDESK_SNAPSHOT_MINUTES=0)")
     st.caption(
         f"Every table as Parquet files in `{root}`, written {how_often}; the last "
-        f"{snapshots.KEEP} are kept. The README shows how to open them with DuckDB or pandas."
+        f"{snapshots.KEEP} are kept. docs/operations.md shows how to open them with DuckDB or "
+        "pandas."
     )
     if st.button("Take a snapshot now"):
         with st.status("Writing a snapshot…", expanded=True) as status:

@@ -10,6 +10,7 @@ or HTML.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -40,6 +41,7 @@ VERDICT_BADGES = {"approve": ("Approve", "green"), "decline": ("Decline", "red")
 APPROVAL_COLORS = {"pending": "orange", "approved": "green", "changes_requested": "red"}
 STANDING = {"collaborating": "Collaborating", "shortlisted": "Shortlisted",
             "candidate": "Candidate"}
+CARDS_PER_PAGE = 5  # a card with its form is ~270 px: a page of them stays ~2 screens tall
 
 
 def feedback_form(kind: SubjectKind, subject_id: int, title: str) -> None:
@@ -47,11 +49,12 @@ def feedback_form(kind: SubjectKind, subject_id: int, title: str) -> None:
     subject = f"{kind.value}_{subject_id}"
     text_key, verdict_key = f"feedback_text_{subject}", f"verdict_{subject}"
     with web.kept_form(form, empty={text_key: "", verdict_key: None}):
-        body = st.text_area(f"Your feedback on {web.as_text(title, one_line=True)}",
-                            max_chars=MAX_FEEDBACK_CHARS, height=80,
-                            key=text_key)
-        verdict = st.radio(
-            "Verdict", VERDICTS, horizontal=True, key=verdict_key,
+        text, choice = st.columns([3, 1])
+        body = text.text_area(f"Your feedback on {web.as_text(title, one_line=True)}",
+                              max_chars=MAX_FEEDBACK_CHARS, height=80,
+                              key=text_key)
+        verdict = choice.radio(
+            "Verdict", VERDICTS, key=verdict_key,
             format_func=lambda v: "No verdict" if v is None else VERDICT_BADGES[v][0],
         )
         sent = st.form_submit_button("Submit feedback",
@@ -86,9 +89,11 @@ def own_feedback(pieces: list[Piece]) -> None:
 
 
 def page_picker(page: Any, key: str) -> None:
+    """Above the cards: how many there are, and the page number when there is more than one."""
+    count, number = st.columns([3, 1], vertical_alignment="bottom")
+    count.caption(f"{page.total:,} in all · page {page.page} of {page.pages}")
     if page.pages > 1:
-        st.number_input("Page", 1, page.pages, key=key)
-    st.caption(f"{page.total:,} in all · page {page.page} of {page.pages}")
+        number.number_input("Page", 1, page.pages, key=key)
 
 
 def creator_card(row: pd.Series, pieces: list[Piece]) -> None:
@@ -125,34 +130,23 @@ def content_card(row: pd.Series, pieces: list[Piece]) -> None:
         feedback_form(SubjectKind.CONTENT, item_id, title)
 
 
-def creators_tab(link: ReviewerLink) -> None:
-    number = int(st.session_state.get("review_creators_page", 1))
-    page = web.attempt(lambda: reviewers.campaign_creators(db, link, number))
+def cards_tab(link: ReviewerLink, kind: SubjectKind, fetch: Callable[..., Any],
+              card: Callable[[pd.Series, list[Piece]], None], empty: str) -> None:
+    """One tab of cards (creators or content items), a page at a time, each card with the
+    reviewer's own feedback on it."""
+    key = f"review_{kind.value}_page"
+    number = int(st.session_state.get(key, 1))
+    page = web.attempt(lambda: fetch(db, link, number, CARDS_PER_PAGE))
     if page is None:
         return
     if page.rows.empty:
-        st.caption("The campaign has no creators to review yet.")
+        st.caption(empty)
         return
     ids = [int(i) for i in page.rows["id"]]
-    threads = reviewers.own_threads(db, link, SubjectKind.CREATOR, ids)
+    threads = reviewers.own_threads(db, link, kind, ids)
+    page_picker(page, key)
     for _, row in page.rows.iterrows():
-        creator_card(row, threads.get(int(row["id"]), []))
-    page_picker(page, "review_creators_page")
-
-
-def content_tab(link: ReviewerLink) -> None:
-    number = int(st.session_state.get("review_content_page", 1))
-    page = web.attempt(lambda: reviewers.campaign_content(db, link, number))
-    if page is None:
-        return
-    if page.rows.empty:
-        st.caption("No content has been submitted yet.")
-        return
-    ids = [int(i) for i in page.rows["id"]]
-    threads = reviewers.own_threads(db, link, SubjectKind.CONTENT, ids)
-    for _, row in page.rows.iterrows():
-        content_card(row, threads.get(int(row["id"]), []))
-    page_picker(page, "review_content_page")
+        card(row, threads.get(int(row["id"]), []))
 
 
 st.title(web.as_text(link.campaign, one_line=True))
@@ -163,6 +157,8 @@ st.info("Leave feedback on each creator and each piece of content, and approve o
         "under it.", icon=":material/info:")
 creators, content = st.tabs(["Creators", "Content"])
 with creators:
-    creators_tab(link)
+    cards_tab(link, SubjectKind.CREATOR, reviewers.campaign_creators, creator_card,
+              "The campaign has no creators to review yet.")
 with content:
-    content_tab(link)
+    cards_tab(link, SubjectKind.CONTENT, reviewers.campaign_content, content_card,
+              "No content has been submitted yet.")

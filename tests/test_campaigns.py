@@ -15,6 +15,7 @@ import pytest
 from lib import campaigns as camps
 from lib import collaborations, progress
 from lib.campaigns import CampaignFilter, CreatorSearch
+from lib.campaigns import start as camps_start
 from lib.db import Database, NotFound
 from lib.models import CampaignFields, Role, Terms, User
 from lib.rules import RuleViolation
@@ -461,7 +462,7 @@ def test_two_managers_starting_at_once_start_exactly_once(
     # The first transaction to claim the campaign row holds it a moment, so that the other
     # one's claim certainly overlaps: DuckDB refuses it, Database.write retries it.
     claims: list[int] = []
-    real_claim = camps._claim
+    real_claim = camps_start.claim
 
     def slow_claim(cur: Any, campaign_id: object, now: dt.datetime) -> Any:
         claims.append(threading.get_ident())
@@ -471,7 +472,7 @@ def test_two_managers_starting_at_once_start_exactly_once(
             threading.Event().wait(0.05)
         return found
 
-    monkeypatch.setattr(camps, "_claim", slow_claim)
+    monkeypatch.setattr(camps_start, "claim", slow_claim)
     barrier = threading.Barrier(2)
     outcomes: dict[str, object] = {}
 

@@ -12,6 +12,7 @@ from openpyxl import Workbook, load_workbook
 
 from lib import deliveries, delivery_sheet
 from lib.db import Database, NotFound
+from lib.deliveries import changes as deliveries_changes
 from lib.models import MAX_SHEET_ROWS, ChangeOutcome, DeliveryStatus, Role, ShipmentChange, User
 from lib.rules import RuleViolation
 from tests.conftest import World, event_count
@@ -209,7 +210,7 @@ def test_an_import_that_fails_half_way_writes_nothing(
     assert len(preview.planned) == 3
     before = snapshot(db)
     written: list[int] = []
-    real_events = deliveries._events
+    real_events = deliveries_changes.log_events
 
     def events_then_fail(cur: Any, *args: Any, **kwargs: Any) -> None:
         written.append(cur.execute("SELECT count(*) FROM shipments WHERE version = 2")
@@ -217,12 +218,12 @@ def test_an_import_that_fails_half_way_writes_nothing(
         real_events(cur, *args, **kwargs)
         raise OSError("disk full")
 
-    monkeypatch.setattr(deliveries, "_events", events_then_fail)
+    monkeypatch.setattr(deliveries_changes, "log_events", events_then_fail)
     with pytest.raises(OSError, match="disk full"):
         deliveries.apply_import(db, staff, preview)
     assert written == [3]  # the shipments were updated inside the transaction …
     assert snapshot(db) == before  # … and rolled back with it
-    monkeypatch.setattr(deliveries, "_events", real_events)
+    monkeypatch.setattr(deliveries_changes, "log_events", real_events)
     assert len(deliveries.apply_import(db, staff, preview).updated) == 3
 
 

@@ -17,6 +17,7 @@ from lib import db as db_module
 from lib import demo, inbox, users
 from lib.db import Database, NotFound
 from lib.inbox import Draft, InboxFilter, Incoming
+from lib.inbox import listing as inbox_listing
 from lib.models import CampaignFields, CampaignStanding, Role, Terms, User
 from lib.rules import RuleViolation
 from tests.conftest import T0, World
@@ -255,7 +256,7 @@ def test_everyone_matching_the_filter(db: Database, world: World,
                                       monkeypatch: pytest.MonkeyPatch):
     ids = inbox.matching_creator_ids(db, InboxFilter(search="example.com"))
     assert ids == sorted([world.creators["Ada"], world.creators["Grace"], world.creators["Mary"]])
-    monkeypatch.setattr(inbox, "MAX_MASS_RECIPIENTS", 2)
+    monkeypatch.setattr(inbox_listing, "MAX_MASS_RECIPIENTS", 2)
     with pytest.raises(RuleViolation, match="More than 2 creators match"):
         inbox.matching_creator_ids(db, InboxFilter(search="example.com"))
 

@@ -53,7 +53,7 @@ def test_every_table_as_parquet_with_a_description(db, world, root) -> None:
     assert manifest["tables"]["collaborations"]["rows"] == 8
     assert manifest["tables"]["payments"]["columns"]["amount"] == "DECIMAL(12,2)"
     assert dt.datetime.fromisoformat(manifest["taken_at"]) == snapshot.taken_at
-    # Analysts open it with pandas or DuckDB, as the README shows.
+    # Analysts open it with pandas or DuckDB, as docs/operations.md shows.
     frame = pd.read_parquet(snapshot.parquet("collaborations"))
     assert sorted(frame["id"]) == sorted(world.collabs.values())
     glob = str(snapshot.path / "*.parquet")

@@ -1,0 +1,1 @@
+"""The domain rules, one module per domain; `lib.rules` is the one import (see lib/rules.py)."""
