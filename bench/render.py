@@ -4,9 +4,9 @@ The parent (`run`) starts this module as a child process, so the peak memory it 
 app's alone: the child logs in through the form as an admin, renders the collaborations page
 several times, then opens every page of the menu in turn once (its first render: nothing of it
 cached yet; the SQL console writes the app's first snapshot of the database on its first
-render, in this process, as the app does) and reports the timings and /proc/self/status; the
-parent also reads the child's ru_maxrss. The snapshots folder beside the database is emptied
-first, so that snapshot is written in every run.
+render, in this process, as the app does; the background snapshots are off) and reports the
+timings and /proc/self/status; the parent also reads the child's ru_maxrss. The snapshots
+folder beside the database is emptied first, so that snapshot is written in every run.
 
 Run by hand: `python -m bench.render DB_FILE USERNAME REPEAT` with BENCH_PASSWORD set.
 """
@@ -56,7 +56,10 @@ def run(db_path: Path, username: str, password: str, repeat: int) -> RenderOutco
     from lib.snapshots import snapshots_root
 
     shutil.rmtree(snapshots_root(db_path), ignore_errors=True)  # the console writes a new one
-    env = {**os.environ, "BENCH_PASSWORD": password}
+    # The app's background snapshots off: the console's first render writes the snapshot, on
+    # the app's connection in this process, at a known moment (a background thread still
+    # writing when the child exits would end it with an error).
+    env = {**os.environ, "BENCH_PASSWORD": password, "COLLABDESK_SNAPSHOT_MINUTES": "0"}
     done = subprocess.run(
         [sys.executable, "-m", "bench.render", str(db_path), username, str(repeat)],
         cwd=ROOT, env=env, capture_output=True, text=True, check=False,
