@@ -12,7 +12,15 @@ from pathlib import Path
 import duckdb
 
 from lib import config, snapshots, users
-from lib.db import Database, DatabaseIdentity, NotFound, id_file, read_identity, utcnow
+from lib.db import (
+    Database,
+    DatabaseIdentity,
+    NotFound,
+    connect,
+    id_file,
+    read_identity,
+    utcnow,
+)
 from lib.models import Role
 from lib.rules import RuleViolation
 
@@ -229,7 +237,7 @@ def cmd_snapshot(args: argparse.Namespace) -> None:
     if not path.exists():
         sys.exit(f"There is no database at {path} (set COLLABDESK_DB).")
     try:
-        conn = duckdb.connect(str(path), read_only=True)
+        conn = connect(path, read_only=True)  # the app's memory limit: COPY stays bounded
     except duckdb.IOException as error:
         if "lock" not in str(error).lower():
             raise
