@@ -12,7 +12,15 @@ from pathlib import Path
 import duckdb
 
 from lib import config, snapshots, users
-from lib.db import Database, DatabaseIdentity, NotFound, id_file, read_identity, utcnow
+from lib.db import (
+    Database,
+    DatabaseIdentity,
+    NotFound,
+    id_file,
+    open_store,
+    read_identity,
+    utcnow,
+)
 from lib.models import Role
 from lib.rules import RuleViolation
 
@@ -22,6 +30,8 @@ class DatabaseLocked(SystemExit):
 
 
 def open_database() -> Database:
+    if config.store_url() is not None:  # the shared PostgreSQL store: no file lock to meet
+        return open_store()
     path = config.db_path()
     try:
         return Database(path)

@@ -1,0 +1,380 @@
+"""The shared PostgreSQL store (COLLABDESK_STORE, lib.pg_store): the guarantees of
+docs/scale-out.md with two real processes, and the services on it.
+
+A throwaway PostgreSQL cluster is started in a temp dir (initdb + pg_ctl, as the `postgres`
+user when the tests run as root, since PostgreSQL refuses to run as root). Without initdb the
+tests are skipped, except under CI=true, where .ci/run installs PostgreSQL and a skip would hide
+a missing install step.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if __name__ == "__main__":  # a worker process: see _worker below
+    sys.path.insert(0, str(ROOT))
+
+from lib import config  # noqa: E402
+from lib.db import Database, DuplicateKey, open_store  # noqa: E402
+from lib.models import User  # noqa: E402
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+DEMO_COLLABORATIONS = 300
+
+
+def _unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: .ci/run must install it)")
+    pytest.skip(reason)
+
+
+def _pg_bin(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return candidates[-1] if candidates else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _as_cluster_owner(argv: list[str]) -> list[str]:
+    """`argv` as the `postgres` user when we are root (initdb and postgres refuse root)."""
+    if os.geteuid() != 0:
+        return argv
+    return ["runuser", "-u", "postgres", "--", *argv]
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[str]:
+    """A running throwaway cluster; yields its base URL (without a database name)."""
+    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+    if initdb is None or pg_ctl is None:
+        _unavailable("PostgreSQL is not installed (no initdb/pg_ctl on PATH or under"
+                     " /usr/lib/postgresql/*/bin): apt-get install postgresql")
+    try:
+        import psycopg  # noqa: F401
+        import psycopg_pool  # noqa: F401
+        import sqlglot  # noqa: F401
+    except ImportError as missing:
+        _unavailable(f"{missing.name} is not installed (pip install -r requirements.txt)")
+    home = Path(tempfile.mkdtemp(prefix="collabdesk-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(home, "postgres", "postgres")
+    data, port = home / "data", _free_port()
+    subprocess.run(_as_cluster_owner([initdb, "-D", str(data), "-U", "postgres", "--auth=trust",
+                                      "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]),
+                   check=True, capture_output=True)
+    options = f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off"
+    subprocess.run(_as_cluster_owner([pg_ctl, "-D", str(data), "-l", str(home / "log"), "-o",
+                                      options, "-w", "start"]), check=True, capture_output=True)
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}"
+    finally:
+        subprocess.run(_as_cluster_owner([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]),
+                       capture_output=True)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+_databases = iter(range(1, 10_000))
+
+
+@pytest.fixture
+def store_url(pg_cluster: str) -> str:
+    """A new, empty database on the cluster (not migrated yet)."""
+    import psycopg
+
+    name = f"collabdesk_{next(_databases)}"
+    with psycopg.connect(f"{pg_cluster}/postgres", autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    return f"{pg_cluster}/{name}"
+
+
+@pytest.fixture(scope="session")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo database built by lib.demo in DuckDB (copied into each PostgreSQL store)."""
+    from lib import demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    db = Database(path)
+    demo.build_demo(db, collaborations=DEMO_COLLABORATIONS, seed=42)
+    db.close()
+    return path
+
+
+@pytest.fixture
+def demo_store(store_url: str, demo_file: Path) -> Iterator[str]:
+    """A migrated store holding the demo data; yields its URL."""
+    from lib.pg_store import PostgresDatabase, copy_from_duckdb
+
+    db = PostgresDatabase(store_url)
+    copy_from_duckdb(demo_file, db)
+    db.close()
+    yield store_url
+
+
+# --- running workers in other processes -----------------------------------------------------
+
+
+def _run_two(role: str, url: str, *extra: str) -> list[dict]:
+    """Two worker processes of `role` meeting at a barrier; what each reported."""
+    meet = tempfile.mkdtemp(prefix="collabdesk-meet-")
+    procs = [subprocess.Popen([sys.executable, __file__, role, me, url, meet, *extra],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for me in ("a", "b")]
+    outs = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err[-3000:]
+        outs.append(json.loads(out.strip().splitlines()[-1]))
+    shutil.rmtree(meet, ignore_errors=True)
+    return outs
+
+
+def _barrier(me: str, meet: Path, step: str) -> None:
+    (meet / f"{step}-{me}").touch()
+    other = meet / f"{step}-{'b' if me == 'a' else 'a'}"
+    while not other.exists():
+        time.sleep(0.005)
+
+
+def _staff(db: Database) -> User:
+    from lib import users
+
+    name = db.value("SELECT username FROM users WHERE role IN ('admin', 'manager') AND NOT"
+                    " disabled ORDER BY id LIMIT 1")
+    return users.get_user(db, name)
+
+
+def _pending(db: Database) -> list[int]:
+    return [i for (i,) in db.rows("SELECT id FROM collaborations WHERE status = 'pending'"
+                                  " ORDER BY id LIMIT 48")]
+
+
+def _worker(role: str, me: str, url: str, meet: Path, extra: list[str]) -> dict:
+    from lib import collaborations, creators
+    from lib.pg_store import PostgresDatabase
+
+    if role == "migrate":
+        _barrier(me, meet, "start")
+        db = PostgresDatabase(url, pool_size=2)
+        return {"version": db.schema_version()}
+    db = PostgresDatabase(url, pool_size=3)
+    user = _staff(db)
+    if role == "status":
+        ids = _pending(db)
+        mine = ids[:32] if me == "a" else ids[16:]
+        target = "negotiating" if me == "a" else "cancelled"
+        preview = collaborations.preview_status_change(
+            db, user, mine, target, None if me == "a" else "budget cut")
+        _barrier(me, meet, "previewed")
+        result = collaborations.apply_status_change(db, user, preview.valid, preview.target,
+                                                    preview.reason)
+        return {"applied": sorted(int(i) for i in result.applied),
+                "messages": sorted(set(result.refused.values()))}
+    if role == "creator":
+        fields = {"name": "Same Person", "platform": "instagram",
+                  "handle": "@same_handle" if me == "a" else " Same_Handle"}
+        _barrier(me, meet, "ready")
+        try:
+            return {"added": creators.add_creator(db, user, fields)}
+        except Exception as error:  # the loser's message is what the test checks
+            return {"error": type(error).__name__, "message": str(error)}
+    if role == "killed":
+        ids = [int(i) for i in extra[0].split(",")]
+
+        def work(cur: Any) -> None:
+            cur.execute("UPDATE collaborations SET version = version + 1, status = 'negotiating'"
+                        " WHERE id IN (SELECT unnest(?::BIGINT[]))", [ids])
+            for n in range(500):
+                cur.execute("INSERT INTO activity_events (collab_id, occurred_at, actor, kind,"
+                            " text) VALUES (?, now(), 'killed', 'note', ?)", [ids[0], f"n{n}"])
+            (meet / "in-transaction").touch()
+            time.sleep(600)  # killed here, before COMMIT
+
+        db.write(work)
+    raise AssertionError(f"unknown role {role}")
+
+
+# --- the setting -----------------------------------------------------------------------------
+
+
+def test_store_setting_defaults_to_the_file(monkeypatch: pytest.MonkeyPatch,
+                                            tmp_path: Path) -> None:
+    monkeypatch.delenv("COLLABDESK_STORE", raising=False)
+    monkeypatch.setenv("COLLABDESK_DB", str(tmp_path / "x.duckdb"))
+    assert config.store_url() is None
+    db = open_store()
+    assert type(db) is Database and db.path == tmp_path / "x.duckdb"
+    db.close()
+
+
+@pytest.mark.parametrize("value", ["duckdb:///x", "/srv/collabdesk.duckdb", "mysql://h/db",
+                                   "postgresq://h/db", "http://h"])
+def test_store_setting_refuses_what_is_not_postgresql(monkeypatch: pytest.MonkeyPatch,
+                                                      value: str) -> None:
+    monkeypatch.setenv("COLLABDESK_STORE", value)
+    with pytest.raises(config.ConfigError, match="COLLABDESK_STORE must be a PostgreSQL URL"):
+        config.store_url()
+
+
+def test_duplicate_key_is_one_class_on_duckdb(tmp_path: Path) -> None:
+    """DuckDB's unique violation reaches callers of write() as lib.db.DuplicateKey; other
+    constraint errors stay DuckDB's own."""
+    import duckdb
+
+    db = Database(tmp_path / "d.duckdb")
+    insert = "INSERT INTO clients (name) VALUES ('Acme')"
+    db.write(lambda cur: cur.execute(insert))
+    with pytest.raises(DuplicateKey, match=r"(?i)duplicate key"):
+        db.write(lambda cur: cur.execute(insert))
+    with pytest.raises(duckdb.ConstraintException):
+        db.write(lambda cur: cur.execute("INSERT INTO clients (name) VALUES (NULL)"))
+    assert db.value("SELECT count(*) FROM clients") == 1
+    db.close()
+
+
+# --- schema ----------------------------------------------------------------------------------
+
+
+def test_migrations_apply_once_from_two_processes(store_url: str) -> None:
+    from lib.pg_store import PostgresDatabase, migrations
+
+    outs = _run_two("migrate", store_url)
+    last = migrations()[-1][0]
+    assert [out["version"] for out in outs] == [last, last]
+    db = PostgresDatabase(store_url)
+    assert db.rows("SELECT version FROM schema_version ORDER BY 1") == [
+        (number,) for number, _, _ in migrations()]
+    assert db.migrate() == []
+    assert len(db.identity.id) == 32
+    db.close()
+
+
+def test_pg_migrations_number_like_the_duckdb_ones() -> None:
+    from lib.db import _migrations
+    from lib.pg_store import migrations
+
+    assert [(n, name) for n, name, _ in migrations()] == [
+        (n, name) for n, name, _ in _migrations()]
+
+
+def test_the_creators_key_is_the_one_the_services_compute() -> None:
+    """migrations_pg/011's unique index spells the handle key as lib.pg_store translates
+    lib.creators.HANDLE_KEY; else PostgreSQL would not use it for the look-up."""
+    from lib import creators
+    from lib.pg_store import UNICODE_SPACES, migrations
+
+    pattern = creators.handle_key("handle").split("'")[1].replace(r"\p{Z}", UNICODE_SPACES)
+    assert f"'{pattern}'" in migrations()[-1][2]
+
+
+# --- the guarantees with two processes ------------------------------------------------------
+
+
+def test_batch_status_change_from_two_processes_loses_nothing(demo_store: str) -> None:
+    from lib.pg_store import PostgresDatabase
+
+    db = PostgresDatabase(demo_store)
+    ids = _pending(db)
+    assert len(ids) == 48
+    events_before = db.value("SELECT count(*) FROM activity_events WHERE kind = 'status_changed'")
+    a, b = _run_two("status", demo_store)
+    applied = a["applied"] + b["applied"]
+    assert len(applied) == len(set(applied)), "a row was changed by both"
+    versions = dict(db.rows("SELECT id, version FROM collaborations"
+                            " WHERE id IN (SELECT unnest(?::BIGINT[]))", [ids]))
+    assert {i for i, v in versions.items() if v == 2} == set(applied)
+    assert all(v in (1, 2) for v in versions.values())
+    events = db.value("SELECT count(*) FROM activity_events WHERE kind = 'status_changed'")
+    assert events - events_before == len(applied)
+    # The 16 rows both previewed went to exactly one of them; the other was told as usual.
+    overlap = set(ids[16:32])
+    assert overlap <= set(applied)
+    loser = a if not overlap <= set(a["applied"]) else b
+    assert loser["messages"] and all("someone else" in m for m in loser["messages"])
+    db.close()
+
+
+def test_the_same_creator_added_by_two_processes_is_stored_once(demo_store: str) -> None:
+    from lib.pg_store import PostgresDatabase
+
+    outs = _run_two("creator", demo_store)
+    added = [out for out in outs if "added" in out]
+    refused = [out for out in outs if "error" in out]
+    assert len(added) == 1 and len(refused) == 1, outs
+    assert refused[0]["error"] == "RuleViolation"
+    assert "already exists" in refused[0]["message"], refused[0]
+    db = PostgresDatabase(demo_store)
+    assert db.value("SELECT count(*) FROM creators WHERE lower(handle) LIKE"
+                    " '%same\\_handle%'") == 1
+    db.close()
+
+
+def test_a_process_killed_mid_batch_leaves_nothing(demo_store: str) -> None:
+    from lib import collaborations
+    from lib.pg_store import PostgresDatabase
+
+    db = PostgresDatabase(demo_store)
+    ids = _pending(db)[:50]
+    before = db.rows("SELECT id, status, version FROM collaborations"
+                     " WHERE id IN (SELECT unnest(?::BIGINT[])) ORDER BY id", [ids])
+    events = db.value("SELECT count(*) FROM activity_events")
+    meet = Path(tempfile.mkdtemp(prefix="collabdesk-kill-"))
+    proc = subprocess.Popen([sys.executable, __file__, "killed", "a", demo_store, str(meet),
+                             ",".join(map(str, ids))], stderr=subprocess.PIPE, text=True)
+    try:
+        while not (meet / "in-transaction").exists():
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            time.sleep(0.01)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+    assert db.rows("SELECT id, status, version FROM collaborations"
+                   " WHERE id IN (SELECT unnest(?::BIGINT[])) ORDER BY id", [ids]) == before
+    assert db.value("SELECT count(*) FROM activity_events") == events
+    # The rows take a write at once: the dead server's transaction is gone with its connection.
+    user = _staff(db)
+    preview = collaborations.preview_status_change(db, user, ids, "negotiating", None)
+    result = collaborations.apply_status_change(db, user, preview.valid, preview.target, None)
+    assert len(result.applied) == len(preview.valid) > 0 and not result.refused
+    shutil.rmtree(meet, ignore_errors=True)
+    db.close()
+
+
+def test_generation_counts_every_servers_commits(demo_store: str) -> None:
+    """A server's cached reads are keyed on the generation: it must move when another server
+    writes."""
+    from lib import creators
+    from lib.pg_store import PostgresDatabase
+
+    one, two = PostgresDatabase(demo_store), PostgresDatabase(demo_store)
+    seen = one.generation
+    creators.add_tag(two, _staff(two), int(two.value("SELECT min(id) FROM creators")), "vip")
+    assert one.generation > seen
+    one.close()
+    two.close()
+
+
+if __name__ == "__main__":
+    print(json.dumps(_worker(sys.argv[1], sys.argv[2], sys.argv[3], Path(sys.argv[4]),
+                             sys.argv[5:])), flush=True)
