@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -36,6 +37,7 @@ import psycopg
 import sqlglot
 from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool
+from sqlglot import exp
 from sqlglot.errors import ErrorLevel, SqlglotError
 
 from lib import config, sql_pg
@@ -87,14 +89,125 @@ def to_postgres(sql: str) -> str:
         return override
     text = _CAST_LIST_PARAM.sub(r"CAST(\1 AS \2[])", sql.replace(r"\p{Z}", UNICODE_SPACES))
     try:
-        out = sqlglot.transpile(text, read="duckdb", write="postgres",
-                                unsupported_level=ErrorLevel.RAISE)
+        out = [_for_postgres(tree).sql(dialect="postgres", unsupported_level=ErrorLevel.RAISE)
+               for tree in sqlglot.parse(text, read="duckdb") if tree is not None]
     except SqlglotError as error:
         raise UntranslatedSQL(
             f"This statement has no PostgreSQL translation ({' '.join(str(error).split())[:200]})."
             f" Add its PostgreSQL text to lib/sql_pg.py: {key[:300]}"
         ) from error
     return _LONE_PERCENT.sub("%%", ";\n".join(out))
+
+
+def _for_postgres(tree: exp.Expr) -> exp.Expr:
+    """Rewrite what DuckDB allows and PostgreSQL does not, where sqlglot leaves it as is or
+    refuses it: a subquery in FROM without an alias (DuckDB needs none; any name will do),
+    arg_max/arg_min, `cte.* EXCLUDE (...)`, contains(), any_value(), struct_pack, and
+    GROUP BY ALL (the projections that hold no aggregate, as DuckDB reads it)."""
+    for number, subquery in enumerate(list(tree.find_all(exp.Subquery))):
+        if isinstance(subquery.parent, (exp.From, exp.Join)) and not subquery.alias:
+            subquery.set("alias", exp.TableAlias(this=exp.to_identifier(f"_q{number}")))
+    for extreme in list(tree.find_all(exp.ArgMax, exp.ArgMin)):
+        _replace_arg_extreme(extreme)
+    for column in list(tree.find_all(exp.Column)):
+        if isinstance(column.this, exp.Star) and column.this.args.get("except_"):
+            _expand_star_except(tree, column)
+    for contains in list(tree.find_all(exp.Contains)):  # contains(text, part)
+        contains.replace(exp.GT(this=exp.Anonymous(this="STRPOS", expressions=[
+            contains.this.copy(), contains.expression.copy()]), expression=exp.Literal.number(0)))
+    for any_value in list(tree.find_all(exp.AnyValue)):
+        # PostgreSQL 15 has no any_value; DuckDB's gives some non-NULL value, as min does.
+        wrapped = any_value.parent if isinstance(any_value.parent, exp.IgnoreNulls) else None
+        (wrapped or any_value).replace(exp.Min(this=any_value.this.copy()))
+    for struct in list(tree.find_all(exp.Struct)):
+        _struct_as_json(struct)
+    for explode in list(tree.find_all(exp.Explode)):
+        # unnest(generate_series(...)): DuckDB's series is a list; PostgreSQL's is a set.
+        if isinstance(explode.this, exp.GenerateSeries):
+            explode.replace(explode.this.copy())
+    for call in list(tree.find_all(exp.Anonymous)):
+        if call.name.lower() in ("list_position", "array_position", "list_indexof"):
+            call.set("this", "ARRAY_POSITION")
+    for group in list(tree.find_all(exp.Group)):
+        if group.args.get("all") and isinstance(group.parent, exp.Select):
+            keys = [projection.unalias().copy() for projection in group.parent.expressions
+                    if not projection.find(exp.AggFunc) and projection.find(exp.Column)]
+            group.set("all", None)
+            group.set("expressions", keys)
+    return tree
+
+
+def _replace_arg_extreme(node: exp.ArgMax | exp.ArgMin) -> None:
+    """DuckDB's arg_max(value, key) / arg_min: the value of the row with the highest (lowest)
+    key, rows with a NULL key left out; PostgreSQL has no such aggregate, so the first of the
+    values ordered by key. A FILTER on it joins the NULL test."""
+    order = "DESC" if isinstance(node, exp.ArgMax) else "ASC"
+    value, key = node.this.sql("postgres"), node.expression.sql("postgres")
+    target: exp.Expr = node
+    condition = f"({key}) IS NOT NULL"
+    if isinstance(node.parent, exp.Filter):
+        target = node.parent
+        condition += f" AND ({target.expression.this.sql('postgres')})"
+    target.replace(sqlglot.parse_one(
+        f"(ARRAY_AGG({value} ORDER BY {key} {order}) FILTER (WHERE {condition}))[1]",
+        read="postgres"))
+
+
+def _struct_as_json(struct: exp.Struct) -> None:
+    """struct_pack(a := x, ...) / {'a': x, ...} as json_build_object('a', x, ...): psycopg
+    reads it back as a dict, as DuckDB gives a struct. JSON has no dates: a struct holding
+    one comes back with it as text (give that statement its text in lib/sql_pg.py)."""
+    arguments: list[exp.Expr] = []
+    for field in struct.expressions:
+        if isinstance(field, exp.PropertyEQ):
+            name, value = field.this.name, field.expression
+        elif isinstance(field, exp.Alias):
+            name, value = field.alias, field.this
+        else:
+            return  # an unnamed field: left for PostgreSQL to refuse
+        arguments += [exp.Literal.string(name), value.copy()]
+    struct.replace(exp.Anonymous(this="JSON_BUILD_OBJECT", expressions=arguments))
+
+
+def _expand_star_except(tree: exp.Expr, column: exp.Column) -> None:
+    """`cte.* EXCLUDE (a, b)` as the CTE's other columns, when `cte` is a CTE of this
+    statement whose columns are all named; else left for sqlglot to refuse (lib/sql_pg.py)."""
+    source = column.table
+    ctes = {cte.alias: cte.this for cte in tree.find_all(exp.CTE)}
+    body = ctes.get(source)
+    if not source or not isinstance(body, exp.Select):
+        return
+    names = [projection.alias_or_name for projection in body.expressions]
+    if any(isinstance(projection, exp.Star) or not name
+           for projection, name in zip(body.expressions, names, strict=True)) or any(
+            isinstance(p, exp.Column) and isinstance(p.this, exp.Star) for p in body.expressions):
+        return
+    dropped = {excluded.name for excluded in column.this.args["except_"]}
+    kept = [exp.column(name, table=source) for name in names if name not in dropped]
+    select = column.parent
+    if not isinstance(select, exp.Select) or not kept:
+        return
+    at = select.expressions.index(column)
+    select.set("expressions", [*select.expressions[:at], *kept, *select.expressions[at + 1:]])
+
+
+_DATETIME_OIDS = frozenset({1082, 1114})  # date, timestamp (the schema has no timestamptz)
+_NUMERIC_OID = 1700
+
+
+class _NumericLoader(psycopg.adapt.Loader):
+    """numeric as DuckDB gives it: a whole number (sum of BIGINTs: DuckDB's HUGEINT) as int,
+    a DECIMAL(p, s) value (its text has a point) as Decimal."""
+
+    def load(self, data: Any) -> int | Decimal:
+        text = bytes(data).decode("ascii")
+        if text.isdigit() or (text[:1] == "-" and text[1:].isdigit()):
+            return int(text)
+        return Decimal(text)
+
+
+def _configure(conn: psycopg.Connection) -> None:
+    conn.adapters.register_loader("numeric", _NumericLoader)
 
 
 Params = Sequence[Any] | Mapping[str, Any]
@@ -129,8 +242,18 @@ class PgCursor:
         return self._cur.fetchone()
 
     def df(self) -> pd.DataFrame:
-        columns = [column.name for column in self._cur.description or []]
-        return pd.DataFrame.from_records(self._cur.fetchall(), columns=columns)
+        """The rows as DuckDB's .df() gives them: dates and timestamps as datetime64,
+        DECIMAL as float."""
+        description = self._cur.description or []
+        frame = pd.DataFrame.from_records(self._cur.fetchall(),
+                                          columns=[column.name for column in description])
+        for column in description:
+            if column.type_code in _DATETIME_OIDS:
+                frame[column.name] = pd.to_datetime(frame[column.name])
+            elif column.type_code == _NUMERIC_OID:
+                frame[column.name] = pd.to_numeric(frame[column.name], errors="coerce"
+                                                   ).astype("float64")
+        return frame
 
     @property
     def description(self) -> Any:
@@ -171,7 +294,7 @@ class PostgresDatabase(Database):
         self._pool = ConnectionPool(
             url, min_size=1, max_size=pool_size or config.store_pool_size(),
             kwargs={"autocommit": True, "cursor_factory": psycopg.ClientCursor},
-            timeout=POOL_TIMEOUT_SECONDS, open=True, name="collabdesk",
+            timeout=POOL_TIMEOUT_SECONDS, open=True, name="collabdesk", configure=_configure,
         )
         self._migrate_lock = threading.Lock()
         self.migrate()
