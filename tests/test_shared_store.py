@@ -32,6 +32,7 @@ if __name__ == "__main__":  # a worker process: see _worker below
 from lib import config  # noqa: E402
 from lib.db import Database, DuplicateKey, open_store  # noqa: E402
 from lib.models import User  # noqa: E402
+from lib.rules import RuleViolation  # noqa: E402
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 DEMO_COLLABORATIONS = 300
@@ -65,18 +66,23 @@ def _as_cluster_owner(argv: list[str]) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[str]:
-    """A running throwaway cluster; yields its base URL (without a database name)."""
-    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
-    if initdb is None or pg_ctl is None:
-        _unavailable("PostgreSQL is not installed (no initdb/pg_ctl on PATH or under"
-                     " /usr/lib/postgresql/*/bin): apt-get install postgresql")
+def pg_libs() -> None:
+    """psycopg, psycopg_pool and sqlglot (requirements.txt), which lib.pg_store needs."""
     try:
         import psycopg  # noqa: F401
         import psycopg_pool  # noqa: F401
         import sqlglot  # noqa: F401
     except ImportError as missing:
         _unavailable(f"{missing.name} is not installed (pip install -r requirements.txt)")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster(pg_libs: None) -> Iterator[str]:
+    """A running throwaway cluster; yields its base URL (without a database name)."""
+    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+    if initdb is None or pg_ctl is None:
+        _unavailable("PostgreSQL is not installed (no initdb/pg_ctl on PATH or under"
+                     " /usr/lib/postgresql/*/bin): apt-get install postgresql")
     home = Path(tempfile.mkdtemp(prefix="collabdesk-pg-"))
     if os.geteuid() == 0:
         shutil.chown(home, "postgres", "postgres")
@@ -270,7 +276,7 @@ def test_migrations_apply_once_from_two_processes(store_url: str) -> None:
     db.close()
 
 
-def test_pg_migrations_number_like_the_duckdb_ones() -> None:
+def test_pg_migrations_number_like_the_duckdb_ones(pg_libs: None) -> None:
     from lib.db import _migrations
     from lib.pg_store import migrations
 
@@ -278,7 +284,7 @@ def test_pg_migrations_number_like_the_duckdb_ones() -> None:
         (n, name) for n, name, _ in _migrations()]
 
 
-def test_the_creators_key_is_the_one_the_services_compute() -> None:
+def test_the_creators_key_is_the_one_the_services_compute(pg_libs: None) -> None:
     """migrations_pg/011's unique index spells the handle key as lib.pg_store translates
     lib.creators.HANDLE_KEY; else PostgreSQL would not use it for the look-up."""
     from lib import creators
@@ -373,6 +379,156 @@ def test_generation_counts_every_servers_commits(demo_store: str) -> None:
     assert one.generation > seen
     one.close()
     two.close()
+
+
+# --- the services on both stores --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def both_stores(pg_cluster: str, demo_file: Path,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Database, Database]]:
+    """The same demo data in a DuckDB file and in a PostgreSQL store, each with its first admin."""
+    import psycopg
+
+    from lib import users
+    from lib.pg_store import PostgresDatabase, copy_from_duckdb
+
+    copy = tmp_path_factory.mktemp("both") / "demo.duckdb"
+    shutil.copy(demo_file, copy)
+    duck = Database(copy)
+    with psycopg.connect(f"{pg_cluster}/postgres", autocommit=True) as admin:
+        admin.execute("CREATE DATABASE collabdesk_both")
+    pg = PostgresDatabase(f"{pg_cluster}/collabdesk_both")
+    copy_from_duckdb(demo_file, pg)
+    for db in (duck, pg):
+        users.ensure_first_admin(db)
+    yield duck, pg
+    duck.close()
+    pg.close()
+
+
+def _read_calls() -> dict[str, Any]:
+    """A service read per page, called alike on both stores (db, admin, ids from the data)."""
+    import datetime as dt
+
+    import lib.campaigns as campaigns
+    import lib.deliveries as deliveries
+    import lib.inbox as inbox
+    from lib import audit, creators, feedback, notifications, progress, reports, reviewers, users
+    from lib import collaborations as co
+
+    week = str(reports.last_full_week(dt.date(2026, 3, 1)))
+    return {
+        "users.list_users": lambda db, me, ids: users.list_users(db),
+        "collaborations.list_collaborations": lambda db, me, ids: co.list_collaborations(
+            db, co.CollabFilter()),
+        "collaborations.list_collaborations(search, sort)": lambda db, me, ids:
+            co.list_collaborations(db, co.CollabFilter(search="a"), sort="creator"),
+        "collaborations.matching_versions": lambda db, me, ids: co.matching_versions(
+            db, co.CollabFilter()),
+        "collaborations.get_collaboration": lambda db, me, ids: co.get_collaboration(
+            db, ids["collab"]),
+        "collaborations.timeline": lambda db, me, ids: co.timeline(db, ids["collab"]),
+        "collaborations.payments": lambda db, me, ids: co.payments(db, ids["collab"]),
+        "creators.all_tags": lambda db, me, ids: creators.all_tags(db),
+        "creators.validation_badges": lambda db, me, ids: creators.validation_badges(
+            db, ids["creators"]),
+        "inbox.list_creators": lambda db, me, ids: inbox.list_creators(db, me),
+        "inbox.thread": lambda db, me, ids: inbox.thread(db, ids["creator"])[1],
+        "inbox.unread_total": lambda db, me, ids: inbox.unread_total(db, me),
+        "inbox.creator_card": lambda db, me, ids: inbox.creator_card(db, ids["creator"]),
+        "campaigns.list_campaigns": lambda db, me, ids: campaigns.list_campaigns(db),
+        "campaigns.get_campaign": lambda db, me, ids: campaigns.get_campaign(
+            db, ids["campaign"]),
+        "campaigns.list_applications": lambda db, me, ids: campaigns.list_applications(
+            db, ids["campaign"]),
+        "campaigns.list_agreements": lambda db, me, ids: campaigns.list_agreements(
+            db, ids["campaign"]),
+        "campaigns.search_creators": lambda db, me, ids: campaigns.search_creators(
+            db, campaigns.CreatorSearch()),
+        "campaigns.needs_attention": lambda db, me, ids: campaigns.needs_attention(db),
+        "deliveries.list_shipments": lambda db, me, ids: deliveries.list_shipments(
+            db, deliveries.DeliveryFilter()),
+        "deliveries.summary": lambda db, me, ids: deliveries.summary(db),
+        "deliveries.summary_by_campaign": lambda db, me, ids: deliveries.summary_by_campaign(db),
+        "notifications.list_notifications": lambda db, me, ids:
+            notifications.list_notifications(db, me),
+        "progress.status_counts_by_week": lambda db, me, ids: progress.status_counts_by_week(db),
+        "progress.funnel": lambda db, me, ids: progress.funnel(db),
+        "progress.median_days_by_stage": lambda db, me, ids: progress.median_days_by_stage(db),
+        "feedback.campaign_choices": lambda db, me, ids: feedback.campaign_choices(db),
+        "feedback.campaign_summary": lambda db, me, ids: feedback.campaign_summary(
+            db, ids["campaign"]),
+        "audit.list_events": lambda db, me, ids: audit.list_events(db, me),
+        "reviewers.list_reviewers": lambda db, me, ids: reviewers.list_reviewers(
+            db, ids["campaign"]),
+        "reports.weekly_report": lambda db, me, ids: reports.weekly_report(
+            db, me, reports.ReportScope(campaign_id=ids["campaign"]), week).sections,
+    }
+
+
+def _ids(db: Database) -> dict[str, Any]:
+    return {
+        "collab": db.value("SELECT min(id) FROM collaborations"),
+        "creator": db.value("SELECT min(creator_id) FROM messages"),
+        "creators": [i for (i,) in db.rows("SELECT id FROM creators ORDER BY id LIMIT 20")],
+        "campaign": db.value("SELECT min(id) FROM campaigns WHERE status <> 'draft'"),
+    }
+
+
+def _shape(result: Any) -> Any:
+    """What must agree between the stores: sizes, totals, keys (values may differ in type:
+    a Decimal here, a float there)."""
+    import pandas as pd
+
+    from lib.db import Page
+
+    if isinstance(result, Page):
+        return ("page", result.total, len(result.rows), sorted(result.rows.columns))
+    if isinstance(result, pd.DataFrame):
+        return ("frame", result.shape, sorted(map(str, result.columns)))
+    if isinstance(result, dict):
+        return ("dict", sorted(map(str, result)), [_shape(v) for v in result.values()
+                                                   if isinstance(v, (pd.DataFrame, Page))])
+    if isinstance(result, (list, tuple)):
+        return ("list", len(result))
+    return ("value", result)
+
+
+@pytest.mark.parametrize("name", sorted(_read_calls()))
+def test_service_reads_agree_on_both_stores(both_stores: tuple[Database, Database],
+                                            name: str) -> None:
+    from lib import users
+
+    call = _read_calls()[name]
+    shapes = []
+    for db in both_stores:
+        shapes.append(_shape(call(db, users.get_user(db, "admin"), _ids(db))))
+    assert shapes[0] == shapes[1]
+
+
+def test_service_writes_run_on_postgres(demo_store: str) -> None:
+    """A note, a tag, a status change, a thread read and a user, through the services."""
+    import lib.inbox as inbox
+    from lib import collaborations, creators, users
+    from lib.models import Role
+    from lib.pg_store import PostgresDatabase
+
+    db = PostgresDatabase(demo_store)
+    users.ensure_first_admin(db)
+    admin = users.get_user(db, "admin")
+    assert admin is not None
+    ids = _ids(db)
+    collaborations.add_note(db, admin, ids["collab"], "Called them; 100% on board.")
+    assert "100% on board" in collaborations.timeline(db, ids["collab"]).to_string()
+    assert creators.add_tag(db, admin, ids["creator"], "Shared Store") in creators.tags_of(
+        db, ids["creator"])
+    inbox.mark_read(db, admin, ids["creator"])
+    users.add_user(db, admin, "second.server", "Second Server", Role.STAFF, "correct horse 1")
+    assert users.get_user(db, "second.server").role is Role.STAFF
+    with pytest.raises(RuleViolation, match="is taken"):
+        users.add_user(db, admin, "second.server", "Again", Role.STAFF, "correct horse 1")
+    db.close()
 
 
 if __name__ == "__main__":
