@@ -28,14 +28,15 @@ user = web.current_user()
 can_edit = user.can(Role.STAFF)
 
 
-def chosen_id() -> int | None:
-    """The collaboration in the address (?id=12): a reload or a shared link opens it again."""
+def chosen_id(box: Any) -> int | None:
+    """The collaboration in the address (?id=12): a reload or a shared link opens it again.
+    The box to type another number in is drawn in `box` (beside the title)."""
     from_url = web.query_id("id", "collaboration")
     if st.session_state.get("_detail_id_url") != from_url or "detail_id" not in st.session_state:
         # A new address (a link, a switch from the list) sets the box; typing then sets the URL.
         st.session_state["_detail_id_url"] = from_url
         st.session_state["detail_id"] = from_url
-    typed = st.columns([1, 3])[0].number_input(
+    typed = box.number_input(
         "Collaboration #", min_value=1, max_value=web.MAX_ID, step=1, key="detail_id"
     )
     if typed is not None and typed != from_url:
@@ -44,9 +45,9 @@ def chosen_id() -> int | None:
     return int(typed) if typed else None
 
 
-def header(c: dict[str, Any]) -> None:
-    st.title(f"{web.as_text(c['creator'], one_line=True)} × "
-             f"{web.as_text(c['campaign'], one_line=True)}")
+def header(c: dict[str, Any], title_box: Any) -> None:
+    title_box.title(f"{web.as_text(c['creator'], one_line=True)} × "
+                    f"{web.as_text(c['campaign'], one_line=True)}")
     badge = creators.validation_badges(db, [c["creator_id"]])[c["creator_id"]]
     cols = st.columns([1, 1, 4])
     with cols[0]:
@@ -157,15 +158,20 @@ def status_panel(c: dict[str, Any]) -> None:
         done(f"Moved to {CollabStatus(target).label}.")
 
 
-def actions(c: dict[str, Any]) -> None:
-    note, payment, content = st.tabs(["Add a note", "Record a payment", "Record content"])
-    with note, web.kept_form("note"):
+# Each record's form sits in the tab of its history (a note above the timeline, ...).
+
+
+def note_form(c: dict[str, Any]) -> None:
+    with web.kept_form("note"):
         text = st.text_area("Note", max_chars=5000)
         if st.form_submit_button("Add note") and web.ok(
             lambda: collabs.add_note(db, user, c["id"], text)
         ):
             done("Note added.", "note")
-    with payment, web.kept_form("payment"):
+
+
+def payment_form(c: dict[str, Any]) -> None:
+    with web.kept_form("payment"):
         cols = st.columns(4)
         amount = cols[0].text_input("Amount", placeholder="250.00")
         currency = cols[1].selectbox("Currency", CURRENCIES, index=CURRENCIES.index(c["currency"]))
@@ -175,7 +181,10 @@ def actions(c: dict[str, Any]) -> None:
             lambda: collabs.record_payment(db, user, c["id"], amount, currency, paid_on, reference)
         ):
             done("Payment recorded.", "payment")
-    with content, web.kept_form("content"):
+
+
+def content_form(c: dict[str, Any]) -> None:
+    with web.kept_form("content"):
         cols = st.columns([4, 1, 1])
         url = cols[0].text_input("URL", placeholder="https://instagram.com/p/…", max_chars=2000)
         kind = cols[1].selectbox("Type", [k.value for k in ContentType])
@@ -232,11 +241,41 @@ def readable_timeline(events: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def history(c: dict[str, Any]) -> None:
-    tabs = st.tabs(["Timeline", "Payments", "Content", "Shipments"])
+def record_tabs(c: dict[str, Any]) -> None:
+    """The collaboration in tabs right under its title: its details (creator, status, terms)
+    first, then each history with the form that adds to it, so every part starts in the first
+    screen."""
+    details, timeline, payments, content, shipments = st.tabs(
+        ["Details", "Timeline", "Payments", "Content", "Shipments"])
+    with details:
+        left, right = st.columns(2)
+        with left:
+            creator_panel(c)
+            if can_edit:
+                status_panel(c)
+        with right:
+            terms_panel(c)
+    with timeline:
+        if can_edit:
+            note_form(c)
+        timeline_table(c)
+    with payments:
+        if can_edit:
+            payment_form(c)
+        web.dataframe(collabs.payments(db, c["id"]), hide_index=True)
+    with content:
+        if can_edit:
+            content_form(c)
+            approval_submission(c)
+        web.dataframe(collabs.content(db, c["id"]), hide_index=True)
+    with shipments:
+        shipments_panel(c)
+
+
+def timeline_table(c: dict[str, Any]) -> None:
     # Every table renders its text as text: notes may hold markdown or HTML from anyone.
     web.dataframe(
-        readable_timeline(collabs.timeline(db, c["id"])), container=tabs[0], hide_index=True,
+        readable_timeline(collabs.timeline(db, c["id"])), hide_index=True,
         key="timeline",
         column_config={
             "occurred_at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"),
@@ -245,10 +284,6 @@ def history(c: dict[str, Any]) -> None:
             "currency": "Currency", "text": "Details",
         },
     )
-    web.dataframe(collabs.payments(db, c["id"]), container=tabs[1], hide_index=True)
-    web.dataframe(collabs.content(db, c["id"]), container=tabs[2], hide_index=True)
-    with tabs[3]:
-        shipments_panel(c)
 
 
 def shipments_panel(c: dict[str, Any]) -> None:
@@ -313,21 +348,14 @@ def update_shipment_form(found: Any) -> None:
             done(f"Shipment #{sid} updated.")
 
 
-collab_id = chosen_id()
+# The title first, the box for another number small beside it; then the record's tabs.
+title_box, id_box = st.columns([5, 1], vertical_alignment="bottom")
+collab_id = chosen_id(id_box)
 if collab_id is None:
     st.info("Open a collaboration from the Collaborations page, or type its number.")
     st.stop()
 collab = web.attempt(lambda: collabs.get_collaboration(db, collab_id))
 if collab is None:
     st.stop()
-header(collab)
-left, middle = st.columns(2)
-with left:
-    creator_panel(collab)
-with middle:
-    terms_panel(collab)
-if can_edit:
-    status_panel(collab)
-    actions(collab)
-    approval_submission(collab)
-history(collab)
+header(collab, title_box)
+record_tabs(collab)

@@ -106,18 +106,24 @@ def outcome_table(preview: ChangePreview, with_row: bool = False) -> None:
 
 
 def filter_widgets() -> DeliveryFilter:
-    top = st.columns([3, 2, 3, 2])
+    # Two rows of filters sized so that no label wraps at 1366 px; the list's own controls
+    # (rows per page, page) sit on the line above the list (show_list).
+    top = st.columns([4, 3, 2, 3])
+    search = top[0].text_input(
+        "Search", placeholder="Creator, @handle, item or tracking number", max_chars=100,
+        key="dlv_search",
+    )  # fmt: skip
     # Status and campaign live in the address too (?status=in_transit&campaign=12).
     all_statuses = [s.value for s in DeliveryStatus]
     web.widget_from_address(
         "status", "dlv_status", web.values_from_address("status", all_statuses, "status")
     )
-    statuses = top[0].multiselect(
+    statuses = top[1].multiselect(
         "Status", all_statuses, format_func=web.delivery_label, key="dlv_status",
     )  # fmt: skip
     web.address_from_widget("status", "dlv_status", ",".join(statuses))
     clients = dict(deliveries.clients_for_filter(db))
-    client_id = top[1].selectbox(
+    client_id = top[2].selectbox(
         "Client", [None, *clients], key="dlv_client",
         format_func=lambda i: "All clients" if i is None else clients[i],
     )  # fmt: skip
@@ -125,38 +131,32 @@ def filter_widgets() -> DeliveryFilter:
     web.widget_from_address(
         "campaign", "dlv_campaign", web.choice_from_address("campaign", campaigns, "campaign")
     )
-    campaign_id = top[2].selectbox(
+    campaign_id = top[3].selectbox(
         "Campaign", [None, *campaigns], key="dlv_campaign",
         format_func=lambda i: "All campaigns" if i is None else campaigns[i],
     )  # fmt: skip
     web.address_from_widget("campaign", "dlv_campaign", campaign_id and str(campaign_id))
-    carrier = top[3].selectbox(
+    more = st.columns([2, 3, 2, 2.5, 2], vertical_alignment="bottom")
+    carrier = more[0].selectbox(
         "Carrier", [None, *deliveries.carriers(db)], key="dlv_carrier",
         format_func=lambda c: "All carriers" if c is None else c,
-    )  # fmt: skip
-    more = st.columns([3, 2, 2, 2, 2, 1])
-    search = more[0].text_input(
-        "Search", placeholder="Creator, @handle, item or tracking number", max_chars=100,
-        key="dlv_search",
     )  # fmt: skip
     days = more[1].number_input(
         "In transit longer than (days)", min_value=0, max_value=deliveries.MAX_IN_TRANSIT_DAYS,
         value=None, step=1, placeholder="any time", key="dlv_days",
     )  # fmt: skip
-    with more[2]:
-        st.write("")  # lines the toggle up with the inputs beside it
+    # The toggles sit in a box as tall as the inputs beside them, centred: in line with them.
+    with more[2], st.container(height=40, border=False, vertical_alignment="center"):
         exceptions_open = st.toggle("Exceptions open", key="dlv_exceptions")
     sort = more[3].selectbox(
         "Sort by", list(deliveries.SORTS), format_func=deliveries.SORT_LABELS.__getitem__
     )
-    with more[4]:
-        st.write("")
+    with more[4], st.container(height=40, border=False, vertical_alignment="center"):
         descending = st.toggle(
             "Descending", value=True, key="dlv_descending",
             help="Longest in status, newest, Z to A first",
         )  # fmt: skip
-    page_size = more[5].selectbox("Rows", deliveries.PAGE_SIZES, index=1)
-    st.session_state["dlv_sort"] = (sort, descending, page_size)
+    st.session_state["dlv_sort"] = (sort, descending)
     filt = DeliveryFilter(
         tuple(statuses), campaign_id, client_id, carrier,
         None if days is None else int(days), exceptions_open, search,
@@ -193,38 +193,36 @@ def filter_words(
 
 
 def tiles(filt: DeliveryFilter) -> None:
+    """The filter's campaign (or client, or all) in figures: one short row."""
     found = web.attempt(lambda: deliveries.summary(db, filt.campaign_id, filt.client_id))
     if found is None:
         return
     scope = "This campaign" if filt.campaign_id is not None else (
         "This client's campaigns" if filt.client_id is not None else "All campaigns"
     )  # fmt: skip
-    st.caption(f"{scope}: {found.total:,} shipments")
-    cols = st.columns(5)
-    cols[0].metric("Pending", f"{found.pending:,}", border=True)
-    cols[1].metric("In transit", f"{found.in_transit:,}", border=True)
-    cols[2].metric("Delivered", f"{found.delivered:,}", border=True)
-    cols[3].metric("Exceptions", f"{found.exception:,}", border=True)
+    cols = web.small_figures("dlv_figures", [2, 1, 1, 1, 1, 1.6])
+    cols[0].caption(f"{scope}:  \n**{found.total:,}** shipments")
+    cols[1].metric("Pending", f"{found.pending:,}")
+    cols[2].metric("In transit", f"{found.in_transit:,}")
+    cols[3].metric("Delivered", f"{found.delivered:,}")
+    cols[4].metric("Exceptions", f"{found.exception:,}")
     oldest = found.oldest_in_transit
-    cols[4].metric(
+    cols[5].metric(
         "Oldest in transit",
         "—" if oldest is None else f"{oldest.days} day{'s' if oldest.days != 1 else ''}",
-        border=True,
         help=None if oldest is None else (
             f"Shipment #{oldest.shipment_id}: {web.as_text(oldest.item)} to "
             f"{web.as_text(oldest.creator)},"
             f" in transit since {oldest.since:%Y-%m-%d %H:%M} UTC"
         ),
     )  # fmt: skip
-    if oldest is not None:
-        cols[4].caption(f"#{oldest.shipment_id} · {web.as_text(oldest.item)} · "
-                        f"{web.as_text(oldest.creator)}")
-    if filt.campaign_id is None:
-        by_campaign(filt)
 
 
 def by_campaign(filt: DeliveryFilter) -> None:
-    with st.expander("By campaign"):
+    """Each campaign's figures: below the list and its actions, as staff look there less."""
+    if filt.campaign_id is not None:
+        return
+    with st.expander("Deliveries by campaign"):
         number = int(st.session_state.get("dlv_campaign_page", 1))
         page = web.attempt(lambda: deliveries.summary_by_campaign(db, filt.client_id, number))
         if page is None:
@@ -247,17 +245,23 @@ def by_campaign(filt: DeliveryFilter) -> None:
 
 def show_list(filt: DeliveryFilter) -> pd.DataFrame:
     """The page of shipments; returns the ticked rows."""
-    sort, descending, page_size = st.session_state["dlv_sort"]
+    sort, descending = st.session_state["dlv_sort"]
+    left, rows_box, page_box = st.columns([6, 1.4, 1.6], vertical_alignment="center")
+    page_size = rows_box.selectbox(
+        "Rows", deliveries.PAGE_SIZES, index=1, key="dlv_rows", label_visibility="collapsed",
+        format_func=lambda n: f"{n} rows",
+    )  # fmt: skip
     number = int(st.session_state.get("dlv_page", 1))
     page = web.attempt(
         lambda: deliveries.list_shipments(db, filt, sort, descending, number, page_size)
     )
     if page is None:
         st.stop()
-    left, right = st.columns([4, 1])
     st.session_state["dlv_total"] = page.total
     left.caption(f"**{page.total:,}** shipments · page {page.page:,} of {page.pages:,}")
-    right.number_input(
+    if number > page.pages:  # more rows per page: fewer pages than the number shown
+        st.session_state["dlv_page"] = page.pages
+    page_box.number_input(
         "Page", min_value=1, max_value=page.pages, key="dlv_page", label_visibility="collapsed"
     )
     view = (filt, sort, descending, page.page, page_size, generation())
@@ -584,3 +588,4 @@ else:
     st.subheader("Spreadsheet")
     spreadsheet_panel(filt)
     st.caption("Your role can read and export deliveries; ask a manager for edit rights.")
+by_campaign(filt)

@@ -31,17 +31,17 @@ new = st.session_state.get("_new_notifications", set())
 
 if page.rows.empty:
     st.caption("No notifications.")
+# One line per notification (a page of 25 fits in about two screens): when, what, the link.
 for row in page.rows.itertuples():
-    with st.container(border=True):
-        cols = st.columns([1, 8, 2])
-        if int(row.id) in new:
-            cols[0].badge("New", color="blue")
-        cols[1].markdown(web.as_text(row.text))
-        cols[1].caption(f"{row.created_at:%Y-%m-%d %H:%M} UTC")
-        if not pd.isna(row.campaign_id):
-            cols[2].page_link("pages/feedback.py", label="Open feedback",
-                              query_params={"campaign": str(int(row.campaign_id))},
-                              icon=":material/rate_review:")
+    cols = st.columns([0.8, 2, 7, 2.2], vertical_alignment="center")
+    if int(row.id) in new:
+        cols[0].badge("New", color="blue")
+    cols[1].caption(f"{row.created_at:%Y-%m-%d %H:%M} UTC")
+    cols[2].markdown(web.as_text(row.text))
+    if not pd.isna(row.campaign_id):
+        cols[3].page_link("pages/feedback.py", label="Open feedback",
+                          query_params={"campaign": str(int(row.campaign_id))},
+                          icon=":material/rate_review:")
 if page.pages > 1:
     st.number_input("Page", 1, page.pages, key="notifications_page")
 st.caption(f"{page.total:,} in all · page {page.page} of {page.pages}")

@@ -24,11 +24,10 @@ def week_label(week: str) -> str:
     return f"{week} (Monday {monday:%d %b} to Sunday {monday + dt.timedelta(days=6):%d %b %Y})"
 
 
-def choose_scope() -> reports.ReportScope | None:
-    left, middle = st.columns([2, 3])
+def choose_scope(left: DeltaGenerator, middle: DeltaGenerator) -> reports.ReportScope | None:
     by = left.radio("Report on", ["Client", "Campaign"], horizontal=True, key="report_by",
-                    format_func=lambda b: "A client (all its campaigns)" if b == "Client"
-                    else "One campaign")
+                    format_func=lambda b: "A client" if b == "Client" else "One campaign",
+                    help="A client's report covers all of its campaigns.")
     if by == "Client":
         clients = dict(reports.clients(db))
         client_id = middle.selectbox("Client", list(clients), format_func=clients.get,
@@ -87,13 +86,16 @@ def show(built: dict) -> None:
 
 def weekly_section() -> None:
     st.subheader("Weekly report")
-    scope = choose_scope()
+    # What, which week and the button on one line: the page's tables start in the first screen.
+    by_box, scope_box, week_box, build_box = st.columns([2.2, 3.3, 2, 1.3],
+                                                        vertical_alignment="bottom")
+    scope = choose_scope(by_box, scope_box)
     last_week = rules.parse_iso_week(reports.last_full_week(utcnow().date()))
-    day = st.date_input("Week of", value=last_week, format="YYYY-MM-DD", key="report_day",
-                        help="Any day of the week; weeks run Monday to Sunday (UTC).")
+    day = week_box.date_input("Week of", value=last_week, format="YYYY-MM-DD", key="report_day",
+                              help="Any day of the week; weeks run Monday to Sunday (UTC).")
     week = rules.iso_week_label(day)
     st.caption(f"ISO week {week_label(week)}")
-    pressed = st.button("Build report", type="primary", disabled=scope is None)
+    pressed = build_box.button("Build report", type="primary", disabled=scope is None)
     if pressed and scope is not None:
         build(scope, week)
     built = st.session_state.get("weekly_report")
@@ -107,12 +109,13 @@ def snapshot_section() -> None:
     every = snapshots.interval_from_env()
     how_often = (f"at most every {every.total_seconds() / 60:g} minutes after changes"
                  if every else "only on demand (COLLABDESK_SNAPSHOT_MINUTES=0)")
-    st.caption(
+    about, take = st.columns([4, 1], vertical_alignment="center")
+    about.caption(
         f"Every table as Parquet files in `{root}`, written {how_often}; the last "
         f"{snapshots.KEEP} are kept. docs/operations.md shows how to open them with DuckDB or "
         "pandas."
     )
-    if st.button("Take a snapshot now"):
+    if take.button("Take a snapshot now"):
         with st.status("Writing a snapshot…", expanded=True) as status:
             taken = web.attempt(lambda: snapshots.take_snapshot(db, user, progress_in(status)))
             if taken is None:
@@ -123,14 +126,14 @@ def snapshot_section() -> None:
                               + ("written." if new else "is up to date: nothing changed since."),
                               state="complete", expanded=False)
     listed = snapshots.list_snapshots(root, db.identity)
-    if not listed:
-        st.info("No snapshot yet.")
-        return
+    # The list is drawn even when empty: its columns say what will show there.
     web.dataframe(pd.DataFrame(
         [(s.label, s.path.name, len(s.tables), sum(t.rows for t in s.tables.values()))
          for s in listed],
         columns=["Taken", "Folder", "Tables", "Rows"],
     ), hide_index=True, width="stretch")
+    if not listed:
+        st.caption("No snapshot yet.")
 
 
 weekly_section()

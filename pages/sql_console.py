@@ -29,7 +29,7 @@ if top[1].button("Refresh the data", help="Take a snapshot of the data as it is 
         st.rerun()
 
 with st.expander("Tables and columns"):
-    st.dataframe(console.tables(snapshot), hide_index=True, width="stretch", height=300)
+    web.dataframe(console.tables(snapshot), hide_index=True, width="stretch", height=300)
 
 with st.form("console_form", border=False):
     sql = st.text_area(
@@ -61,6 +61,6 @@ if result is not None:
     shown = (f"The first {rows:,} rows (the row limit); more match." if result.truncated
              else f"{rows:,} row{'s' if rows != 1 else ''}.")
     st.caption(f"{shown} Data as of {result.snapshot.label}.")
-    st.dataframe(result.frame, hide_index=True, width="stretch")
+    web.dataframe(result.frame, hide_index=True, width="stretch")
     st.download_button("Download CSV", result.csv(), file_name="query.csv", mime="text/csv",
                        key="console_download", on_click="ignore")

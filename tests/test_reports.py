@@ -675,7 +675,8 @@ def test_one_campaign_on_the_page(app, week) -> None:
 
 def test_a_snapshot_on_demand_from_the_page(app, db, week) -> None:
     open_reports(app)
-    assert "No snapshot yet." in [i.value for i in app.info]
+    assert "No snapshot yet." in texts(app.caption)
+    assert app.dataframe[-1].value.empty  # the list, with its columns and no row
     labelled(app.button, "Take a snapshot now").click().run()
     assert_ok(app)
     [snapshot] = snapshots.list_snapshots(snapshots.snapshots_root(db.path), db.identity)

@@ -29,7 +29,7 @@ def test_open_a_collaboration_and_add_a_note(page: Page, app, login) -> None:
     ui.screenshot(page, "05-detail")
 
     note = "Called Grace: shoot moved to Friday, <b>bring</b> the *red* jacket"
-    page.get_by_role("tab", name="Add a note").click()
+    page.get_by_role("tab", name="Timeline").click()  # the note form is above the timeline
     page.get_by_role("textbox", name="Note").fill(note)
     ui.click(page, page.get_by_role("button", name="Add note"))
 
