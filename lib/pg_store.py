@@ -287,6 +287,8 @@ def _display_name(url: str) -> str:
 class PostgresDatabase(Database):
     """A process's pool of connections to the shared PostgreSQL store."""
 
+    shared = True  # other processes write it too (lib.snapshots refuses to copy it, for now)
+
     def __init__(self, url: str, pool_size: int | None = None) -> None:
         self.url = url
         self.name = _display_name(url)

@@ -398,7 +398,9 @@ def _authenticator(db: Database) -> stauth.Authenticate:
     authenticator = stauth.Authenticate(
         users.login_credentials(db),
         config.COOKIE_NAME,
-        config.cookie_key(db.path),
+        # On the shared store the key sits beside COLLABDESK_DB (set COLLABDESK_COOKIE_KEY
+        # alike on every server of other machines): db.path names no folder there.
+        config.cookie_key(None if config.store_url() else db.path),
         lifetime / dt.timedelta(days=1),
         auto_hash=False,
     )
