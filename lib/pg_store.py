@@ -206,6 +206,26 @@ class _NumericLoader(psycopg.adapt.Loader):
         return Decimal(text)
 
 
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+
+
+def _pg_type(arrow_type: Any) -> str:
+    """The PostgreSQL column type for an Arrow column of a registered batch."""
+    import pyarrow as pa
+
+    checks = [(pa.types.is_boolean, "BOOLEAN"), (pa.types.is_integer, "BIGINT"),
+              (pa.types.is_floating, "DOUBLE PRECISION"), (pa.types.is_decimal, "NUMERIC"),
+              (pa.types.is_date, "DATE"), (pa.types.is_timestamp, "TIMESTAMP"),
+              (pa.types.is_string, "TEXT"), (pa.types.is_large_string, "TEXT"),
+              (pa.types.is_null, "TEXT")]  # a column of text fields all left empty
+    for check, name in checks:
+        if check(arrow_type):
+            return name
+    if pa.types.is_list(arrow_type):
+        return f"{_pg_type(arrow_type.value_type)}[]"
+    raise TypeError(f"No PostgreSQL type for the Arrow type {arrow_type}")
+
+
 def _configure(conn: psycopg.Connection) -> None:
     conn.adapters.register_loader("numeric", _NumericLoader)
 
@@ -254,6 +274,28 @@ class PgCursor:
                 frame[column.name] = pd.to_numeric(frame[column.name], errors="coerce"
                                                    ).astype("float64")
         return frame
+
+    def register(self, name: str, table: Any) -> PgCursor:
+        """DuckDB's register(name, Arrow table) for the batch writes (lib.imports): the rows in
+        a temporary table of that name, dropped at the end of the transaction at the latest."""
+        import pyarrow as pa  # lib.imports' batches; only needed here
+
+        if not _IDENTIFIER.fullmatch(name):
+            raise ValueError(f"Not a table name: {name!r}")
+        columns = ", ".join(f"{field.name} {_pg_type(field.type)}" for field in table.schema)
+        self._cur.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
+        self._cur.execute(f"CREATE TEMP TABLE {name} ({columns}) ON COMMIT DROP")
+        names = ", ".join(table.schema.names)
+        with self._cur.copy(f"COPY {name} ({names}) FROM STDIN") as copy:
+            for row in pa.Table.from_batches(table.to_batches()).to_pylist():
+                copy.write_row(tuple(row.values()))
+        return self
+
+    def unregister(self, name: str) -> PgCursor:
+        if not _IDENTIFIER.fullmatch(name):
+            raise ValueError(f"Not a table name: {name!r}")
+        self._cur.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
+        return self
 
     @property
     def description(self) -> Any:

@@ -205,6 +205,18 @@ def _worker(role: str, me: str, url: str, meet: Path, extra: list[str]) -> dict:
             return {"added": creators.add_creator(db, user, fields)}
         except Exception as error:  # the loser's message is what the test checks
             return {"error": type(error).__name__, "message": str(error)}
+    if role == "import":
+        from lib import imports
+
+        data = ("name,handle,platform\n" + "".join(
+            f"Shared Import {n},{'@' if me == 'a' else ''}shared.import{n},tiktok\n"
+            for n in range(3))).encode()
+        checked = imports.preview(db, user, "creators", data, f"{me}.csv")
+        _barrier(me, meet, "previewed")
+        try:
+            return {"imported": imports.commit(db, user, checked).imported}
+        except Exception as error:  # the loser's message is what the test checks
+            return {"error": type(error).__name__, "message": str(error)}
     if role == "killed":
         ids = [int(i) for i in extra[0].split(",")]
 
@@ -333,6 +345,20 @@ def test_the_same_creator_added_by_two_processes_is_stored_once(demo_store: str)
     db = PostgresDatabase(demo_store)
     assert db.value("SELECT count(*) FROM creators WHERE lower(handle) LIKE"
                     " '%same\\_handle%'") == 1
+    db.close()
+
+
+def test_the_same_creators_imported_by_two_processes_are_stored_once(demo_store: str) -> None:
+    """Both previewed the file before either wrote: one import writes the three creators, the
+    other is refused whole (nothing of it written) with a message naming the clash."""
+    from lib.pg_store import PostgresDatabase
+
+    outs = _run_two("import", demo_store)
+    assert sorted(out.get("imported", 0) for out in outs) == [0, 3], outs
+    refused = [out for out in outs if "error" in out]
+    assert len(refused) == 1 and refused[0]["error"] == "RuleViolation", outs
+    db = PostgresDatabase(demo_store)
+    assert db.value("SELECT count(*) FROM creators WHERE handle LIKE '%shared.import%'") == 3
     db.close()
 
 
