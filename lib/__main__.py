@@ -17,6 +17,7 @@ from lib.db import (
     Database,
     DatabaseIdentity,
     NotFound,
+    connect,
     id_file,
     open_store,
     read_identity,
@@ -259,7 +260,7 @@ def cmd_snapshot(args: argparse.Namespace) -> None:
     if not path.exists():
         sys.exit(f"There is no database at {path} (set COLLABDESK_DB).")
     try:
-        conn = duckdb.connect(str(path), read_only=True)
+        conn = connect(path, read_only=True)  # the app's memory limit: COPY stays bounded
     except duckdb.IOException as error:
         if "lock" not in str(error).lower():
             raise

@@ -246,3 +246,36 @@ def _whole_number(name: str, default: int, low: int) -> int:
         log.warning("%s=%s is below %s; using %s", name, value, low, default)
         return default
     return value
+
+
+# --- the app's own DuckDB connection (issue 16) ---------------------------------------------
+# One DuckDB instance per process holds the database file (lib.db.Database, and the command
+# line's snapshot and read-only connections). DuckDB's own default memory limit is 80 % of the
+# machine's RAM, which it fills with cached table blocks and the buffers of big reads (a
+# snapshot's COPY of five million events took 0.8 GB at a million collaborations); these caps
+# keep one app process under 1 GB there. Beyond the memory limit a big query spills to
+# `<database>.tmp` beside the file instead of failing. Read at each connect (no restart in
+# tests); a change takes effect when the app (re)opens the database.
+
+DUCKDB_MEMORY_MB_ENV = "COLLABDESK_DUCKDB_MEMORY_MB"
+DUCKDB_THREADS_ENV = "COLLABDESK_DUCKDB_THREADS"
+
+
+@dataclass(frozen=True)
+class DatabaseLimits:
+    memory_mb: int = 512  # DuckDB's memory_limit for the process's connection
+    threads: int = 2  # DuckDB worker threads: the two cores of the machine it was sized on
+
+    def duckdb_config(self) -> dict[str, str]:
+        """The settings as duckdb.connect(config=...) takes them."""
+        return {"memory_limit": f"{self.memory_mb}MB", "threads": str(self.threads)}
+
+
+def database_limits() -> DatabaseLimits:
+    """COLLABDESK_DUCKDB_MEMORY_MB (at least 128) and COLLABDESK_DUCKDB_THREADS (at least 1);
+    a missing or unusable value keeps its default."""
+    default = DatabaseLimits()
+    return DatabaseLimits(
+        memory_mb=_whole_number(DUCKDB_MEMORY_MB_ENV, default.memory_mb, low=128),
+        threads=_whole_number(DUCKDB_THREADS_ENV, default.threads, low=1),
+    )

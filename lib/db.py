@@ -26,6 +26,8 @@ from typing import Any, TypeVar
 import duckdb
 import pandas as pd
 
+from lib import config
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 WRITE_RETRIES = 8
 ID_FILE_SUFFIX = ".id"  # <database file>.id: the database's identity, readable without it
@@ -107,6 +109,13 @@ def _write_id_file(db_path: Path, identity: DatabaseIdentity) -> None:
         log.warning("Could not write %s: %s", target, error)
 
 
+def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A connection to the database file with the process's memory limit and threads
+    (config.database_limits): the app's one connection, and the command line's."""
+    settings = config.database_limits().duckdb_config()
+    return duckdb.connect(str(path), read_only=read_only, config=settings)
+
+
 def utcnow() -> dt.datetime:
     """Now, in UTC, without tzinfo: every TIMESTAMP column holds UTC."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
@@ -153,7 +162,7 @@ class Database(Reads):
         self.path = Path(path)
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = duckdb.connect(str(path))
+        self._conn = connect(path)
         self._migrate_lock = threading.Lock()
         self.migrate()
         self.identity = self._identity()
