@@ -302,8 +302,6 @@ def open_store(where: Path | str | None = None) -> Database:
     process's settings name: the PostgreSQL database of COLLABDESK_STORE (several app servers
     share it), else the DuckDB file of COLLABDESK_DB (the default)."""
     if where is None:
-        from lib import config  # config reads the environment; db stays importable without it
-
         where = config.store_url() or config.db_path()
     if not str(where).startswith(STORE_URL_SCHEMES):
         return Database(where)
