@@ -51,6 +51,33 @@ def db_path() -> Path:
     return Path(os.environ.get("COLLABDESK_DB") or DEFAULT_DB).expanduser().resolve()
 
 
+STORE_ENV = "COLLABDESK_STORE"
+STORE_POOL_ENV = "COLLABDESK_STORE_POOL"
+DEFAULT_STORE_POOL = 10  # PostgreSQL connections one app process holds at most
+
+
+def store_url() -> str | None:
+    """The shared store every app process writes to: COLLABDESK_STORE, a PostgreSQL URL
+    (postgresql://user@host:port/database); None (the default) means the DuckDB file of
+    COLLABDESK_DB. Anything else is refused, so a typo never silently falls back to a file
+    that only this one server sees."""
+    raw = os.environ.get(STORE_ENV, "").strip()
+    if not raw:
+        return None
+    if urlsplit(raw).scheme not in ("postgresql", "postgres"):
+        raise ConfigError(
+            f"{STORE_ENV} must be a PostgreSQL URL such as"
+            " postgresql://collabdesk@db.example:5432/collabdesk (or unset, for the DuckDB file"
+            f" of COLLABDESK_DB), not one starting {raw[:12]!r}."
+        )
+    return raw
+
+
+def store_pool_size() -> int:
+    """PostgreSQL connections one app process keeps at most: COLLABDESK_STORE_POOL, or 10."""
+    return _whole_number(STORE_POOL_ENV, DEFAULT_STORE_POOL, low=2)
+
+
 def cookie_key(database: Path | None = None) -> str:
     """The secret that signs the login cookie.
 

@@ -47,6 +47,19 @@ class ConcurrentEditError(RuntimeError):
     """A write kept colliding with other people's writes and was given up; nothing was saved."""
 
 
+class DuplicateKey(RuntimeError):
+    """The store refused a row that repeats a unique key (DuckDB's ConstraintException or
+    PostgreSQL's UniqueViolation, raised by `write` as this one class so services catch one
+    thing on either store); the message is the store's own, naming the key."""
+
+
+def is_duplicate_key(error: BaseException) -> bool:
+    """True when `error` is DuckDB refusing a repeated primary or unique key."""
+    text = str(error)
+    return isinstance(error, duckdb.ConstraintException) and (
+        "Duplicate key" in text or "duplicate key" in text)
+
+
 @dataclass(frozen=True)
 class DatabaseIdentity:
     """Which database this is, for telling its snapshots from another's: the random id made
@@ -207,6 +220,10 @@ class Database(Reads):
             try:
                 with self.transaction() as cur:
                     return work(cur)
+            except duckdb.ConstraintException as refused:
+                if is_duplicate_key(refused):
+                    raise DuplicateKey(str(refused)) from refused
+                raise
             except duckdb.TransactionException as conflict:
                 if attempt == retries:
                     raise ConcurrentEditError(
@@ -275,6 +292,22 @@ def _python_step(file: Path) -> Callable[[Cursor], None]:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.apply
+
+
+STORE_URL_SCHEMES = ("postgresql://", "postgres://")
+
+
+def open_store(where: Path | str | None = None) -> Database:
+    """The store `where` names (a PostgreSQL URL or a DuckDB file), by default the one this
+    process's settings name: the PostgreSQL database of COLLABDESK_STORE (several app servers
+    share it), else the DuckDB file of COLLABDESK_DB (the default)."""
+    if where is None:
+        where = config.store_url() or config.db_path()
+    if not str(where).startswith(STORE_URL_SCHEMES):
+        return Database(where)
+    from lib.pg_store import PostgresDatabase  # psycopg and sqlglot: only for a shared store
+
+    return PostgresDatabase(str(where))
 
 
 BIGINT_RANGE = range(-(2**63), 2**63)  # the ids a BIGINT column can hold

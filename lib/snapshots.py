@@ -487,6 +487,15 @@ class _Database(Protocol):
     def cursor(self) -> duckdb.DuckDBPyConnection: ...
 
 
+def _refuse_shared_store(db: _Database) -> None:
+    """Snapshots copy a DuckDB file's tables; the shared PostgreSQL store has none yet."""
+    if getattr(db, "shared", False):
+        raise rules.RuleViolation(
+            "Snapshots (and the SQL console and exports that read them) are not available yet"
+            " on the shared PostgreSQL store (COLLABDESK_STORE); they work on a DuckDB file."
+        )
+
+
 def take_snapshot(db: _Database, user: User, progress: Progress | None = None
                   ) -> tuple[Snapshot, bool]:
     """A snapshot on demand (the Reports page): (the snapshot, True when a new one was written).
@@ -495,6 +504,7 @@ def take_snapshot(db: _Database, user: User, progress: Progress | None = None
     snapshot, that one is returned instead of writing the same data again.
     """
     rules.require_role(user, Role.VIEWER, "take a snapshot")
+    _refuse_shared_store(db)
     root = snapshots_root(db.path)
     latest = latest_snapshot(root, db.identity)
     if latest is not None and latest.fingerprint == fingerprint(db.path):
@@ -505,6 +515,7 @@ def take_snapshot(db: _Database, user: User, progress: Progress | None = None
 def current_snapshot(db: _Database, user: User) -> Snapshot:
     """The latest snapshot, writing a first one when there is none yet (the SQL console)."""
     rules.require_role(user, Role.VIEWER, "read snapshots")
+    _refuse_shared_store(db)
     latest = latest_snapshot(snapshots_root(db.path), db.identity)
     return latest if latest is not None else take_snapshot(db, user)[0]
 
