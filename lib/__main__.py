@@ -19,12 +19,12 @@ from lib.db import (
     NotFound,
     connect,
     id_file,
-    open_store,
     read_identity,
     utcnow,
 )
 from lib.models import Role
 from lib.rules import RuleViolation
+from lib.store import open_store
 
 
 class DatabaseLocked(SystemExit):

@@ -294,21 +294,6 @@ def _python_step(file: Path) -> Callable[[Cursor], None]:
     return module.apply
 
 
-STORE_URL_SCHEMES = ("postgresql://", "postgres://")
-
-
-def open_store(where: Path | str | None = None) -> Database:
-    """The store `where` names (a PostgreSQL URL or a DuckDB file), by default the one this
-    process's settings name: the PostgreSQL database of COLLABDESK_STORE (several app servers
-    share it), else the DuckDB file of COLLABDESK_DB (the default)."""
-    if where is None:
-        where = config.store_url() or config.db_path()
-    if not str(where).startswith(STORE_URL_SCHEMES):
-        return Database(where)
-    from lib.pg_store import PostgresDatabase  # psycopg and sqlglot: only for a shared store
-
-    return PostgresDatabase(str(where))
-
 
 BIGINT_RANGE = range(-(2**63), 2**63)  # the ids a BIGINT column can hold
 

@@ -38,9 +38,10 @@ from streamlit_authenticator.models import CookieModel
 from streamlit_authenticator.utilities.exceptions import LoginError
 
 from lib import config, sessions, snapshots, users
-from lib.db import ConcurrentEditError, Database, DuplicateKey, NotFound, open_store
+from lib.db import ConcurrentEditError, Database, DuplicateKey, NotFound
 from lib.models import CollabStatus, DeliveryStatus, Role, User, ValidationStatus
 from lib.rules import RuleViolation
+from lib.store import open_store
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -302,7 +303,7 @@ def _store_key() -> str:
 
 def database() -> Database:
     """The process's one store (cached across reruns and sessions): the DuckDB file of
-    COLLABDESK_DB, or the shared PostgreSQL store of COLLABDESK_STORE (lib.db.open_store)."""
+    COLLABDESK_DB, or the shared PostgreSQL store of COLLABDESK_STORE (lib.store.open_store)."""
     return _open(_store_key())
 
 

@@ -30,9 +30,10 @@ if __name__ == "__main__":  # a worker process: see _worker below
     sys.path.insert(0, str(ROOT))
 
 from lib import config  # noqa: E402
-from lib.db import Database, DuplicateKey, open_store  # noqa: E402
+from lib.db import Database, DuplicateKey  # noqa: E402
 from lib.models import User  # noqa: E402
 from lib.rules import RuleViolation  # noqa: E402
+from lib.store import open_store  # noqa: E402
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 DEMO_COLLABORATIONS = 300
