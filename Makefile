@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-requirements
 PORT   ?= 8501
 
-.PHONY: run test setup install lint bench clean-db
+.PHONY: run test setup install lint bench clean-db shared shared-stop
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,3 +31,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Two app servers (ports 8501, 8502) on one shared PostgreSQL store in data/pg, with demo data
+# (scripts/shared.sh; COLLABDESK_STORE, docs/scale-out.md). `make shared-stop` stops all three.
+shared: $(STAMP)
+	VENV_BIN=$(BIN) bash scripts/shared.sh start
+
+shared-stop:
+	bash scripts/shared.sh stop

@@ -1,9 +1,16 @@
 """Item 1: the collaborations list as the page asks for it, against pandas and hand-written SQL.
 
-All three produce one page as the list shows it (ids in order, each row's validation badge)
-plus the total count of matching rows; the run checks that they agree before trusting any
-timing. The badge needs a look at every creator (does another one share this handle on this
-platform?), so both references compute it too: same result, same work to do.
+All three produce one page as the list shows it (ids in order with each row's creator,
+campaign, client, status and validation badge) plus the total count of matching rows; the run
+checks that they agree before trusting any timing. The badge needs a look at every creator
+(does another one share this handle on this platform?), so both references compute it too:
+same result, same work to do.
+
+The hand-written SQL is written out per scenario, the way one would write it at a DuckDB prompt
+(a top-N page over the filter, then the page's 50 rows joined with the names and the badge,
+and a count of the same filter), and shares nothing with lib.collaborations' query builder.
+The pandas reference loads and joins its tables once, before any timing; each timed run
+filters, sorts and pages the frames in memory.
 """
 
 from __future__ import annotations
@@ -21,16 +28,40 @@ from lib.db import Database
 from lib.models import CreatorFacts
 
 PAGE_SIZE = 50
-Result = tuple[list[int], int, list[str]]  # (page ids in order, total matching, badges)
+# One row of a page as the list shows it: id, creator, campaign, client, status, badge.
+Shown = tuple[int, str, str, str, str, str]
+Result = tuple[list[Shown], int]  # (the page's rows in order, total matching)
+
+
+@dataclass(frozen=True)
+class HandSQL:
+    """A page and its count as one would write them by hand: `page` selects the page's
+    collaborations as `p` (id, creator_id, campaign_id, sort_key) in order, `order` is that
+    order over `p`, and `count` counts the same filter. Both take $campaign or $client when
+    the filter names one, `page` also $offset."""
+
+    page: str
+    order: str
+    count: str
 
 
 @dataclass(frozen=True)
 class Scenario:
     name: str
     filt: CollabFilter
-    sort: str = "updated"
-    descending: bool = True
-    page: int = 1
+    sort: str
+    descending: bool
+    page: int
+    hand: HandSQL  # the same page and count, written by hand
+
+    def params(self, campaign: int, client: int) -> dict[str, Any]:
+        """The hand SQL's parameters: the scenario's campaign or client, the page's offset."""
+        values: dict[str, Any] = {"offset": (self.page - 1) * PAGE_SIZE}
+        if self.filt.campaign_id is not None:
+            values["campaign"] = campaign
+        if self.filt.client_id is not None:
+            values["client"] = client
+        return values
 
 
 @dataclass
@@ -42,8 +73,87 @@ class ListOutcome:
     notes: list[str] = field(default_factory=list)
 
 
-def scenarios(db: Database) -> list[Scenario]:
-    """Filters chosen so that page 200 exists (at least 200 * 50 matching rows)."""
+# --- the hand-written SQL, one page and one count per scenario -----------------------------
+
+_OPEN = "('pending', 'negotiating', 'fulfilling')"
+_BUSY = "('negotiating', 'fulfilling')"
+_MUELLER = "(contains(lower(cr.name), 'müller') OR contains(lower(cr.handle), 'müller'))"
+
+NO_FILTER = HandSQL(
+    page="""SELECT id, creator_id, campaign_id, updated_at AS sort_key FROM collaborations
+            ORDER BY updated_at DESC, id DESC LIMIT 50 OFFSET $offset""",
+    order="p.sort_key DESC, p.id DESC",
+    count="SELECT count(*) FROM collaborations",
+)
+CAMPAIGN_STATUS_BY_COMPENSATION = HandSQL(
+    page=f"""SELECT id, creator_id, campaign_id, compensation AS sort_key FROM collaborations
+             WHERE campaign_id = $campaign AND status IN {_OPEN}
+             ORDER BY compensation DESC, id DESC LIMIT 50 OFFSET $offset""",
+    order="p.sort_key DESC, p.id DESC",
+    count=f"""SELECT count(*) FROM collaborations
+              WHERE campaign_id = $campaign AND status IN {_OPEN}""",
+)
+CLIENT_STATUS_BY_CREATED = HandSQL(
+    page=f"""SELECT c.id, c.creator_id, c.campaign_id, c.created_at AS sort_key
+             FROM collaborations c JOIN campaign_ownership co ON co.campaign_id = c.campaign_id
+             WHERE co.client_id = $client AND c.status IN {_OPEN}
+             ORDER BY c.created_at DESC, c.id DESC LIMIT 50 OFFSET $offset""",
+    order="p.sort_key DESC, p.id DESC",
+    count=f"""SELECT count(*) FROM collaborations c
+              JOIN campaign_ownership co ON co.campaign_id = c.campaign_id
+              WHERE co.client_id = $client AND c.status IN {_OPEN}""",
+)
+BUSY_BY_UPDATED = HandSQL(
+    page=f"""SELECT id, creator_id, campaign_id, updated_at AS sort_key FROM collaborations
+             WHERE status IN {_BUSY}
+             ORDER BY updated_at DESC, id DESC LIMIT 50 OFFSET $offset""",
+    order="p.sort_key DESC, p.id DESC",
+    count=f"SELECT count(*) FROM collaborations WHERE status IN {_BUSY}",
+)
+SEARCH_BUSY_BY_CREATOR = HandSQL(
+    page=f"""SELECT c.id, c.creator_id, c.campaign_id, lower(cr.name) AS sort_key
+             FROM collaborations c JOIN creators cr ON cr.id = c.creator_id
+             WHERE {_MUELLER} AND c.status IN {_BUSY}
+             ORDER BY lower(cr.name), c.id LIMIT 50 OFFSET $offset""",
+    order="p.sort_key, p.id",
+    count=f"""SELECT count(*) FROM collaborations c JOIN creators cr ON cr.id = c.creator_id
+              WHERE {_MUELLER} AND c.status IN {_BUSY}""",
+)
+
+# The page's rows with the names the list shows and each one's badge (lib.rules'
+# creator_validation, written as CASE): only the page's 50 creators are looked up.
+_SHOW = f"""
+WITH p AS ({{page}}),
+shared AS (  -- the page's creators whose handle another creator has on another platform
+    SELECT DISTINCT me.id FROM creators me JOIN creators o
+      ON lower(o.handle) = lower(me.handle) AND o.platform <> me.platform
+     AND lower(regexp_replace(trim(o.name), '\\s+', ' ', 'g'))
+         <> lower(regexp_replace(trim(me.name), '\\s+', ' ', 'g'))
+    WHERE me.id IN (SELECT creator_id FROM p)
+)
+SELECT p.id, cr.name AS creator, ca.name AS campaign, cl.name AS client, c.status,
+       CASE WHEN cr.validation_override IS NOT NULL THEN cr.validation_override
+            WHEN sh.id IS NOT NULL OR cr.engagement_rate > {rules.ENGAGEMENT_TOO_HIGH}
+                 OR (cr.followers >= {rules.LOW_ENGAGEMENT_MIN_FOLLOWERS}
+                     AND cr.engagement_rate < {rules.ENGAGEMENT_TOO_LOW}) THEN 'flagged'
+            WHEN coalesce(trim(cr.email), '') = '' OR coalesce(trim(cr.phone), '') = ''
+                 OR coalesce(trim(cr.address), '') = '' THEN 'needs_review'
+            ELSE 'verified' END AS validation,
+       cr.handle, cr.platform, c.compensation::DOUBLE AS compensation, c.currency, c.due_date,
+       c.created_at, c.updated_at, c.version
+FROM p JOIN collaborations c ON c.id = p.id
+JOIN creators cr ON cr.id = p.creator_id
+JOIN campaigns ca ON ca.id = p.campaign_id
+JOIN campaign_ownership co ON co.campaign_id = p.campaign_id
+JOIN clients cl ON cl.id = co.client_id
+LEFT JOIN shared sh ON sh.id = p.creator_id
+ORDER BY {{order}}
+"""
+
+
+def scenarios(db: Database) -> list[tuple[Scenario, dict[str, Any]]]:
+    """Filters chosen so that page 200 exists (at least 200 * 50 matching rows), each with
+    its hand SQL's parameters."""
     campaign = db.value(
         "SELECT campaign_id FROM collaborations GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
     )
@@ -54,19 +164,27 @@ def scenarios(db: Database) -> list[Scenario]:
     )
     open_statuses = ("pending", "negotiating", "fulfilling")
     busy = ("negotiating", "fulfilling")
-    return [
-        Scenario("no filter (the page's first view), p1", CollabFilter()),
+    found = [
+        Scenario("no filter (the page's first view), p1", CollabFilter(), "updated", True, 1,
+                 NO_FILTER),
         Scenario("campaign+status, by compensation, p1",
-                 CollabFilter(statuses=open_statuses, campaign_id=campaign), "compensation"),
+                 CollabFilter(statuses=open_statuses, campaign_id=campaign), "compensation",
+                 True, 1, CAMPAIGN_STATUS_BY_COMPENSATION),
         Scenario("client+status, by created, p1",
-                 CollabFilter(statuses=open_statuses, client_id=client), "created"),
-        Scenario("status, by updated, p1", CollabFilter(statuses=busy)),
-        Scenario("status, by updated, p200", CollabFilter(statuses=busy), page=200),
+                 CollabFilter(statuses=open_statuses, client_id=client), "created", True, 1,
+                 CLIENT_STATUS_BY_CREATED),
+        Scenario("status, by updated, p1", CollabFilter(statuses=busy), "updated", True, 1,
+                 BUSY_BY_UPDATED),
+        Scenario("status, by updated, p200", CollabFilter(statuses=busy), "updated", True, 200,
+                 BUSY_BY_UPDATED),
         Scenario("search+status, by creator, p1",
-                 CollabFilter(search="müller", statuses=busy), "creator", False),
+                 CollabFilter(search="müller", statuses=busy), "creator", False, 1,
+                 SEARCH_BUSY_BY_CREATOR),
         Scenario("search+status, by creator, p200",
-                 CollabFilter(search="müller", statuses=busy), "creator", False, 200),
+                 CollabFilter(search="müller", statuses=busy), "creator", False, 200,
+                 SEARCH_BUSY_BY_CREATOR),
     ]
+    return [(s, s.params(campaign, client)) for s in found]
 
 
 # --- the product -------------------------------------------------------------
@@ -74,14 +192,35 @@ def scenarios(db: Database) -> list[Scenario]:
 
 def service(db: Database, s: Scenario) -> Result:
     page = list_collaborations(db, s.filt, s.sort, s.descending, s.page, PAGE_SIZE)
-    return [int(i) for i in page.rows["id"]], int(page.total), list(page.rows["validation"])
+    rows = page.rows
+    shown = zip(rows["id"], rows["creator"], rows["campaign"], rows["client"], rows["status"],
+                rows["validation"], strict=True)
+    return [(int(i), a, b, c, d, e) for i, a, b, c, d, e in shown], int(page.total)
+
+
+# --- one hand-written page and count ------------------------------------------------
+
+
+def hand_sql(db: Database, s: Scenario, params: dict[str, Any]) -> Result:
+    page_sql = _SHOW.format(page=s.hand.page, order=s.hand.order)
+    rows = db.rows(page_sql, params)
+    total = db.value(s.hand.count, {k: v for k, v in params.items() if k != "offset"})
+    return [(int(r[0]), *r[1:6]) for r in rows], int(total)
 
 
 # --- the plain pandas approach -------------------------------------------------
 
 
-def _load(db: Database) -> tuple[pd.DataFrame, pd.DataFrame]:
+@dataclass(frozen=True)
+class Loaded:
     """Every collaboration joined with its creator, campaign and client; and the creators."""
+
+    merged: pd.DataFrame
+    creators: pd.DataFrame
+
+
+def load(db: Database) -> Loaded:
+    """The tables into DataFrames, joined: done once, before any timing."""
     with db.cursor() as cur:
         collabs = cur.execute("SELECT * FROM collaborations").df()
         creators = cur.execute("SELECT * FROM creators").df().add_prefix("cr_")
@@ -95,7 +234,7 @@ def _load(db: Database) -> tuple[pd.DataFrame, pd.DataFrame]:
         .merge(campaigns, left_on="campaign_id", right_on="ca_id")
         .merge(clients, left_on="ca_client_id", right_on="cl_id")
     )
-    return merged, creators
+    return Loaded(merged, creators)
 
 
 def _pandas_badges(page: pd.DataFrame, creators: pd.DataFrame) -> list[str]:
@@ -156,106 +295,33 @@ def _pandas_key(hits: pd.DataFrame, sort: str) -> pd.Series:
     return hits[column[sort]]
 
 
-def pandas_approach(db: Database, s: Scenario) -> Result:
-    """Whole tables into DataFrames, then merge, filter, sort, slice and count (all timed)."""
-    merged, creators = _load(db)
+def pandas_approach(loaded: Loaded, s: Scenario) -> Result:
+    """The loaded frames filtered, sorted, sliced and counted (what is timed)."""
+    merged = loaded.merged
     hits = merged[_pandas_mask(merged, s.filt)]
     hits = hits.assign(sort_key=_pandas_key(hits, s.sort))
     hits = hits.sort_values(["sort_key", "id"], ascending=not s.descending)
     start = (s.page - 1) * PAGE_SIZE
     page = hits.iloc[start : start + PAGE_SIZE]
-    return [int(i) for i in page["id"]], len(hits), _pandas_badges(page, creators)
-
-
-# --- one hand-written statement -------------------------------------------------
-
-_HAND_KEYS = {
-    "updated": "c.updated_at",
-    "created": "c.created_at",
-    "compensation": "c.compensation",
-    "creator": "lower(cr.name)",
-}
-
-
-def _hand_hits(s: Scenario) -> tuple[str, list[Any]]:
-    """The matching rows, joining only the tables this filter and sort need."""
-    f, joins, conds, params = s.filt, [], [], []
-    term = f.search.strip().lstrip("@").lower()
-    if term or s.sort == "creator":
-        joins.append("JOIN creators cr ON cr.id = c.creator_id")
-    if term:
-        assert not set(term) & set("%_\\"), "LIKE pattern needs escaping"
-        conds.append("(lower(cr.name) LIKE ? OR lower(cr.handle) LIKE ?)")
-        params += [f"%{term}%", f"%{term}%"]
-    if f.statuses:
-        conds.append("c.status IN (" + ", ".join(f"'{x}'" for x in f.statuses) + ")")
-    if f.client_id is not None:
-        joins.append("JOIN campaign_ownership co ON co.campaign_id = c.campaign_id")
-        conds.append("co.client_id = ?")
-        params.append(f.client_id)
-    if f.campaign_id is not None:
-        conds.append("c.campaign_id = ?")
-        params.append(f.campaign_id)
-    sql = (
-        f"SELECT c.id, {_HAND_KEYS[s.sort]} AS sort_key FROM collaborations c {' '.join(joins)}"
-        f" WHERE {' AND '.join(conds) or 'true'}"
-    )
-    return sql, params
-
-
-_HAND_BADGE = f"""
-    CASE WHEN r.validation_override IS NOT NULL THEN r.validation_override
-         WHEN dup.h IS NOT NULL OR r.engagement_rate > {rules.ENGAGEMENT_TOO_HIGH}
-              OR (r.followers >= {rules.LOW_ENGAGEMENT_MIN_FOLLOWERS}
-                  AND r.engagement_rate < {rules.ENGAGEMENT_TOO_LOW}) THEN 'flagged'
-         WHEN coalesce(trim(r.email), '') = '' OR coalesce(trim(r.phone), '') = ''
-              OR coalesce(trim(r.address), '') = '' THEN 'needs_review'
-         ELSE 'verified' END"""
-
-
-def hand_sql(db: Database, s: Scenario) -> Result:
-    hits, params = _hand_hits(s)
-    way = "DESC" if s.descending else "ASC"
-    sql = f"""
-        WITH hits AS ({hits}),
-        page AS (SELECT id, sort_key FROM hits ORDER BY sort_key {way}, id {way}
-                 LIMIT {PAGE_SIZE} OFFSET {(s.page - 1) * PAGE_SIZE}),
-        r AS (
-            SELECT p.sort_key, c.id, cr.name AS creator, cr.handle, cr.platform, c.creator_id,
-                   ca.name AS campaign, cl.name AS client, c.status,
-                   c.compensation::DOUBLE AS compensation, c.currency, c.due_date,
-                   c.created_at, c.updated_at, c.version, cr.email, cr.phone, cr.address,
-                   cr.followers, cr.engagement_rate, cr.validation_override
-            FROM page p JOIN collaborations c ON c.id = p.id
-            JOIN creators cr ON cr.id = c.creator_id JOIN campaigns ca ON ca.id = c.campaign_id
-            JOIN campaign_ownership co ON co.campaign_id = ca.id
-            JOIN clients cl ON cl.id = co.client_id
-        ),
-        dup AS (  -- the same handle on another platform under another name
-            SELECT DISTINCT r.id AS h FROM r JOIN creators o
-            ON lower(o.handle) = lower(r.handle) AND o.platform <> r.platform
-               AND lower(o.name) <> lower(r.creator)
-        )
-        SELECT r.*, {_HAND_BADGE} AS validation, (SELECT count(*) FROM hits) AS total
-        FROM r LEFT JOIN dup ON dup.h = r.id
-        ORDER BY r.sort_key {way}, r.id {way}
-    """
-    frame = db.frame(sql, params)
-    total = int(frame["total"].iloc[0]) if len(frame) else 0
-    return [int(i) for i in frame["id"]], total, list(frame["validation"])
+    badges = _pandas_badges(page, loaded.creators)
+    shown = zip(page["id"], page["cr_name"], page["ca_name"], page["cl_name"], page["status"],
+                badges, strict=True)
+    return [(int(i), a, b, c, d, e) for i, a, b, c, d, e in shown], len(hits)
 
 
 # --- the run ----------------------------------------------------------------------
 
 
 def run(db: Database, repeat: int, pandas_repeat: int) -> list[ListOutcome]:
+    print("  list: loading the tables into pandas (once, not timed)", flush=True)
+    loaded = load(db)
     outcomes = []
-    for s in scenarios(db):
+    for s, params in scenarios(db):
         print(f"  list: {s.name}", flush=True)
         candidates: dict[str, Callable[[], Result]] = {
             "service": lambda s=s: service(db, s),
-            "sql": lambda s=s: hand_sql(db, s),
-            "pandas": lambda s=s: pandas_approach(db, s),
+            "sql": lambda s=s, p=params: hand_sql(db, s, p),
+            "pandas": lambda s=s: pandas_approach(loaded, s),
         }
         stats, results = compare(candidates, repeat, fewer={"pandas": min(pandas_repeat, repeat)})
         outcomes.append(_outcome(s, stats, results))
@@ -263,12 +329,13 @@ def run(db: Database, repeat: int, pandas_repeat: int) -> list[ListOutcome]:
 
 
 def _outcome(s: Scenario, stats: dict[str, Stats], results: dict[str, Result]) -> ListOutcome:
-    ids, total, _ = results["service"]
+    rows, total = results["service"]
     notes = []
     if s.page > 1 and total < s.page * PAGE_SIZE - PAGE_SIZE + 1:
         notes.append(f"only {total:,} rows match: page {s.page} does not exist")
-    agree = all(r == results["service"] for r in results.values()) and len(ids) > 0
+    agree = all(r == results["service"] for r in results.values()) and len(rows) > 0
     if not agree:
-        notes.append("DISAGREE: " + "; ".join(f"{k}: {len(v[0])} ids, total {v[1]}, badges "
-                                              f"{sorted(set(v[2]))}" for k, v in results.items()))
+        notes.append("DISAGREE: " + "; ".join(
+            f"{k}: {len(v[0])} rows, total {v[1]}, badges {sorted({r[5] for r in v[0]})}"
+            for k, v in results.items()))
     return ListOutcome(s, stats, total, agree, notes)

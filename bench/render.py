@@ -1,8 +1,12 @@
-"""Items 4 and 5: a full render of the collaborations page (AppTest) and the process's peak RSS.
+"""Items 4 and 5: full renders of the pages (AppTest) and the process's peak RSS.
 
 The parent (`run`) starts this module as a child process, so the peak memory it reads is the
-app's alone: the child logs in through the form, renders the page several times and reports
-its timings and /proc/self/status; the parent also reads the child's ru_maxrss.
+app's alone: the child logs in through the form as an admin, renders the collaborations page
+several times, then opens every page of the menu in turn once (its first render: nothing of it
+cached yet; the SQL console writes the app's first snapshot of the database on its first
+render, in this process, as the app does; the background snapshots are off) and reports the
+timings and /proc/self/status; the parent also reads the child's ru_maxrss. The snapshots
+folder beside the database is emptied first, so that snapshot is written in every run.
 
 Run by hand: `python -m bench.render DB_FILE USERNAME REPEAT` with BENCH_PASSWORD set.
 """
@@ -13,6 +17,7 @@ import json
 import os
 import resource
 import secrets
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -24,6 +29,11 @@ from bench.timing import Stats, timed
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 TIMEOUT = 300
+# The menu's pages in its order (app.py's PAGES; the detail page needs a collaboration's id).
+PAGES = (
+    "collaborations", "campaigns", "progress", "deliveries", "feedback", "inbox", "reports",
+    "sql_console", "imports", "users", "notifications",
+)
 
 
 @dataclass
@@ -35,12 +45,21 @@ class RenderOutcome:
     child_maxrss_bytes: int
     rss_after_bytes: int
     problems: list[str]
+    pages_s: dict[str, float]  # each page's first render after switching to it
+    page_problems: dict[str, list[str]]
+    snapshot_written: bool
 
 
 def run(db_path: Path, username: str, password: str, repeat: int) -> RenderOutcome:
     """Render in a child process (the database file must not be open in this one)."""
     print("  page render (child process)", flush=True)
-    env = {**os.environ, "BENCH_PASSWORD": password}
+    from lib.snapshots import snapshots_root
+
+    shutil.rmtree(snapshots_root(db_path), ignore_errors=True)  # the console writes a new one
+    # The app's background snapshots off: the console's first render writes the snapshot, on
+    # the app's connection in this process, at a known moment (a background thread still
+    # writing when the child exits would end it with an error).
+    env = {**os.environ, "BENCH_PASSWORD": password, "COLLABDESK_SNAPSHOT_MINUTES": "0"}
     done = subprocess.run(
         [sys.executable, "-m", "bench.render", str(db_path), username, str(repeat)],
         cwd=ROOT, env=env, capture_output=True, text=True, check=False,
@@ -57,6 +76,9 @@ def run(db_path: Path, username: str, password: str, repeat: int) -> RenderOutco
         child_maxrss_bytes=maxrss,
         rss_after_bytes=report["vmrss_bytes"],
         problems=report["problems"],
+        pages_s=report["pages_s"],
+        page_problems=report["page_problems"],
+        snapshot_written=report["snapshot_written"],
     )
 
 
@@ -82,6 +104,26 @@ def _only_app_pages() -> None:
         PagesManager.uses_pages_directory = False
 
     PagesManager.__init__ = init  # type: ignore[method-assign]
+
+
+def _page_problems(at: Any, title: str) -> list[str]:
+    found = [f"exception: {e.message}" for e in at.exception]
+    found += [f"error: {e.value}" for e in at.error]
+    if not any(t.value.startswith(title) for t in at.title):
+        found.append(f"the page titled {title!r} was not shown")
+    return found
+
+
+def _open_every_page(at: Any) -> tuple[dict[str, float], dict[str, list[str]]]:
+    """Switch to each page of the menu in turn; the time of its first render, and what went
+    wrong on it."""
+    seconds, problems = {}, {}
+    for page in PAGES:
+        at.switch_page(f"pages/{page}.py")
+        seconds[page], _ = timed(at.run)
+        title = "SQL console" if page == "sql_console" else page.capitalize()
+        problems[page] = _page_problems(at, title)
+    return seconds, problems
 
 
 def _problems(at: Any) -> list[str]:
@@ -119,10 +161,16 @@ def child(db_path: str, username: str, repeat: int) -> dict[str, Any]:
     at.run()  # warm-up
     runs = [timed(at.run)[0] for _ in range(repeat)]
     problems += _problems(at)
+    pages_s, page_problems = _open_every_page(at)
+    from lib.snapshots import snapshots_root
+
     return {
         "first_s": first_s,
         "login_s": login_s,
         "runs_s": runs,
+        "pages_s": pages_s,
+        "page_problems": page_problems,
+        "snapshot_written": any(snapshots_root(db_path).glob("2*")),
         "vmhwm_bytes": _proc_status("VmHWM"),
         "vmrss_bytes": _proc_status("VmRSS"),
         "problems": sorted(set(problems)),

@@ -6,15 +6,25 @@ import argparse
 import datetime as dt
 import getpass
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 
 from lib import config, snapshots, users
-from lib.db import Database, DatabaseIdentity, NotFound, id_file, read_identity, utcnow
+from lib.db import (
+    Database,
+    DatabaseIdentity,
+    NotFound,
+    connect,
+    id_file,
+    read_identity,
+    utcnow,
+)
 from lib.models import Role
 from lib.rules import RuleViolation
+from lib.store import open_store
 
 
 class DatabaseLocked(SystemExit):
@@ -22,6 +32,8 @@ class DatabaseLocked(SystemExit):
 
 
 def open_database() -> Database:
+    if config.store_url() is not None:  # the shared PostgreSQL store: no file lock to meet
+        return open_store()
     path = config.db_path()
     try:
         return Database(path)
@@ -48,6 +60,27 @@ def progress_bar(total_steps: int = 100) -> Callable[[str, float], None]:
     return update
 
 
+def _add_demo(db: Database, collaborations: int, today: dt.date) -> None:
+    """lib.demo's data, into the DuckDB file itself, or (the shared PostgreSQL store) built in
+    a temporary DuckDB file first, since lib.demo writes with DuckDB's bulk SQL, and copied."""
+    from lib import demo
+
+    if config.store_url() is None:
+        demo.build_demo(db, collaborations=collaborations, seed=42, progress=progress_bar(),
+                        today=today)
+        return
+    from lib.pg_store import PostgresDatabase, copy_from_duckdb
+
+    assert isinstance(db, PostgresDatabase)
+    with tempfile.TemporaryDirectory(prefix="collabdesk-demo-") as folder:
+        built = Path(folder) / "demo.duckdb"
+        file = Database(built)
+        demo.build_demo(file, collaborations=collaborations, seed=42, progress=progress_bar(),
+                        today=today)
+        file.close()
+        copy_from_duckdb(built, db)
+
+
 def cmd_setup(args: argparse.Namespace) -> None:
     """Migrate, seed demo data into an empty database, and create the first admin."""
     from lib import demo
@@ -59,13 +92,11 @@ def cmd_setup(args: argparse.Namespace) -> None:
             raise
         print(f"{locked} Skipping set-up: the running app already set it up.")
         return
-    print(f"Database: {db.path} (schema version {db.schema_version()})")
+    print(f"Database: {getattr(db, 'name', db.path)} (schema version {db.schema_version()})")
     if demo.is_empty(db) and not args.no_demo:
         print("Empty database: adding demo data.")
         # The campaigns in the workflow sit around today, so their agreements are still open.
-        demo.build_demo(
-            db, collaborations=1000, seed=42, progress=progress_bar(), today=utcnow().date()
-        )
+        _add_demo(db, collaborations=1000, today=utcnow().date())
     password = users.ensure_first_admin(db)
     if password:
         print("\n" + "=" * 64)
@@ -229,7 +260,7 @@ def cmd_snapshot(args: argparse.Namespace) -> None:
     if not path.exists():
         sys.exit(f"There is no database at {path} (set COLLABDESK_DB).")
     try:
-        conn = duckdb.connect(str(path), read_only=True)
+        conn = connect(path, read_only=True)  # the app's memory limit: COPY stays bounded
     except duckdb.IOException as error:
         if "lock" not in str(error).lower():
             raise

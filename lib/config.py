@@ -51,6 +51,33 @@ def db_path() -> Path:
     return Path(os.environ.get("COLLABDESK_DB") or DEFAULT_DB).expanduser().resolve()
 
 
+STORE_ENV = "COLLABDESK_STORE"
+STORE_POOL_ENV = "COLLABDESK_STORE_POOL"
+DEFAULT_STORE_POOL = 10  # PostgreSQL connections one app process holds at most
+
+
+def store_url() -> str | None:
+    """The shared store every app process writes to: COLLABDESK_STORE, a PostgreSQL URL
+    (postgresql://user@host:port/database); None (the default) means the DuckDB file of
+    COLLABDESK_DB. Anything else is refused, so a typo never silently falls back to a file
+    that only this one server sees."""
+    raw = os.environ.get(STORE_ENV, "").strip()
+    if not raw:
+        return None
+    if urlsplit(raw).scheme not in ("postgresql", "postgres"):
+        raise ConfigError(
+            f"{STORE_ENV} must be a PostgreSQL URL such as"
+            " postgresql://collabdesk@db.example:5432/collabdesk (or unset, for the DuckDB file"
+            f" of COLLABDESK_DB), not one starting {raw[:12]!r}."
+        )
+    return raw
+
+
+def store_pool_size() -> int:
+    """PostgreSQL connections one app process keeps at most: COLLABDESK_STORE_POOL, or 10."""
+    return _whole_number(STORE_POOL_ENV, DEFAULT_STORE_POOL, low=2)
+
+
 def cookie_key(database: Path | None = None) -> str:
     """The secret that signs the login cookie.
 
@@ -219,3 +246,36 @@ def _whole_number(name: str, default: int, low: int) -> int:
         log.warning("%s=%s is below %s; using %s", name, value, low, default)
         return default
     return value
+
+
+# --- the app's own DuckDB connection (issue 16) ---------------------------------------------
+# One DuckDB instance per process holds the database file (lib.db.Database, and the command
+# line's snapshot and read-only connections). DuckDB's own default memory limit is 80 % of the
+# machine's RAM, which it fills with cached table blocks and the buffers of big reads (a
+# snapshot's COPY of five million events took 0.8 GB at a million collaborations); these caps
+# keep one app process under 1 GB there. Beyond the memory limit a big query spills to
+# `<database>.tmp` beside the file instead of failing. Read at each connect (no restart in
+# tests); a change takes effect when the app (re)opens the database.
+
+DUCKDB_MEMORY_MB_ENV = "COLLABDESK_DUCKDB_MEMORY_MB"
+DUCKDB_THREADS_ENV = "COLLABDESK_DUCKDB_THREADS"
+
+
+@dataclass(frozen=True)
+class DatabaseLimits:
+    memory_mb: int = 512  # DuckDB's memory_limit for the process's connection
+    threads: int = 2  # DuckDB worker threads: the two cores of the machine it was sized on
+
+    def duckdb_config(self) -> dict[str, str]:
+        """The settings as duckdb.connect(config=...) takes them."""
+        return {"memory_limit": f"{self.memory_mb}MB", "threads": str(self.threads)}
+
+
+def database_limits() -> DatabaseLimits:
+    """COLLABDESK_DUCKDB_MEMORY_MB (at least 128) and COLLABDESK_DUCKDB_THREADS (at least 1);
+    a missing or unusable value keeps its default."""
+    default = DatabaseLimits()
+    return DatabaseLimits(
+        memory_mb=_whole_number(DUCKDB_MEMORY_MB_ENV, default.memory_mb, low=128),
+        threads=_whole_number(DUCKDB_THREADS_ENV, default.threads, low=1),
+    )

@@ -13,10 +13,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
-import duckdb
-
 from lib import rules, users
-from lib.db import Cursor, Database, NotFound, utcnow
+from lib.db import Cursor, Database, DuplicateKey, NotFound, utcnow
 from lib.models import (
     MAX_TAG_CHARS,
     CreatorFacts,
@@ -138,11 +136,10 @@ def handle_keys(cur: Cursor, handles: list[str]) -> dict[str, str]:
     return dict(rows)
 
 
-def is_handle_clash(error: duckdb.Error) -> bool:
-    """True when `error` is the store refusing a second creator with a platform and handle."""
-    text = str(error)
-    return isinstance(error, duckdb.ConstraintException) and "handle" in text and (
-        "Duplicate key" in text or "duplicate key" in text)
+def is_handle_clash(error: BaseException) -> bool:
+    """True when `error` is the store refusing a second creator with a platform and handle
+    (lib.db.DuplicateKey, which both stores raise, names the key)."""
+    return isinstance(error, DuplicateKey) and "handle" in str(error)
 
 
 def write_adding_creators(db: Database, work: Callable[[Cursor], T]) -> T:
@@ -151,13 +148,13 @@ def write_adding_creators(db: Database, work: Callable[[Cursor], T]) -> T:
     Someone may add the same creator between that look-up and the insert. When the other
     transaction is still open at our commit, DuckDB refuses the commit and db.write retries;
     when the other row is already in the index (committed, or written by a transaction not yet
-    committed), the insert itself is refused with a ConstraintException. Then `work` runs again
+    committed), the insert itself is refused with a DuplicateKey. Then `work` runs again
     a moment later on a fresh snapshot, where its look-up finds the creator once the other
     transaction committed, and refuses with a message (or inserts, if that one rolled back)."""
     for attempt in range(CLASH_RETRIES + 1):
         try:
             return db.write(work)
-        except duckdb.ConstraintException as clash:
+        except DuplicateKey as clash:
             if not is_handle_clash(clash):
                 raise
         time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))

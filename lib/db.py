@@ -26,6 +26,8 @@ from typing import Any, TypeVar
 import duckdb
 import pandas as pd
 
+from lib import config
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 WRITE_RETRIES = 8
 ID_FILE_SUFFIX = ".id"  # <database file>.id: the database's identity, readable without it
@@ -43,6 +45,19 @@ class NotFound(LookupError):
 
 class ConcurrentEditError(RuntimeError):
     """A write kept colliding with other people's writes and was given up; nothing was saved."""
+
+
+class DuplicateKey(RuntimeError):
+    """The store refused a row that repeats a unique key (DuckDB's ConstraintException or
+    PostgreSQL's UniqueViolation, raised by `write` as this one class so services catch one
+    thing on either store); the message is the store's own, naming the key."""
+
+
+def is_duplicate_key(error: BaseException) -> bool:
+    """True when `error` is DuckDB refusing a repeated primary or unique key."""
+    text = str(error)
+    return isinstance(error, duckdb.ConstraintException) and (
+        "Duplicate key" in text or "duplicate key" in text)
 
 
 @dataclass(frozen=True)
@@ -94,6 +109,13 @@ def _write_id_file(db_path: Path, identity: DatabaseIdentity) -> None:
         log.warning("Could not write %s: %s", target, error)
 
 
+def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A connection to the database file with the process's memory limit and threads
+    (config.database_limits): the app's one connection, and the command line's."""
+    settings = config.database_limits().duckdb_config()
+    return duckdb.connect(str(path), read_only=read_only, config=settings)
+
+
 def utcnow() -> dt.datetime:
     """Now, in UTC, without tzinfo: every TIMESTAMP column holds UTC."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
@@ -140,7 +162,7 @@ class Database(Reads):
         self.path = Path(path)
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = duckdb.connect(str(path))
+        self._conn = connect(path)
         self._migrate_lock = threading.Lock()
         self.migrate()
         self.identity = self._identity()
@@ -198,6 +220,10 @@ class Database(Reads):
             try:
                 with self.transaction() as cur:
                     return work(cur)
+            except duckdb.ConstraintException as refused:
+                if is_duplicate_key(refused):
+                    raise DuplicateKey(str(refused)) from refused
+                raise
             except duckdb.TransactionException as conflict:
                 if attempt == retries:
                     raise ConcurrentEditError(
@@ -266,6 +292,7 @@ def _python_step(file: Path) -> Callable[[Cursor], None]:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.apply
+
 
 
 BIGINT_RANGE = range(-(2**63), 2**63)  # the ids a BIGINT column can hold

@@ -50,14 +50,14 @@ _LIFECYCLE = "[" + ", ".join(f"'{s.value}'" for s in COLLAB_LIFECYCLE) + "]"
 _SPANS = """
 changes AS (
     SELECT e.id, e.collab_id, s.campaign_id, e.occurred_at, e.from_status, e.to_status,
-           lead(e.occurred_at) OVER w AS until, lead(e.to_status) OVER w AS next
+           lead(e.occurred_at) OVER w AS until, lead(e.to_status) OVER w AS next,
+           row_number() OVER w AS nth
     FROM activity_events e JOIN scope s ON s.id = e.collab_id
     WHERE e.kind = 'status_changed' AND e.to_status IS NOT NULL
     WINDOW w AS (PARTITION BY e.collab_id ORDER BY e.occurred_at, e.id)
-), firsts AS (
-    SELECT collab_id, min(occurred_at) AS at, arg_min(from_status, (occurred_at, id)) AS status,
-           arg_min(to_status, (occurred_at, id)) AS next
-    FROM changes GROUP BY collab_id
+), firsts AS (  -- each collaboration's first change, from the same sort (no second grouping)
+    SELECT collab_id, occurred_at AS at, from_status AS status, to_status AS next
+    FROM changes WHERE nth = 1
 ), spans AS (
     SELECT s.campaign_id, coalesce(f.status, s.status) AS status,
            least(s.created_at, f.at) AS since, f.at AS until, f.next
@@ -157,8 +157,7 @@ WITH sc AS (
     UNION ALL
     SELECT 5, created_at FROM collabs
     UNION ALL
-    SELECT 6, coalesce(f.at, c.created_at) FROM collabs c LEFT JOIN finished f ON f.id = c.id
-    WHERE c.status = 'completed'
+    SELECT 6, {completed_at} WHERE c.status = 'completed'
 ), counted AS (
     SELECT step, count(*) AS n FROM reached WHERE {range} GROUP BY step
 ), tracked AS (
@@ -342,9 +341,13 @@ def _read(
     _check_range(date_from, date_to)
     scope, scope_params = _scope(campaign_id, client_id, "ca.id")
     within, range_params = _moments(moment, date_from, date_to)
+    # When a collaboration was completed matters only to a date range; without one, the
+    # funnel need not look through the activity events for it.
+    completed_at = ("coalesce(f.at, c.created_at) FROM collabs c LEFT JOIN finished f"
+                    " ON f.id = c.id" if range_params else "c.created_at FROM collabs c")
     sql = template.format(
         scope=scope, range=within, stages=_values(names), workflow_steps=WORKFLOW_STEPS,
-        workflow_stages=WORKFLOW_STAGES, lifecycle=_LIFECYCLE,
+        workflow_stages=WORKFLOW_STAGES, lifecycle=_LIFECYCLE, completed_at=completed_at,
     )
     return db.frame(sql, [*scope_params, *range_params])
 

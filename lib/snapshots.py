@@ -12,6 +12,11 @@ reader says whose snapshots it wants. Listing shows only those; opening re-reads
 and refuses any other (ForeignSnapshot), so two databases in one folder never read each
 other's data. The audit trail (`SECRET_TABLES`) is never written into a snapshot.
 
+Writing streams: each table goes to its Parquet file through DuckDB's `COPY ... TO ... (FORMAT
+parquet)` on a fresh cursor of the caller's connection (the app's own one, in the app), so no
+table passes through Python, pandas or Arrow; what the copy holds at once is bounded by that
+connection's memory limit (config.database_limits: 512 MB by default).
+
 Reading a snapshot: an in-memory DuckDB connection with one VIEW per table over its Parquet
 file, so report SQL runs unchanged on it. That connection can reach those files and nothing
 else (no other files, no extensions, no settings changes).
@@ -36,7 +41,7 @@ from typing import Any, Protocol
 import duckdb
 
 from lib import rules
-from lib.db import DatabaseIdentity, Reads, identity_in, utcnow
+from lib.db import DatabaseIdentity, Reads, connect, identity_in, utcnow
 from lib.models import Role, User
 
 log = logging.getLogger(__name__)
@@ -468,7 +473,7 @@ def open_snapshot(snapshot: Snapshot, database: DatabaseIdentity,
 
 def open_live_read_only(db_path: Path | str) -> ReadOnlyStore:
     """The database file itself, read-only (raises duckdb.IOException while the app holds it)."""
-    conn = duckdb.connect(str(db_path), read_only=True)
+    conn = connect(db_path, read_only=True)
     return ReadOnlyStore(conn, f"database {Path(db_path).name}")
 
 
@@ -482,6 +487,15 @@ class _Database(Protocol):
     def cursor(self) -> duckdb.DuckDBPyConnection: ...
 
 
+def _refuse_shared_store(db: _Database) -> None:
+    """Snapshots copy a DuckDB file's tables; the shared PostgreSQL store has none yet."""
+    if getattr(db, "shared", False):
+        raise rules.RuleViolation(
+            "Snapshots (and the SQL console and exports that read them) are not available yet"
+            " on the shared PostgreSQL store (COLLABDESK_STORE); they work on a DuckDB file."
+        )
+
+
 def take_snapshot(db: _Database, user: User, progress: Progress | None = None
                   ) -> tuple[Snapshot, bool]:
     """A snapshot on demand (the Reports page): (the snapshot, True when a new one was written).
@@ -490,6 +504,7 @@ def take_snapshot(db: _Database, user: User, progress: Progress | None = None
     snapshot, that one is returned instead of writing the same data again.
     """
     rules.require_role(user, Role.VIEWER, "take a snapshot")
+    _refuse_shared_store(db)
     root = snapshots_root(db.path)
     latest = latest_snapshot(root, db.identity)
     if latest is not None and latest.fingerprint == fingerprint(db.path):
@@ -500,6 +515,7 @@ def take_snapshot(db: _Database, user: User, progress: Progress | None = None
 def current_snapshot(db: _Database, user: User) -> Snapshot:
     """The latest snapshot, writing a first one when there is none yet (the SQL console)."""
     rules.require_role(user, Role.VIEWER, "read snapshots")
+    _refuse_shared_store(db)
     latest = latest_snapshot(snapshots_root(db.path), db.identity)
     return latest if latest is not None else take_snapshot(db, user)[0]
 

@@ -38,9 +38,10 @@ from streamlit_authenticator.models import CookieModel
 from streamlit_authenticator.utilities.exceptions import LoginError
 
 from lib import config, sessions, snapshots, users
-from lib.db import ConcurrentEditError, Database, NotFound
+from lib.db import ConcurrentEditError, Database, DuplicateKey, NotFound
 from lib.models import CollabStatus, DeliveryStatus, Role, User, ValidationStatus
 from lib.rules import RuleViolation
+from lib.store import open_store
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -291,13 +292,19 @@ def small_figures(key: str, spec: int | Sequence[float]) -> list[Any]:
 
 
 @st.cache_resource(show_spinner=False)
-def _open(path: str) -> Database:
-    return Database(path)
+def _open(where: str) -> Database:
+    """The store named by `where`: a PostgreSQL URL or a DuckDB file."""
+    return open_store(where)
+
+
+def _store_key() -> str:
+    return config.store_url() or str(config.db_path())
 
 
 def database() -> Database:
-    """The process's one connection to COLLABDESK_DB (cached across reruns and sessions)."""
-    return _open(str(config.db_path()))
+    """The process's one store (cached across reruns and sessions): the DuckDB file of
+    COLLABDESK_DB, or the shared PostgreSQL store of COLLABDESK_STORE (lib.store.open_store)."""
+    return _open(_store_key())
 
 
 def _stop_snapshotter(snapshotter: snapshots.Snapshotter | None) -> None:
@@ -314,7 +321,10 @@ def _snapshotter(path: str) -> snapshots.Snapshotter | None:
 
 
 def start_snapshots() -> None:
-    """Start the process's background snapshot writer once (see lib.snapshots.Snapshotter)."""
+    """Start the process's background snapshot writer once (see lib.snapshots.Snapshotter).
+    Not on the shared PostgreSQL store: snapshots read a DuckDB file (docs/scale-out.md)."""
+    if config.store_url() is not None:
+        return
     _snapshotter(str(config.db_path()))
 
 
@@ -389,7 +399,9 @@ def _authenticator(db: Database) -> stauth.Authenticate:
     authenticator = stauth.Authenticate(
         users.login_credentials(db),
         config.COOKIE_NAME,
-        config.cookie_key(db.path),
+        # On the shared store the key sits beside COLLABDESK_DB (set COLLABDESK_COOKIE_KEY
+        # alike on every server of other machines): db.path names no folder there.
+        config.cookie_key(None if config.store_url() else db.path),
         lifetime / dt.timedelta(days=1),
         auto_hash=False,
     )
@@ -768,7 +780,7 @@ def known_failure(error: BaseException, source: Source) -> str | None:
         return f"{what} took too long and was stopped. {source.smaller}"
     if isinstance(error, (duckdb.ConversionException, duckdb.OutOfRangeException, OverflowError)):
         return f"{what} holds a value that does not fit its type. {source.one_kind}"
-    if isinstance(error, duckdb.Error):
+    if isinstance(error, (duckdb.Error, DuplicateKey)):
         return f"{what} could not be read by the database ({type(error).__name__}). " + (
             source.resave)
     return None

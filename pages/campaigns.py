@@ -128,7 +128,7 @@ def fresh_selection(key: str, view: object) -> None:
 
 def columns(rows: pd.DataFrame, *names: str) -> dict[str, Any]:
     """The data, column_order and column_config for a table showing `names` of `rows`, with
-    readable headers and no empty cell reading None (web.fill_missing)."""
+    readable headers (web.dataframe shows no empty cell as None)."""
     config: dict[str, Any] = {}
     for name in names:
         if name in TIMES:
@@ -150,13 +150,12 @@ def columns(rows: pd.DataFrame, *names: str) -> dict[str, Any]:
             config[name] = st.column_config.Column(
                 LABELS.get(name, name), width="large" if name in WIDE else None
             )
-    shown, config = web.fill_missing(rows, config)
-    return {"data": shown, "column_order": list(names), "column_config": config}
+    return {"data": rows, "column_order": list(names), "column_config": config}
 
 
-def table(rows: pd.DataFrame, *names: str) -> None:
+def table(rows: pd.DataFrame, *names: str, height: int | str = "auto") -> None:
     """A read-only table of `names` (text is shown as text, never as markdown)."""
-    st.dataframe(hide_index=True, **columns(rows, *names))
+    web.dataframe(hide_index=True, height=height, **columns(rows, *names))
 
 
 def selectable_table(rows: pd.DataFrame, key: str, view: object, *names: str) -> pd.DataFrame:
@@ -165,7 +164,7 @@ def selectable_table(rows: pd.DataFrame, key: str, view: object, *names: str) ->
         table(rows, *names)
         return rows.iloc[[]]
     fresh_selection(key, view)
-    event = st.dataframe(
+    event = web.dataframe(
         hide_index=True, key=key, on_select="rerun", selection_mode="multi-row",
         **columns(rows, *names),
     )
@@ -204,16 +203,27 @@ def badges(rows: pd.DataFrame) -> pd.DataFrame:
 # --- needs attention ----------------------------------------------------------------
 
 
-def attention_panel() -> None:
+ATTENTION_ROWS = 3  # rows the attention table shows before it scrolls: the list stays in view
+
+
+def attention_panel(open_campaign: bool) -> None:
+    """What needs attention, open when something does, unless a campaign is open above it."""
     found = web.attempt(lambda: camps.needs_attention(db))
     if found is None:
         return
-    with st.expander(f"Needs attention ({len(found)})", expanded=not found.empty):
+    with st.expander(f"Needs attention ({len(found)})",
+                     expanded=not found.empty and not open_campaign):
         if found.empty:
             st.caption("Nothing needs attention: no agreement is about to expire or has expired, "
                        "and every campaign past its start date has someone signed.")
             return
-        table(badges(found), "issue", "campaign", "client", "creator", "deadline", "time_left")
+        table(badges(found), "issue", "campaign", "client", "creator", "deadline", "time_left",
+              height=rows_height(min(len(found), ATTENTION_ROWS)))
+
+
+def rows_height(rows: int) -> int:
+    """The pixel height of a table showing a header and `rows` rows (35 px each, 2 px border)."""
+    return 35 * (rows + 1) + 3
 
 
 # --- the list -------------------------------------------------------------------------
@@ -260,10 +270,13 @@ def choose_campaign(rows: pd.DataFrame) -> int | None:
     if chosen is not None and chosen not in names:
         del st.session_state["campaign_choice"]  # not on this page of the list any more
     web.widget_from_address("campaign", "campaign_choice", from_url)
-    choice = st.selectbox(
+    pick, close = st.columns([6, 1], vertical_alignment="bottom")
+    choice = pick.selectbox(
         "Open campaign", list(names), index=None, key="campaign_choice",
         placeholder="Choose a campaign from the list", format_func=names.get,
     )
+    close.button("Close", key="close_campaign", disabled=choice is None, width="stretch",
+                 on_click=lambda: st.session_state.update(campaign_choice=None))
     web.address_from_widget("campaign", "campaign_choice", choice and str(choice))
     return choice
 
@@ -357,7 +370,8 @@ def edit_form(c: dict) -> None:
     # Fields keyed by the version the form was opened at keep what was typed when the
     # campaign changes underneath (a stale edit); after a save they start from the new one.
     keys = f"{form}_{web.edit_base(form, c['version'])}"
-    with st.expander("Edit campaign"), st.form(form):
+    with st.form(form):
+        st.markdown("**Edit campaign**")
         name = st.text_input("Campaign name", c["name"], max_chars=200, key=f"{keys}_name")
         client_id, owner_id = client_and_owner(
             c["client_id"], (c["owner_id"], c["owner"]), keys)
@@ -372,9 +386,9 @@ def edit_form(c: dict) -> None:
 
 def status_buttons(c: dict) -> None:
     targets = rules.allowed_campaign_targets(c["status"])
-    cols = st.columns(max(1, len(targets)) + 3)
-    for col, target in zip(cols, targets, strict=False):
-        if col.button(STATUS_BUTTONS[target], key=f"status_{target.value}") and web.ok(
+    row = st.container(horizontal=True)
+    for target in targets:
+        if row.button(STATUS_BUTTONS[target], key=f"status_{target.value}") and web.ok(
             lambda target=target: camps.set_campaign_status(db, user, c["id"], target)
         ):
             done(f"The campaign is now {target.label.lower()}.")
@@ -384,19 +398,30 @@ def status_buttons(c: dict) -> None:
 
 
 def header(c: dict) -> None:
-    st.subheader(web.as_text(c["name"], one_line=True))
+    """The name and status on one line, the facts on the next: the tabs follow at once."""
+    title = st.container(horizontal=True, vertical_alignment="center")
+    title.subheader(web.as_text(c["name"], one_line=True), width="content")
     status = CampaignStatus(c["status"])
     auto = status is CampaignStatus.CLOSED and c["stored_status"] == "open"
-    st.badge(status.label + (" (on its start date)" if auto else ""),
-             color=CAMPAIGN_COLORS[status], icon=CAMPAIGN_ICONS[status])  # type: ignore[arg-type]
+    title.badge(status.label + (" (on its start date)" if auto else ""),
+                color=CAMPAIGN_COLORS[status], icon=CAMPAIGN_ICONS[status])  # type: ignore[arg-type]
     st.caption(
-        f"#{c['id']} · {c['start_date']} to {c['end_date']} · budget {c['budget']:,} "
+        f"#{c['id']} · {web.as_text(c['client'])} · owner {web.as_text(c['owner'] or '—')} · "
+        f"{c['start_date']} to {c['end_date']} · budget {c['budget']:,} "
         f"{c['currency']} · {c['applications']} applications, {c['selected']} selected, "
         f"{c['signed']} signed, {c['collaborations']} collaborations"
     )
+
+
+def details_tab(c: dict) -> None:
+    """The brief, and for managers the form to edit the campaign."""
     st.text(f"Client: {c['client']}\nOwner: {c['owner'] or '—'}")
     if c["brief"]:
         st.text(c["brief"])  # as typed: a brief may hold anything
+    else:
+        st.caption("No brief yet.")
+    if can_manage:
+        edit_form(c)
 
 
 def applications_tab(c: dict) -> None:
@@ -571,25 +596,41 @@ def campaign_detail(campaign_id: int) -> None:
     header(c)
     if can_manage:
         status_buttons(c)
-        edit_form(c)
-    applications, agreements, start = st.tabs(
-        ["Applications", "Agreements", "Start collaborations"])
+    applications, agreements, start, details = st.tabs(
+        ["Applications", "Agreements", "Start collaborations", "Brief and details"])
     with applications:
         applications_tab(c)
     with agreements:
         agreements_tab(c)
     with start:
         start_tab(c)
+    with details:
+        details_tab(c)
 
 
-st.title("Campaigns")
-attention_panel()
-campaign_rows = campaign_list(campaign_filter())
-if can_manage:
-    new_campaign_form()
-else:
-    st.caption("Your role can read campaigns; managers create and change them.")
-if campaign_rows is not None:
-    chosen_id = choose_campaign(campaign_rows)
+def run_page() -> None:
+    """The campaign picker on top; an open campaign right under it, so that its tabs are in
+    the first screen, and the list (with what needs attention) below; else the list."""
+    st.title("Campaigns")
+    picker, detail, list_heading = st.container(), st.container(), st.empty()
+    # Known for sure only once the picker has read the list's page; the address or the
+    # picker's state tell already whether the panel opens above the list.
+    opening = st.session_state.get("campaign_choice") is not None or (
+        "campaign_choice" not in st.session_state and "campaign" in st.query_params)
+    attention_panel(opening)
+    campaign_rows = campaign_list(campaign_filter())
+    if can_manage:
+        new_campaign_form()
+    else:
+        st.caption("Your role can read campaigns; managers create and change them.")
+    if campaign_rows is None:
+        return
+    with picker:
+        chosen_id = choose_campaign(campaign_rows)
     if chosen_id is not None:
-        campaign_detail(chosen_id)
+        list_heading.markdown("#### All campaigns")
+        with detail:
+            campaign_detail(chosen_id)
+
+
+run_page()

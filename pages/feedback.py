@@ -97,11 +97,12 @@ def tally(row: pd.Series) -> str:
 
 def thread(piece: Piece) -> None:
     with st.container(border=True):
-        cols = st.columns([1, 6])
+        # the verdict's badge beside the byline, which starts at the left without one
+        line = st.container(horizontal=True, vertical_alignment="center")
         if piece.verdict:
             label, color = VERDICT_BADGES[piece.verdict]
-            cols[0].badge(label, color=color)
-        cols[1].caption(f"{web.as_text(piece.reviewer_email)} · {when(piece.created_at)}"
+            line.badge(label, color=color)
+        line.caption(f"{web.as_text(piece.reviewer_email)} · {when(piece.created_at)}"
                         + ("" if piece.answered else " · unanswered"))
         if piece.body:
             st.text(piece.body)  # as typed: feedback may hold anything
@@ -133,10 +134,16 @@ def answer_form(piece: Piece) -> None:
 # --- by creator and by content item ------------------------------------------------------
 
 
+CARDS_PER_PAGE = 5  # creators or content items per page: a page stays a few screens tall
+
+
 def subject_list(campaign_id: int, kind: SubjectKind, filt: FeedbackFilter) -> None:
+    """One page of cards, each an expander whose label says what is inside: open when it
+    holds unanswered feedback (the work left), and the first one always; closed otherwise."""
     key = f"feedback_{kind.value}_page"
     number = int(st.session_state.get(key, 1))
-    page = web.attempt(lambda: feedback.subjects(db, campaign_id, kind, filt, number))
+    page = web.attempt(lambda: feedback.subjects(db, campaign_id, kind, filt, number,
+                                                 CARDS_PER_PAGE))
     if page is None:
         return
     if page.rows.empty:
@@ -144,24 +151,42 @@ def subject_list(campaign_id: int, kind: SubjectKind, filt: FeedbackFilter) -> N
         return
     ids = [int(i) for i in page.rows["subject_id"]]
     threads = feedback.threads(db, campaign_id, kind, ids)
-    for _, row in page.rows.iterrows():
-        with st.container(border=True):
+    for position, (_, row) in enumerate(page.rows.iterrows()):
+        opened = position == 0 or int(row["unanswered"]) > 0
+        with st.expander(card_label(row, kind), expanded=opened):
             if kind is SubjectKind.CREATOR:
                 creator_header(row)
             else:
                 content_header(row)
             for piece in threads.get(int(row["subject_id"]), []):
                 thread(piece)
+    cols = st.columns([1, 4], vertical_alignment="bottom")
     if page.pages > 1:
-        st.number_input("Page", 1, page.pages, key=key)
-    st.caption(f"{page.total:,} in all · page {page.page} of {page.pages}")
+        cols[0].number_input("Page", 1, page.pages, key=key)
+    cols[1].caption(f"{page.total:,} in all · page {page.page} of {page.pages}")
+
+
+def card_label(row: pd.Series, kind: SubjectKind) -> str:
+    """The expander's label: who or what, the review state and how much waits for an answer."""
+    name = web.as_text(row["name"], one_line=True)
+    handle = web.as_text(row["handle"], one_line=True)
+    if kind is SubjectKind.CREATOR:
+        what, state = f"**{name}** · @{handle}", STATE_BADGES[row["state"]][0]
+    else:
+        kind_name = web.as_text(row["kind"], one_line=True)
+        what = f"**{kind_name} v{int(row['version'] or 1)}** by {name}"
+        state = ContentApproval(row["approval"] or "approved").label
+    waiting = int(row["unanswered"])
+    return (f"{what} · {state} · {count(int(row['pieces']), 'piece')} of feedback"
+            + (f" · :orange[{waiting:,} unanswered]" if waiting else ""))
 
 
 def creator_header(row: pd.Series) -> None:
+    """Inside the card: where the creator posts (the label already names them) and the tally."""
     label, color = STATE_BADGES[row["state"]]
     cols = st.columns([5, 1])
-    cols[0].markdown(f"**{web.as_text(row['name'])}** · @{web.as_text(row['handle'])} on "
-                     f"{web.as_text(row['platform'])} · {int(row['followers']):,} followers")
+    cols[0].markdown(f"@{web.as_text(row['handle'])} on {web.as_text(row['platform'])} · "
+                     f"{int(row['followers']):,} followers")
     cols[1].badge(label, color=color)
     st.caption(tally(row))
 

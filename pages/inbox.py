@@ -80,6 +80,8 @@ def thread_from_address() -> None:
     web.widget_from_address("creator", "inbox_open", web.query_id("creator", "creator"))
     linked = opened()
     opened_by_link = linked is not None and linked != before
+    if linked != before:
+        redraw_list()  # the opened row follows the address
     # A creator that does not exist gets "There is no creator #12." and no thread.
     if opened_by_link and not web.ok(lambda: inbox.mark_read(db, user, linked)):
         st.session_state["inbox_open"] = None
@@ -88,41 +90,50 @@ def thread_from_address() -> None:
 # --- callbacks (they run before the script, so the navigation's count is already fresh) ------
 
 
-@web.guarded  # a callback runs before the page, outside app.py's error boundary
 def open_thread(creator_id: int) -> None:
+    """Opens a creator's thread, counted as read; the script runs again at once, so that the
+    navigation's unread count (drawn before the page) is fresh."""
     st.session_state["inbox_open"] = creator_id
     web.ok(lambda: inbox.mark_read(db, user, creator_id))
+    st.rerun()
 
 
-@web.guarded
+@web.guarded  # a callback runs before the page, outside app.py's error boundary
 def mark_unread(creator_id: int) -> None:
     if web.ok(lambda: inbox.mark_unread(db, user, creator_id)):
-        st.session_state["inbox_open"] = None  # open, it would count as read again
+        close_thread()  # open, it would count as read again
         web.flash("Marked unread.")
 
 
-def toggle_pick(creator_id: int, name: str) -> None:
-    if st.session_state.get(f"pick_{creator_id}"):
-        picked()[creator_id] = name
-    else:
-        picked().pop(creator_id, None)
+def close_thread() -> None:
+    st.session_state["inbox_open"] = None
+    redraw_list()
+
+
+def redraw_list() -> None:
+    """The list's ticks and its opened row are drawn anew from picked() and opened() in the
+    next run (see creator_list), not kept from the browser."""
+    st.session_state.pop(LIST_VIEW, None)
 
 
 def clear_picks() -> None:
-    """Untick everything. Only before the checkboxes are drawn (a callback, or the start of a
-    run): the browser keeps a tick that is merely forgotten here, and would send it back."""
-    for creator_id in list(picked()):
-        st.session_state[f"pick_{creator_id}"] = False
+    """Untick everything (the list's ticks are drawn anew from the emptied selection)."""
     picked().clear()
+    redraw_list()
 
 
 # --- filters and the creator list -----------------------------------------------------------
+
+LIST_KEY = "inbox_creators"  # the creator table: ticked rows and the clicked cell
+LIST_VIEW = "_inbox_creators_view"  # the ids the table showed when its selection was set
+LIST_ROWS = 10  # rows the table shows before it scrolls (a page holds PAGE_SIZE)
 
 
 def filters() -> InboxFilter:
     cols = st.columns([3, 3, 2])
     search = cols[0].text_input(
-        "Search creators", placeholder="Name, @handle or e-mail", max_chars=100
+        "Search creators", placeholder="Name, @handle or e-mail", max_chars=100,
+        key="inbox_search",
     )
     campaigns = web.campaign_options(camps.campaign_choices(db))
     campaign_id = cols[1].selectbox(
@@ -141,37 +152,79 @@ def filters() -> InboxFilter:
     return filt
 
 
-def creator_row(row: Any) -> None:
-    cid, name, unread = int(row.id), str(row.name), int(row.unread)
-    check, label = st.columns([1, 9], vertical_alignment="center", gap="small")
-    check.checkbox(
-        f"Select {web.as_text(name, one_line=True)}", value=cid in picked(), key=f"pick_{cid}",
-        label_visibility="collapsed",
-        on_change=toggle_pick, args=(cid, name),
-    )
-    text = f"{web.as_text(name, one_line=True)} · @{web.as_text(row.handle, one_line=True)}"
-    label.button(
-        f"**{unread} unread · {text}**" if unread else text, key=f"open_{cid}",
-        on_click=open_thread, args=(cid,), width="stretch",
-        type="primary" if cid == opened() else "secondary",
-    )
-    details = []
-    if "standing" in row._fields:
-        details.append(row.standing)
-    details.append(when(row.last_at) if pd.notna(row.last_at) else "No messages yet")
-    if isinstance(row.last_subject, str) and row.last_subject:
-        details.append(row.last_subject[:60])
-    st.caption(" · ".join(web.as_text(d) for d in details))
+def list_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    """The table's rows: the unread count (blank when none), who, and the last interaction;
+    the creator's id rides along, hidden."""
+    frame = pd.DataFrame({
+        "id": rows["id"].astype(int),
+        "unread": [f"{int(n):,}" if int(n) else "" for n in rows["unread"]],
+        "creator": rows["name"].astype(str),
+        "handle": "@" + rows["handle"].astype(str),
+        "last": [day(v) if pd.notna(v) else "No messages" for v in rows["last_at"]],
+    })
+    if "standing" in rows:
+        frame["standing"] = rows["standing"]
+    return frame
+
+
+# Widths that fit the table in its half of a 1366 px screen (a longer name or handle is cut
+# in its cell, whole in the thread's heading).
+LIST_COLUMNS = {
+    "unread": st.column_config.TextColumn("Unread", width=72, alignment="right"),
+    "creator": st.column_config.TextColumn("Creator", width=140),
+    "handle": st.column_config.TextColumn("Handle", width=140),
+    "last": st.column_config.TextColumn("Last", width=95,
+                                        help="The day of the last message, notice or asset"),
+    "standing": st.column_config.TextColumn("In the campaign"),
+}
+
+
+def list_selection(ids: list[int]) -> dict[str, Any]:
+    """The table's selection as picked() and opened() say: the ticks, and the opened creator's
+    cell."""
+    rows = [i for i, cid in enumerate(ids) if cid in picked()]
+    cells = [[i, "creator"] for i, cid in enumerate(ids) if cid == opened()]
+    return {"selection": {"rows": rows, "columns": [], "cells": cells}}
 
 
 def creator_list(found: inbox.Page) -> None:
-    st.caption(f"**{found.total:,}** creators · page {found.page:,} of {found.pages:,}")
+    """The creators as a table: tick rows to pick them for a mass message (picks are kept
+    across pages and filters), click a creator to open the thread."""
+    noun = "creator" if found.total == 1 else "creators"
+    st.caption(f"**{found.total:,}** {noun} · page {found.page:,} of {found.pages:,} · "
+               "click a creator to open the thread, tick to pick for a mass message")
     if found.rows.empty:
         st.info("No creator matches the filter.")
-    for row in found.rows.itertuples(index=False):
-        creator_row(row)
+    frame = list_frame(found.rows)
+    ids = frame["id"].tolist()
+    # Positions name rows only in what the table shows: when it shows other rows (another
+    # page, filter or order), its selection is drawn anew from the ids.
+    if st.session_state.get(LIST_VIEW) != ids:
+        st.session_state[LIST_VIEW] = ids
+        st.session_state[LIST_KEY] = list_selection(ids)
+    event = web.dataframe(
+        frame, key=LIST_KEY, on_select="rerun", selection_mode=["multi-row", "single-cell"],
+        hide_index=True, column_order=[c for c in LIST_COLUMNS if c in frame],
+        column_config=LIST_COLUMNS, height=35 * (min(max(len(ids), 1), LIST_ROWS) + 1) + 3,
+    )
     if found.pages > 1:
         st.number_input("Page", min_value=1, max_value=found.pages, key="inbox_page")
+    follow_selection(frame, event.selection)
+
+
+def follow_selection(frame: pd.DataFrame, selection: Any) -> None:
+    """The ticks of this page's rows become picked() (others pages' picks stay); a clicked
+    creator other than the open one opens."""
+    names = dict(zip(frame["id"], frame["creator"], strict=True))
+    ticked = {int(frame["id"].iloc[r]) for r in selection["rows"] if r < len(frame)}
+    for cid, name in names.items():
+        if cid in ticked:
+            picked()[cid] = name
+        else:
+            picked().pop(cid, None)
+    for row, _column in selection["cells"]:
+        if row < len(frame) and int(frame["id"].iloc[row]) != opened():
+            open_thread(int(frame["id"].iloc[row]))
 
 
 # --- the thread -----------------------------------------------------------------------------
@@ -247,23 +300,31 @@ def report_delivery(delivery: inbox.Delivery, form: str | None = None) -> None:
     st.rerun()
 
 
+# Pixels: the thread scrolls in a box, newest at the bottom, with the form to answer right
+# under it, still in the first screen of a 1366x768 laptop.
+THREAD_HEIGHT = 260
+
+
 def thread_panel(creator_id: int, card: dict[str, Any]) -> None:
-    head, actions = st.columns([3, 2], vertical_alignment="center")
-    head.subheader(web.as_text(card["name"], one_line=True))
-    buttons = actions.container(horizontal=True, horizontal_alignment="right")
-    buttons.button("Mark unread", key="mark_unread", on_click=mark_unread, args=(creator_id,),
-                   icon=":material/mark_email_unread:")
-    buttons.button("Close", key="close_thread",
-                   on_click=lambda: st.session_state.update(inbox_open=None))
+    """The creator's name and actions, the thread, writing to them; then, folded, their
+    contact details and history with the agency, recording a reply and sending an asset."""
+    head = st.container(horizontal=True, vertical_alignment="center")
+    head.subheader(web.as_text(card["name"], one_line=True), width="stretch")
+    head.button("Mark unread", key="mark_unread", on_click=mark_unread, args=(creator_id,),
+                icon=":material/mark_email_unread:")
+    head.button("Close", key="close_thread", on_click=close_thread)
     items, total = inbox.thread(db, creator_id)
-    if total > len(items):
-        st.caption(f"The newest {len(items):,} of {total:,} items.")
     if not items:
         st.caption("Nothing yet: no message, notice, asset or gift.")
-    for item in items:
-        thread_item(item)
+    with st.container(height=THREAD_HEIGHT if len(items) > 2 else "content", autoscroll=True):
+        if total > len(items):
+            st.caption(f"The newest {len(items):,} of {total:,} items.")
+        for item in items:
+            thread_item(item)
+    notice = compose(creator_id, card) if can_write else None
+    with st.expander("Contact and history", icon=":material/contact_page:"):
+        details_panel(creator_id, card)
     if can_write:
-        notice = compose(creator_id, card)
         record_reply(creator_id, card)
         send_asset(creator_id, notice)
 
@@ -296,19 +357,21 @@ def mail_notice() -> Any:
 
 
 def compose(creator_id: int, card: dict[str, Any]) -> Any:
-    """The form to write to one creator; returns the mail notice (see mail_notice), or None
+    """The form to write to one creator, right under the thread, and under it the campaign
+    it is about and what stops a send; returns the mail notice (see mail_notice), or None
     when the creator has no address."""
-    st.markdown("##### Write to " + web.as_text(card["name"], one_line=True))
     if not card["email"]:
         st.warning("No e-mail address on file: this creator cannot be written to by e-mail.")
         return None
-    campaign_id, refusal = campaign_picker(creator_id, f"compose_campaign_{creator_id}")
-    if refusal:
-        st.warning(web.as_text(refusal), icon=":material/block:")
-    notice = mail_notice()
+    writing, about = st.container(), st.container()  # the form drawn above what it needs
+    with about:
+        campaign_id, refusal = campaign_picker(creator_id, f"compose_campaign_{creator_id}")
+        if refusal:
+            st.warning(web.as_text(refusal), icon=":material/block:")
+        notice = mail_notice()
     form = f"compose_{creator_id}"
-    with web.kept_form(form, empty={f"compose_subject_{creator_id}": "",
-                                    f"compose_body_{creator_id}": ""}):
+    with writing, web.kept_form(form, empty={f"compose_subject_{creator_id}": "",
+                                             f"compose_body_{creator_id}": ""}):
         subject = st.text_input("Subject", max_chars=300, key=f"compose_subject_{creator_id}")
         body = st.text_area("Message", max_chars=50_000, help=MERGE_HELP,
                             key=f"compose_body_{creator_id}")
@@ -520,11 +583,11 @@ def show_plan(plan: inbox.Plan) -> None:
     problem = inbox.mail_problem()
     if problem:
         st.warning(problem, icon=":material/mail_lock:")
-    send, cancel = st.columns([1, 4])
-    if send.button(f"Send to {ready:,} creator{'' if ready == 1 else 's'}", type="primary",
+    buttons = st.container(horizontal=True)  # each button as wide as its label
+    if buttons.button(f"Send to {ready:,} creator{'' if ready == 1 else 's'}", type="primary",
                    disabled=ready == 0 or bool(problem)):
         send_plan(plan)
-    if cancel.button("Discard preview"):
+    if buttons.button("Discard preview"):
         st.session_state.pop("mass_plan", None)
         st.rerun()
 
@@ -584,21 +647,19 @@ def run_page() -> None:
     found = web.attempt(lambda: inbox.list_creators(db, user, filt, number, PAGE_SIZE))
     if found is None:
         st.stop()
-    if can_write:
-        mass_message(filt, found.total)
-    left, middle, right = st.columns([3, 5, 3], gap="medium")
+    left, right = st.columns([6, 5], gap="medium")
     with left:
         creator_list(found)
+        if can_write:
+            mass_message(filt, found.total)
     creator_id = opened()
     web.address_from_widget("creator", "inbox_open", creator_id and str(creator_id))
     card = None if creator_id is None else web.attempt(lambda: inbox.creator_card(db, creator_id))
     if card is None:
-        middle.info("Open a creator on the left to see the whole thread.")
+        right.info("Click a creator on the left to see the whole thread.")
         return
-    with middle:
-        thread_panel(creator_id, card)  # type: ignore[arg-type]
     with right:
-        details_panel(creator_id, card)  # type: ignore[arg-type]
+        thread_panel(creator_id, card)  # type: ignore[arg-type]
 
 
 run_page()

@@ -169,7 +169,7 @@ def test_an_unknown_creator_address_gets_a_message(app: AppTest, raw: str) -> No
     open_page(app, "pages/inbox.py", creator=raw)
     assert not app.exception
     assert any("creator" in m for m in texts(app.error)), texts(app.error)
-    assert "Open a creator on the left to see the whole thread." in texts(app.info)
+    assert "Click a creator on the left to see the whole thread." in texts(app.info)
 
 
 def test_a_feedback_address_opens_the_campaign(app: AppTest, world: World) -> None:

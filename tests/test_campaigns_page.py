@@ -89,7 +89,8 @@ def test_viewers_and_staff_read_but_change_nothing(
     open_campaigns(app, role, autumn)
     assert texts(app.title) == ["Campaigns"]
     assert "Autumn Glow" in list(tables_with(app, "signed")[0]["name"])
-    assert [t.label for t in app.tabs] == ["Applications", "Agreements", "Start collaborations"]
+    assert [t.label for t in app.tabs] == ["Applications", "Agreements", "Start collaborations",
+                                          "Brief and details"]
     shown = [b.label for b in app.button]
     for action in ("Create campaign", "Change stage", "Invite", "Open for applications",
                    "Close applications", "Send agreements"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -25,16 +26,57 @@ def open_inbox(at: AppTest, username: str) -> AppTest:
     return at
 
 
+LIST = "inbox_creators"  # the creator table's key (pages/inbox.py)
+
+
+def creator_table(at: AppTest) -> pd.DataFrame:
+    """The creator list as the page hands it to the table (with the hidden id column)."""
+    [frame] = [d.value for d in at.dataframe if "unread" in d.value.columns]
+    return frame
+
+
+def listed(at: AppTest) -> list[int]:
+    """Creator ids in the list's order."""
+    return [int(i) for i in creator_table(at)["id"]]
+
+
+def unread(at: AppTest, creator_id: int) -> str:
+    """The Unread cell of a creator's row ("" when nothing is unread)."""
+    frame = creator_table(at)
+    return str(frame.loc[frame["id"] == creator_id, "unread"].iloc[0])
+
+
+def select(at: AppTest, rows: list[int] | None = None, cell: int | None = None) -> AppTest:
+    """What a person does in the table: tick `rows` (positions) and/or click the creator cell
+    of row `cell`; the other part of the selection stays as it is."""
+    current = at.session_state[LIST]["selection"] if LIST in at.session_state else {}
+    chosen = {"rows": list(current.get("rows", [])), "columns": [],
+              "cells": [list(c) for c in current.get("cells", [])]}
+    if rows is not None:
+        chosen["rows"] = rows
+    if cell is not None:
+        chosen["cells"] = [[cell, "creator"]]
+    at.session_state[LIST] = {"selection": chosen}
+    return at.run()
+
+
 def open_thread(at: AppTest, creator_id: int) -> AppTest:
-    at.button(key=f"open_{creator_id}").click().run()
+    """Click the creator in the list, which opens the thread."""
+    select(at, cell=listed(at).index(creator_id))
     assert not at.exception, [e.message for e in at.exception]
     return at
 
 
-def listed(at: AppTest) -> list[int]:
-    """Creator ids in the list's order (the keys of their open buttons)."""
-    return [int(b.key.removeprefix("open_")) for b in at.button if b.key
-            and b.key.startswith("open_")]
+def tick(at: AppTest, creator_id: int) -> AppTest:
+    """Tick the creator's row (picked for a mass message)."""
+    rows = at.session_state[LIST]["selection"]["rows"] if LIST in at.session_state else []
+    return select(at, rows=sorted({*rows, listed(at).index(creator_id)}))
+
+
+def ticked(at: AppTest) -> list[int]:
+    """Creator ids of the ticked rows."""
+    ids = listed(at)
+    return [ids[r] for r in at.session_state[LIST]["selection"]["rows"]]
 
 
 def record_reply(db: Database, creator_id: int, minutes: int) -> None:
@@ -53,7 +95,7 @@ def test_unread_first_opening_marks_read_and_mark_unread_brings_it_back(
     record_reply(db, c["Mary"], 2)
     open_inbox(app, "staff")
     assert listed(app)[:2] == [c["Mary"], c["Grace"]]
-    assert "1 unread" in app.button(key=f"open_{c['Mary']}").label
+    assert unread(app, c["Mary"]) == "1"
     open_thread(app, c["Mary"])
     assert listed(app)[:2] == [c["Grace"], c["Mary"]]  # read: below the unread one
     assert "Reply 2" in texts(app.text)
@@ -123,7 +165,8 @@ def test_a_mass_message_to_ticked_creators(
     smtp_server.refuse.add("mary@example.com")
     open_inbox(app, "staff")
     for name in ("Ada", "Grace", "Linus", "Mary"):
-        app.checkbox(key=f"pick_{c[name]}").check().run()
+        tick(app, c[name])
+    assert sorted(ticked(app)) == sorted(c[n] for n in ("Ada", "Grace", "Linus", "Mary"))
     assert_ok(app)
     app.text_input(key="mass_subject").input("Hello {first_name}")
     app.text_area(key="mass_body").input("Dear @{handle}, news from us.")
@@ -145,7 +188,9 @@ def test_a_mass_message_to_ticked_creators(
     assert "550" in failed["error"].iloc[0]
     assert dict(db.rows("SELECT state, count(*) FROM messages GROUP BY ALL")) == {
         "sent": 2, "failed": 1}
-    assert not app.checkbox(key=f"pick_{c['Ada']}").value  # the selection was cleared
+    assert ticked(app) == []  # the selection was cleared, in the table too
+    assert [e.label for e in app.expander if e.label.startswith("Mass")] == [
+        "Mass message (0 selected)"]
 
     # The failed one is retried from Mary's thread once the address works again.
     smtp_server.refuse.clear()
@@ -205,8 +250,8 @@ def test_a_mass_message_to_everyone_matching_a_campaign_filter(
 ):
     open_inbox(app, "staff")
     app.selectbox(key="inbox_campaign").set_value(world.campaigns["Launch"]).run()
-    standings = [c.value for c in app.caption if c.value.startswith("Collaboration")]
-    assert sorted(s.split(" · ")[0] for s in standings) == [
+    standings = creator_table(app)["standing"].tolist()
+    assert sorted(s for s in standings if s.startswith("Collaboration")) == [
         "Collaboration fulfilling", "Collaboration negotiating"]
     app.radio(key="mass_scope").set_value("filter").run()
     app.text_input(key="mass_subject").input("{campaign} update")
@@ -218,3 +263,24 @@ def test_a_mass_message_to_everyone_matching_a_campaign_filter(
     labelled(app.button, "Send to 1 creator").click().run()
     assert [(str(m["To"]), m["Subject"]) for m in smtp_server.messages] == [
         ("grace@example.com", "Launch update")]
+
+
+def test_ticks_are_kept_across_filters_and_opening_a_thread_keeps_them(
+    app: AppTest, world: World
+):
+    c = world.creators
+    open_inbox(app, "staff")
+    tick(app, c["Ada"])
+    app.text_input(key="inbox_search").input("Grace").run()
+    assert listed(app) == [c["Grace"]]
+    assert ticked(app) == []  # Ada is not shown: her tick waits
+    tick(app, c["Grace"])
+    open_thread(app, c["Grace"])
+    assert ticked(app) == [c["Grace"]]  # opening a thread picks or unpicks nobody
+    app.text_input(key="inbox_search").input("").run()
+    assert sorted(ticked(app)) == sorted([c["Ada"], c["Grace"]])  # drawn again from the picks
+    [mass] = [e.label for e in app.expander if e.label.startswith("Mass")]
+    assert mass == "Mass message (2 selected)"
+    # the opened creator's cell is the table's selected cell
+    assert app.session_state[LIST]["selection"]["cells"] == [
+        [listed(app).index(c["Grace"]), "creator"]]

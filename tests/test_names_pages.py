@@ -18,6 +18,7 @@ from lib import web
 from lib.db import Database
 from lib.demo import build_demo
 from tests.conftest import T0, World, add_collab, assert_ok, labelled, login, own_campaigns
+from tests.test_inbox_page import open_thread
 
 CAMPAIGN_PICKERS = {  # page: the labels of its campaign pickers
     "collaborations": ["Campaign"],
@@ -192,7 +193,7 @@ def test_a_recorded_workflow_notice_says_it_was_not_emailed(
         )
     at = login(app, "staff")
     at.switch_page("pages/inbox.py").run()
-    at.button(key=f"open_{ada}").click().run()
+    open_thread(at, ada)
     assert_ok(at)
     said = [m.value for m in at.markdown if "Not e-mailed" in m.value]
     assert len(said) == 3, said  # the three notices; the reply recorded by hand came in

@@ -13,7 +13,7 @@ from tests.conftest import LocalSMTP, World, assert_ok, labelled, login, texts
 from tests.test_campaigns_page import open_campaigns
 from tests.test_deliveries_page import open_deliveries
 from tests.test_feedback_page import manager, open_feedback, spring, with_feedback  # noqa: F401
-from tests.test_inbox_page import open_inbox, open_thread
+from tests.test_inbox_page import open_inbox, open_thread, tick, ticked
 from tests.test_pages import open_detail
 
 
@@ -89,7 +89,7 @@ def test_a_mass_message_nobody_got_keeps_the_draft_and_the_ticks(
     smtp_server.refuse.update({"ada@example.com", "grace@example.com"})
     open_inbox(app, "staff")
     for name in ("Ada", "Grace"):
-        app.checkbox(key=f"pick_{c[name]}").check().run()
+        tick(app, c[name])
     app.text_input(key="mass_subject").input("News")
     app.text_area(key="mass_body").input("Dear {first_name}")
     labelled(app.button, "Preview").click().run()
@@ -98,7 +98,7 @@ def test_a_mass_message_nobody_got_keeps_the_draft_and_the_ticks(
     assert any("0 sent" in w and "2 failed" in w for w in texts(app.warning))
     assert (app.text_input(key="mass_subject").value, app.text_area(key="mass_body").value) == (
         "News", "Dear {first_name}")
-    assert app.checkbox(key=f"pick_{c['Ada']}").value
+    assert c["Ada"] in ticked(app)
 
     smtp_server.refuse.clear()
     labelled(app.button, "Preview").click().run()
@@ -106,7 +106,7 @@ def test_a_mass_message_nobody_got_keeps_the_draft_and_the_ticks(
     assert not app.exception
     assert len(smtp_server.messages) == 2
     assert app.text_input(key="mass_subject").value == ""  # sent: the draft is gone
-    assert not app.checkbox(key=f"pick_{c['Ada']}").value
+    assert ticked(app) == []
 
 
 # --- the collaboration page ----------------------------------------------------------------

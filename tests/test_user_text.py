@@ -40,6 +40,7 @@ from lib import (
 from lib.db import Database
 from lib.models import CampaignFields, DeliveryStatus, ReplyKind, Role, ShipmentChange, User
 from tests.conftest import World, add_collab, as_read, assert_ok, login
+from tests.test_inbox_page import open_thread
 
 # One line each: names, tags, subjects, items (stored stripped, so no edge blanks here).
 HOSTILE = [
@@ -375,7 +376,7 @@ def test_review_page(app: AppTest, hostile: Hostile) -> None:
 
 def test_inbox_page(app: AppTest, hostile: Hostile) -> None:
     at = open_page(app, "staff", "pages/inbox.py")
-    at.button(key=f"open_{hostile.creator}").click().run()
+    open_thread(at, hostile.creator)
     found = assert_user_text_as_text(at, ALL)
     for expected in (HOSTILE[0], HOSTILE[16], HOSTILE_BODIES[1], HOSTILE[19], HOSTILE[20],
                      HOSTILE[2], HOSTILE[11], HOSTILE[12]):

@@ -109,15 +109,15 @@ def reviewer_gives_feedback(reviewer: Page, link: str) -> None:
     give_feedback(reviewer, "Alan Turing", HOSTILE, "No verdict")  # shown as typed
     assert_shown_as_text(reviewer)
     ui.screenshot(reviewer, "07-feedback-reviewer-page")
-    to_second_page(reviewer)
+    turn_to_page(reviewer, 2)  # five creators a page, by name: Grace is on the second
     give_feedback(reviewer, "Grace Hopper", "Not the right audience for us", "Decline")
 
 
-def to_second_page(reviewer: Page) -> None:
-    """Five cards a page, by name: Grace Hopper's is on the second."""
-    page_number = reviewer.get_by_role("spinbutton", name="Page")
-    page_number.fill("2")
-    ui.rerun(reviewer, lambda: page_number.press("Enter"))
+def turn_to_page(page: Page, number: int) -> None:
+    """Type a page number into the visible tab's page box (Enter sends it)."""
+    box = page.get_by_role("spinbutton", name="Page").locator("visible=true").first
+    box.fill(str(number))
+    ui.rerun(page, lambda: box.press("Enter"))
 
 
 def assert_shown_as_text(page: Page) -> None:
@@ -176,7 +176,7 @@ def manager_reads_and_replies(page: Page) -> None:
 
 def reviewer_sees_the_reply(reviewer: Page, link: str) -> None:
     ui.goto(reviewer, link)
-    to_second_page(reviewer)
+    turn_to_page(reviewer, 2)  # Grace's card, where the reply to her feedback is
     expect(reviewer.get_by_text("Thanks, we will propose someone else.")).to_be_visible()
     expect(reviewer.get_by_text("Reply from Manager Person", exact=False)).to_be_visible()
     expect(reviewer.get_by_text("She costs too much anyway")).to_have_count(0)

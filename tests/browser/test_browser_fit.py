@@ -61,8 +61,10 @@ SCREENS = [
 # fit its box (overflowing, cut with an ellipsis, or broken over two lines).
 MEASURE_JS = """(selector) => {
   const main = document.querySelector('[data-testid="stMain"]');
-  const target = [...main.querySelectorAll(selector)].find(
-    (el) => el.getBoundingClientRect().height > 0) || null;  // the first one drawn
+  // Drawn: with a size, and not hidden (a closed expander's content keeps its size).
+  const drawn = (el) => el.getBoundingClientRect().height > 0
+    && el.checkVisibility({visibilityProperty: true, opacityProperty: true});
+  const target = [...main.querySelectorAll(selector)].find(drawn) || null;  // the first one
   const cut = [];
   const oneLine = (el) => {
     const style = getComputedStyle(el);
@@ -74,7 +76,7 @@ MEASURE_JS = """(selector) => {
     + ' [data-baseweb="select"] [value], [data-testid="stMetricLabel"] p');
   for (const el of texts) {
     const box = el.getBoundingClientRect();
-    if (!box.width || !box.height) continue;  // not drawn (a closed expander, another tab)
+    if (!box.width || !drawn(el)) continue;  // not drawn (a closed expander, another tab)
     if (el.scrollWidth > el.clientWidth + 1 || !oneLine(el)) {
       cut.push(`${(el.innerText || el.getAttribute('value') || '').slice(0, 50)}`
                + ` (${Math.round(box.width)}x${Math.round(box.height)})`);

@@ -89,7 +89,8 @@ def applications_in_and_preselected(page: Page) -> None:
 
 def agreements_out_and_answered(page: Page) -> None:
     open_tab(page, "Agreements")
-    agreements = grid_with(page, "Answered (UTC)")
+    # a column of its own in the first screen's width (the grid draws only the columns in view)
+    agreements = grid_with(page, "Compensation")
     expect(agreements.locator("tbody tr")).to_have_count(4)
     ui.tick_rows(page, agreements, 0, 1, 2, 3)
     form = page.get_by_test_id("stForm").filter(has=button(page, "Send agreements"))
