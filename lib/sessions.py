@@ -1,7 +1,7 @@
 """Login sessions kept in the store (issue 14.1), so that a login cookie can be ended.
 
 A password login starts a session: a random id that the login cookie carries (signed, see
-lib/web.py), stored only as its SHA-256, with the user, the role and a fingerprint of the
+lib/web/login.py), stored only as its SHA-256, with the user, the role and a fingerprint of the
 password hash at sign-in, and an absolute expiry (config.session_lifetime) that nothing ever
 moves. Every page run asks `check`: a logout (`revoke`), a new password, a disabled account,
 a lowered role (`users` revokes in the same transaction as the change, and `check` compares
