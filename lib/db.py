@@ -131,6 +131,17 @@ def _count_commit() -> None:
         _commits += 1
 
 
+def back_off_or_give_up(conflict: Exception, attempt: int, retries: int) -> None:
+    """After a write conflict: wait a little longer each time before the retry, or, after the
+    last one, give up with the message a person reads (every store's write retries this way)."""
+    if attempt == retries:
+        raise ConcurrentEditError(
+            "Other people were changing the same records at the same moment; "
+            "nothing was saved. Try again."
+        ) from conflict
+    time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))
+
+
 class Reads:
     """The read helpers of a store, each on a fresh cursor (a shared connection refuses
     concurrent calls): the live Database and a snapshot's ReadOnlyStore both have them."""
@@ -225,12 +236,7 @@ class Database(Reads):
                     raise DuplicateKey(str(refused)) from refused
                 raise
             except duckdb.TransactionException as conflict:
-                if attempt == retries:
-                    raise ConcurrentEditError(
-                        "Other people were changing the same records at the same moment; "
-                        "nothing was saved. Try again."
-                    ) from conflict
-                time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))
+                back_off_or_give_up(conflict, attempt, retries)
         raise AssertionError("unreachable")
 
     # --- schema ------------------------------------------------------------

@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import functools
 import logging
-import random
 import re
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from decimal import Decimal
@@ -43,10 +41,10 @@ from sqlglot.errors import ErrorLevel, SqlglotError
 from lib import config, sql_pg
 from lib.db import (
     WRITE_RETRIES,
-    ConcurrentEditError,
     Database,
     DatabaseIdentity,
     DuplicateKey,
+    back_off_or_give_up,
     utcnow,
 )
 
@@ -384,12 +382,7 @@ class PostgresDatabase(Database):
                 with self.transaction() as cur:
                     return work(cur)
             except RETRYABLE as conflict:
-                if attempt == retries:
-                    raise ConcurrentEditError(
-                        "Other people were changing the same records at the same moment; "
-                        "nothing was saved. Try again."
-                    ) from conflict
-                time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))
+                back_off_or_give_up(conflict, attempt, retries)
         raise AssertionError("unreachable")
 
     # --- schema ------------------------------------------------------------
