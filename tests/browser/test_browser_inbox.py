@@ -63,9 +63,7 @@ def creator_row(page: Page, name: str) -> Locator:
 
 def row_number(page: Page, name: str) -> int:
     """The position of a creator's row in the list (0 is the first)."""
-    row = creator_row(page, name)
-    expect(row).to_have_count(1)
-    return int(row.get_attribute("aria-rowindex") or 0) - 2
+    return ui.row_position(creator_row(page, name))
 
 
 def expect_row(page: Page, position: int, name: str, unread: str = "") -> None:
@@ -82,7 +80,7 @@ def row_of(page: Page, position: int) -> Locator:
 
 def open_thread(page: Page, seed: Seed, name: str) -> None:
     """Click the creator in the list: their thread opens beside it."""
-    ui.click_cell(page, row_number(page, name), CREATOR_X)
+    ui.click_cell(page, creator_row(page, name), CREATOR_X)
     heading = page.get_by_role("heading", level=3, name=re.compile(f"^{name} "))
     expect(heading).to_be_visible()
 

@@ -334,9 +334,11 @@ def tick_rows(page: Page, table: Locator, *rows: int) -> None:
         expect(ticked).to_have_attribute("aria-selected", "true")
 
 
-def click_cell(page: Page, row: int, x: float, table: int = 0) -> None:
-    """Click the cell of `row` (0 is the first data row) at `x` pixels from a dataframe's left
-    edge, as a person clicks a row's cell (a cell selection), and wait for the run it starts.
+def click_cell(page: Page, row: int | Locator, x: float, table: int = 0) -> None:
+    """Click the cell of `row` at `x` pixels from a dataframe's left edge, as a person clicks a
+    row's cell (a cell selection), and wait for the run it starts. `row` is a position (0 is
+    the first data row) or a row of grid_rows, whose position is read at each attempt: right
+    after a rerun (a search) the grid may still hold the rows it had before.
 
     Drawn on a canvas like the checkboxes (see select_rows); a click that comes while the grid
     is being drawn again is lost now and then: it is repeated when the page sent no
@@ -345,11 +347,12 @@ def click_cell(page: Page, row: int, x: float, table: int = 0) -> None:
     canvas = grid(page, table).get_by_test_id("data-grid-canvas").first
     expect(canvas).to_be_visible()
     for _ in range(ATTEMPTS):
+        position = row if isinstance(row, int) else row_position(row)
         since = start_action(page)
         scroll_into_view(page, canvas, center=True)
         box = canvas.bounding_box()
         assert box is not None
-        page.mouse.click(box["x"] + x, box["y"] + ROW_HEIGHT * (row + 1) + ROW_HEIGHT / 2)
+        page.mouse.click(box["x"] + x, box["y"] + ROW_HEIGHT * (position + 1) + ROW_HEIGHT / 2)
         if request_sent(page, since):
             break
         # Lost, or taken as focus only: let go of what the grid holds (a run follows when
@@ -359,6 +362,12 @@ def click_cell(page: Page, row: int, x: float, table: int = 0) -> None:
         if request_sent(page, escaped, timeout=QUIET_MS * 10):
             wait_for_run(page, escaped)
     wait_for_run(page, since)
+
+
+def row_position(row: Locator) -> int:
+    """The position of a grid_rows row among the data rows (0 is the first)."""
+    expect(row).to_have_count(1)
+    return int(row.get_attribute("aria-rowindex") or 0) - 2
 
 
 def total_caption(page: Page) -> Locator:
