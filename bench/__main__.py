@@ -24,6 +24,7 @@ from bench.report import (
     timing_text,
     write_results,
 )
+from bench.versus import VersusOutcome
 from lib import config, users
 from lib.db import Database
 from lib.models import Role
@@ -104,8 +105,7 @@ def render_rows(o: render.RenderOutcome) -> list[Row]:
     return rows
 
 
-def versus_sql_rows(kind: str, outcomes: list[deliveries.DeliveryOutcome]
-                    | list[inbox.InboxOutcome]) -> list[Row]:
+def versus_sql_rows(kind: str, outcomes: list[VersusOutcome]) -> list[Row]:
     """One row per scenario of a list read held to a multiple of its hand-written SQL."""
     rows = []
     for o in outcomes:

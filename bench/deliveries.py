@@ -13,11 +13,10 @@ filter), and shares nothing with lib.deliveries' query builder.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from bench.timing import Stats, compare
+from bench.versus import VersusOutcome, versus_sql
 from lib.db import Database, bind, utcnow
 from lib.deliveries import DeliveryFilter, list_shipments
 
@@ -47,15 +46,6 @@ class Scenario:
     descending: bool
     page: int
     hand: HandSQL
-
-
-@dataclass
-class DeliveryOutcome:
-    scenario: Scenario
-    stats: dict[str, Stats]
-    total: int
-    agree: bool
-    notes: list[str] = field(default_factory=list)
 
 
 # --- the hand-written SQL, one page and one count per scenario -----------------------------
@@ -165,27 +155,12 @@ def hand_sql(db: Database, s: Scenario, now: dt.datetime) -> Result:
 # --- the run -------------------------------------------------------------------------------
 
 
-def run(db: Database, repeat: int) -> list[DeliveryOutcome]:
+def run(db: Database, repeat: int) -> list[VersusOutcome]:
     now = utcnow()
     outcomes = []
     for s in scenarios(db):
         print(f"  deliveries: {s.name}", flush=True)
-        candidates: dict[str, Callable[[], Result]] = {
-            "service": lambda s=s: service(db, s, now),
-            "sql": lambda s=s: hand_sql(db, s, now),
-        }
-        stats, results = compare(candidates, repeat)
-        outcomes.append(_outcome(s, stats, results))
+        outcomes.append(versus_sql(s, lambda s=s: service(db, s, now),
+                                   lambda s=s: hand_sql(db, s, now), repeat, PAGE_SIZE, "rows"))
     return outcomes
 
-
-def _outcome(s: Scenario, stats: dict[str, Stats], results: dict[str, Result]) -> DeliveryOutcome:
-    ids, total, _ = results["service"]
-    notes = []
-    if s.page > 1 and total < (s.page - 1) * PAGE_SIZE + 1:
-        notes.append(f"only {total:,} rows match: page {s.page} does not exist")
-    agree = results["sql"] == results["service"] and len(ids) > 0
-    if not agree:
-        notes.append("DISAGREE: " + "; ".join(f"{k}: {len(v[0])} ids, total {v[1]}"
-                                              for k, v in results.items()))
-    return DeliveryOutcome(s, stats, total, agree, notes)

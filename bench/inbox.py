@@ -15,10 +15,9 @@ count of the matching creators), and shares nothing with lib.inbox's query build
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from bench.timing import Stats, compare
+from bench.versus import VersusOutcome, versus_sql
 from lib import inbox
 from lib.db import Database, bind, utcnow
 from lib.inbox import InboxFilter
@@ -51,15 +50,6 @@ class Scenario:
     hand: HandSQL
     page: int = 1
     target: float = 1.5
-
-
-@dataclass
-class InboxOutcome:
-    scenario: Scenario
-    stats: dict[str, Stats]
-    total: int
-    agree: bool
-    notes: list[str] = field(default_factory=list)
 
 
 def reader(db: Database) -> User:
@@ -186,28 +176,14 @@ def hand_sql(db: Database, user: User, s: Scenario, now: dt.datetime) -> Result:
 # --- the run -------------------------------------------------------------------------------
 
 
-def run(db: Database, repeat: int) -> list[InboxOutcome]:
+def run(db: Database, repeat: int) -> list[VersusOutcome]:
     user, now = reader(db), utcnow()
     print(f"  inbox: reading as {user.username} (#{user.id})", flush=True)
     outcomes = []
     for s in scenarios(db):
         print(f"  inbox: {s.name}", flush=True)
-        candidates: dict[str, Callable[[], Result]] = {
-            "service": lambda s=s: service(db, user, s, now),
-            "sql": lambda s=s: hand_sql(db, user, s, now),
-        }
-        stats, results = compare(candidates, repeat)
-        outcomes.append(_outcome(s, stats, results))
+        outcomes.append(versus_sql(s, lambda s=s: service(db, user, s, now),
+                                   lambda s=s: hand_sql(db, user, s, now),
+                                   repeat, PAGE_SIZE, "creators"))
     return outcomes
 
-
-def _outcome(s: Scenario, stats: dict[str, Stats], results: dict[str, Result]) -> InboxOutcome:
-    ids, total, _ = results["service"]
-    notes = []
-    if s.page > 1 and total < (s.page - 1) * PAGE_SIZE + 1:
-        notes.append(f"only {total:,} creators match: page {s.page} does not exist")
-    agree = results["sql"] == results["service"] and len(ids) > 0
-    if not agree:
-        notes.append("DISAGREE: " + "; ".join(f"{k}: {len(v[0])} ids, total {v[1]}"
-                                              for k, v in results.items()))
-    return InboxOutcome(s, stats, total, agree, notes)
