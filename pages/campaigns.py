@@ -31,38 +31,11 @@ db = web.database()
 user = web.current_user()
 can_manage = user.can(Role.MANAGER)
 
-# Statuses show as coloured pills (tables) and st.badge (headings), with Material icons, never
-# emoji: a Linux server without an emoji font draws those as empty boxes.
-CAMPAIGN_COLORS: dict[str, str] = {
-    CampaignStatus.DRAFT: "gray",
-    CampaignStatus.OPEN: "green",
-    CampaignStatus.CLOSED: "orange",
-    CampaignStatus.RUNNING: "blue",
-    CampaignStatus.FINISHED: "violet",
-}
-CAMPAIGN_ICONS: dict[str, str] = {
-    CampaignStatus.DRAFT: ":material/edit_note:",
-    CampaignStatus.OPEN: ":material/how_to_reg:",
-    CampaignStatus.CLOSED: ":material/lock:",
-    CampaignStatus.RUNNING: ":material/play_circle:",
-    CampaignStatus.FINISHED: ":material/flag:",
-}
-STAGE_COLORS: dict[str, str] = {
-    ApplicationStage.APPLIED: "gray",
-    ApplicationStage.SELECTED: "green",
-    ApplicationStage.DECLINED: "red",
-}
-AGREEMENT_COLORS: dict[str, str] = {
-    AgreementState.PENDING: "orange",
-    AgreementState.ACCEPTED: "green",
-    AgreementState.DECLINED: "red",
-    AgreementState.EXPIRED: "gray",
-}
 # Table column -> (colour per value, the value's enum for its label).
 BADGE_COLUMNS: dict[str, tuple[dict[str, str], type[Any]]] = {
-    "status": (CAMPAIGN_COLORS, CampaignStatus),
-    "stage": (STAGE_COLORS, ApplicationStage),
-    "agreement": (AGREEMENT_COLORS, AgreementState),
+    "status": (web.CAMPAIGN_COLORS, CampaignStatus),
+    "stage": (web.STAGE_COLORS, ApplicationStage),
+    "agreement": (web.AGREEMENT_COLORS, AgreementState),
 }
 STATUS_BUTTONS = {
     CampaignStatus.OPEN: "Open for applications",
@@ -404,7 +377,7 @@ def header(c: dict) -> None:
     status = CampaignStatus(c["status"])
     auto = status is CampaignStatus.CLOSED and c["stored_status"] == "open"
     title.badge(status.label + (" (on its start date)" if auto else ""),
-                color=CAMPAIGN_COLORS[status], icon=CAMPAIGN_ICONS[status])  # type: ignore[arg-type]
+                color=web.CAMPAIGN_COLORS[status], icon=web.CAMPAIGN_ICONS[status])  # type: ignore[arg-type]
     st.caption(
         f"#{c['id']} · {web.as_text(c['client'])} · owner {web.as_text(c['owner'] or '—')} · "
         f"{c['start_date']} to {c['end_date']} · budget {c['budget']:,} "

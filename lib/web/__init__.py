@@ -56,8 +56,12 @@ from lib.web.forms import (  # noqa: F401
     typed_done,
 )
 from lib.web.labels import (  # noqa: F401
+    AGREEMENT_COLORS,
+    CAMPAIGN_COLORS,
+    CAMPAIGN_ICONS,
     DELIVERY_COLORS,
     OK_ICON,
+    STAGE_COLORS,
     STATUS_COLORS,
     VALIDATION_COLORS,
     WARN_ICON,

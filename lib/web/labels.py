@@ -8,7 +8,14 @@ from collections.abc import Callable, Iterable
 import pandas as pd
 import streamlit as st
 
-from lib.models import CollabStatus, DeliveryStatus, ValidationStatus
+from lib.models import (
+    AgreementState,
+    ApplicationStage,
+    CampaignStatus,
+    CollabStatus,
+    DeliveryStatus,
+    ValidationStatus,
+)
 
 # Material icons, not emoji: they need no emoji font on the machine showing the page.
 OK_ICON = ":material/check_circle:"
@@ -32,6 +39,32 @@ DELIVERY_COLORS: dict[str, str] = {
     DeliveryStatus.IN_TRANSIT: "blue",
     DeliveryStatus.DELIVERED: "green",
     DeliveryStatus.EXCEPTION: "red",
+}
+# Campaign statuses (pills in tables, st.badge in headings), application stages, agreements.
+CAMPAIGN_COLORS: dict[str, str] = {
+    CampaignStatus.DRAFT: "gray",
+    CampaignStatus.OPEN: "green",
+    CampaignStatus.CLOSED: "orange",
+    CampaignStatus.RUNNING: "blue",
+    CampaignStatus.FINISHED: "violet",
+}
+CAMPAIGN_ICONS: dict[str, str] = {
+    CampaignStatus.DRAFT: ":material/edit_note:",
+    CampaignStatus.OPEN: ":material/how_to_reg:",
+    CampaignStatus.CLOSED: ":material/lock:",
+    CampaignStatus.RUNNING: ":material/play_circle:",
+    CampaignStatus.FINISHED: ":material/flag:",
+}
+STAGE_COLORS: dict[str, str] = {
+    ApplicationStage.APPLIED: "gray",
+    ApplicationStage.SELECTED: "green",
+    ApplicationStage.DECLINED: "red",
+}
+AGREEMENT_COLORS: dict[str, str] = {
+    AgreementState.PENDING: "orange",
+    AgreementState.ACCEPTED: "green",
+    AgreementState.DECLINED: "red",
+    AgreementState.EXPIRED: "gray",
 }
 
 
