@@ -52,7 +52,7 @@ def staff_user(db: Database) -> User:
 def service(db: Database, user: User, ids: list[int]) -> int:
     """As the page does it: preview (rules per row), then apply the previewed versions."""
     preview = preview_status_change(db, user, ids, TO)
-    return len(apply_status_change(db, user, preview.valid, TO).applied)
+    return len(apply_status_change(db, user, preview.valid, TO).done)
 
 
 def hand_sql(db: Database, user: User, ids: list[int]) -> int:

@@ -7,13 +7,14 @@ and write the change together with its activity event in one transaction.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import pandas as pd
 
 from lib import creators, rules, users
+from lib.batches import BatchPreview, BatchResult
 from lib.db import Cursor, Database, NotFound, Page, utcnow
 from lib.models import (
     MAX_NOTE_CHARS,
@@ -215,32 +216,15 @@ class RowOutcome:
     message: str
 
 
-@dataclass
-class BatchPreview:
+@dataclass(frozen=True)
+class StatusChangePreview(BatchPreview[RowOutcome]):
     target: CollabStatus
     reason: str | None
-    rows: list[RowOutcome]
 
     @property
     def valid(self) -> dict[int, int]:
         """id -> version of the rows that will change, to hand back to apply_status_change."""
-        return {r.id: r.version for r in self.rows if r.ok and r.version is not None}
-
-    @property
-    def refused(self) -> list[RowOutcome]:
-        return [r for r in self.rows if not r.ok]
-
-
-@dataclass
-class BatchResult:
-    applied: list[int] = field(default_factory=list)
-    refused: dict[int, str] = field(default_factory=dict)
-
-    def summary(self, target: CollabStatus) -> str:
-        text = f"{len(self.applied):,} moved to {target.label}"
-        if self.refused:
-            text += f"; {len(self.refused):,} refused"
-        return text + "."
+        return {r.id: r.version for r in self.accepted if r.version is not None}
 
 
 def _load_for_change(
@@ -303,7 +287,7 @@ def _check_batch_size(ids: list[int]) -> None:
 
 def preview_status_change(
     db: Database, user: User, ids: list[int], target: CollabStatus | str, reason: str | None = None
-) -> BatchPreview:
+) -> StatusChangePreview:
     """What moving `ids` to `target` would do, row by row; writes nothing."""
     rules.require_role(user, Role.STAFF, "change collaboration statuses")
     target = rules.parse_collab_status(target)
@@ -311,7 +295,7 @@ def preview_status_change(
     _check_batch_size(ids)
     with db.cursor() as cur:
         found = _load_for_change(cur, ids)
-    return BatchPreview(target, reason, _judge(found, ids, target, reason, None))
+    return StatusChangePreview(_judge(found, ids, target, reason, None), target, reason)
 
 
 def apply_status_change(
@@ -336,12 +320,13 @@ def apply_status_change(
         found = _load_for_change(cur, ids, with_names=False)
         outcomes = _judge(found, ids, target, reason, expected)
         result = BatchResult(
-            applied=[o.id for o in outcomes if o.ok],
+            done=[o.id for o in outcomes if o.ok],
             refused={o.id: o.message for o in outcomes if not o.ok},
+            verb=f"moved to {target.label}",
         )
-        if result.applied:
+        if result.done:
             _write_status(
-                cur, user, result.applied, [o.current for o in outcomes if o.ok], target, reason
+                cur, user, result.done, [o.current for o in outcomes if o.ok], target, reason
             )
         return result
 

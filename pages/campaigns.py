@@ -558,8 +558,8 @@ def start_button(c: dict, preview: camps.StartPreview) -> None:
             db, user, c["id"], preview.application_ids))
         if result is not None:
             st.session_state.pop("start_confirm", None)
-            done(f"{len(result.collaborations)} collaborations started; "
-                 f"{result.not_selected} creators told they were not selected.")
+            done(f"{len(result.made)} collaborations started; "
+                 f"{len(result.refused)} creators told they were not selected.")
 
 
 def campaign_detail(campaign_id: int) -> None:

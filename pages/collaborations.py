@@ -225,7 +225,7 @@ def batch_editor(filt: CollabFilter, selected: pd.DataFrame) -> None:
             st.session_state["batch_preview_scope"] = scope
             st.session_state["batch_matching"] = (
                 st.session_state["filter_words"] if scope == "filter" else None)
-    preview: collabs.BatchPreview | None = st.session_state.get("batch_preview")
+    preview: collabs.StatusChangePreview | None = st.session_state.get("batch_preview")
     asked = (preview.target.value, preview.reason, st.session_state.get("batch_preview_scope")
              ) if preview is not None else None
     if preview is not None and asked != (target, reason, scope):
@@ -235,7 +235,7 @@ def batch_editor(filt: CollabFilter, selected: pd.DataFrame) -> None:
         show_preview(preview)
 
 
-def show_preview(preview: collabs.BatchPreview) -> None:
+def show_preview(preview: collabs.StatusChangePreview) -> None:
     valid, refused = len(preview.valid), len(preview.refused)
     matching = st.session_state.get("batch_matching")
     if matching is not None:  # the filter named, so nobody confirms a scope they did not mean
@@ -272,7 +272,7 @@ def show_preview(preview: collabs.BatchPreview) -> None:
         del st.session_state["batch_preview"]
         if result is not None:
             icon = web.OK_ICON if not result.refused else web.WARN_ICON
-            web.flash(result.summary(preview.target), icon)
+            web.flash(result.summary(), icon)
             st.session_state.pop("list_view", None)  # the next run clears the selection
         st.rerun()
     if cancel.button("Cancel"):

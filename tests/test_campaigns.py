@@ -154,8 +154,14 @@ def test_the_whole_week(db: Database, week: Week) -> None:
     }
     result = camps.start_collaborations(db, m, cid, preview.application_ids, now=day7)
 
-    assert (result.congratulated, result.not_selected) == (3, 4)
-    check_started(db, week, result.collaborations, day7)
+    assert (len(result.done), len(result.refused)) == (3, 4)
+    assert set(result.done) == preview.application_ids and set(result.refused) == {
+        r.application_id for r in preview.left_out}
+    check_started(db, week, sorted(result.made.values()), day7)
+    made_for = db.rows("SELECT a.id, c.id FROM applications a JOIN collaborations c"
+                       " ON c.campaign_id = a.campaign_id AND c.creator_id = a.creator_id"
+                       " WHERE a.campaign_id = ?", [cid])
+    assert result.made == dict(made_for)  # each application -> the collaboration made from it
     with pytest.raises(RuleViolation, match=r"already started on .*only once"):
         camps.start_collaborations(db, m, cid, preview.application_ids, now=day7 + HOUR)
     assert consistency_problems(db) == {}  # the histories obey the demo's invariants too
@@ -415,7 +421,7 @@ def test_start_refuses_a_list_that_changed_since_the_confirmation(
     result = camps.start_collaborations(
         db, m, cid, camps.preview_start(db, cid, now=T0 + 2 * HOUR).application_ids,
         now=T0 + 2 * HOUR)
-    assert len(result.collaborations) == 2
+    assert len(result.made) == 2
 
 
 def test_nothing_changes_after_the_start(db: Database, week: Week) -> None:
@@ -491,7 +497,7 @@ def test_two_managers_starting_at_once_start_exactly_once(
     for thread in threads:
         thread.join(timeout=30)
 
-    started = [o for o in outcomes.values() if isinstance(o, camps.StartResult)]
+    started = [o for o in outcomes.values() if isinstance(o, camps.BatchResult)]
     refused = [o for o in outcomes.values() if isinstance(o, RuleViolation)]
     assert len(started) == 1 and len(refused) == 1, outcomes
     assert "already started" in str(refused[0])

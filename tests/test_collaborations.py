@@ -92,7 +92,7 @@ def test_batch_with_valid_and_invalid_rows(db: Database, world: World, people: d
     assert status_of(db, w["ada_spring"]) == ("pending", 1)  # a preview writes nothing
 
     result = collabs.apply_status_change(db, staff, preview.valid, "fulfilling")
-    assert sorted(result.applied) == sorted(preview.valid)
+    assert sorted(result.done) == sorted(preview.valid)
     assert status_of(db, w["ada_spring"]) == ("fulfilling", 2)
     assert event_count(db, w["ada_spring"]) == 1
     assert event_count(db) == 2
@@ -108,7 +108,7 @@ def test_stale_version_is_refused(db: Database, world: World, people: dict) -> N
     preview = collabs.preview_status_change(db, staff, [cid], "negotiating")
     collabs.change_status(db, people[Role.MANAGER], cid, 1, "fulfilling")  # someone else
     result = collabs.apply_status_change(db, staff, preview.valid, "negotiating")
-    assert result.applied == [] and "Changed since preview" in result.refused[cid]
+    assert result.done == [] and "Changed since preview" in result.refused[cid]
     assert status_of(db, cid) == ("fulfilling", 2) and event_count(db, cid) == 1
 
 
@@ -162,7 +162,7 @@ def test_ten_thousand_rows_in_one_batch(db: Database, world: World, people: dict
     assert len(versions) == 10_000
     preview = collabs.preview_status_change(db, people[Role.STAFF], list(versions), "fulfilling")
     result = collabs.apply_status_change(db, people[Role.STAFF], preview.valid, "fulfilling")
-    assert len(result.applied) == 10_000
+    assert len(result.done) == 10_000
     assert event_count(db) == 10_000
     assert (
         db.value(
@@ -185,7 +185,7 @@ def test_two_threads_on_the_same_collaboration(db: Database, world: World, peopl
         for target in ("negotiating", "fulfilling", "completed"):
             _, version = status_of(db, cid)
             result = collabs.apply_status_change(db, user, {cid: version}, target)
-            if result.applied:
+            if result.done:
                 with lock:
                     applied.append(target)
 

@@ -90,8 +90,8 @@ def session(db: Database, user: User, pool: list[int], seed: int, stop: float, t
                 tally.applied[(cid, target)] += 1
             else:
                 result = collabs.apply_status_change(db, user, expected, target, reason)
-                assert set(result.applied) | set(result.refused) == set(chosen)
-                for cid in result.applied:
+                assert set(result.done) | set(result.refused) == set(chosen)
+                for cid in result.done:
                     tally.applied[(cid, target)] += 1
         except ConcurrentEditError:
             tally.conflicts += 1  # nothing was saved

@@ -87,7 +87,7 @@ CHILD = textwrap.dedent(
     user = User(1, "staff", "Staff", "", Role.STAFF)
     say("ready")
     result = collabs.apply_status_change(db, user, versions, "negotiating")
-    say(f"done {len(result.applied)}")
+    say(f"done {len(result.done)}")
     time.sleep(600)
     """
 )
@@ -215,7 +215,7 @@ def test_uninterrupted_all_move(template: Path) -> None:
     try:
         versions = collabs.matching_versions(db, CollabFilter(statuses=("pending",)))
         result = collabs.apply_status_change(db, STAFF, versions, "negotiating")
-        assert len(result.applied) == ROWS
+        assert len(result.done) == ROWS
     finally:
         db.close()
     assert outcome(path) == (ROWS, ROWS)

@@ -90,10 +90,10 @@ def test_a_batch_of_new_shipments_with_refusals(db: Database, world: World, staf
     assert refused[999_999] == "No collaboration #999999."
 
     result = deliveries.create_shipments(db, staff, asked, "Serum kit", "DHL")
-    assert set(result.created) == {w["ada_spring"], w["linus_spring"]}
+    assert set(result.made) == {w["ada_spring"], w["linus_spring"]}
     assert result.refused.keys() == refused.keys()
     assert result.summary() == "2 shipments created; 3 refused."
-    for collab_id, shipment_id in result.created.items():
+    for collab_id, shipment_id in result.made.items():
         row = shipment(db, shipment_id)
         assert (row["collab_id"], row["item"], row["carrier"], row["status"]) == (
             collab_id, "Serum kit", "DHL", "pending")  # fmt: skip
@@ -163,7 +163,7 @@ def test_when_every_one_is_refused_nothing_is_written(
 ) -> None:
     before = snapshot(db)
     result = deliveries.create_shipments(db, staff, [world.collabs["ada_summer"], 424242], "Kit")
-    assert result.created == {} and len(result.refused) == 2
+    assert result.made == {} and len(result.refused) == 2
     assert snapshot(db) == before
     with pytest.raises(RuleViolation, match="cancelled"):
         deliveries.create_shipment(db, staff, world.collabs["ada_summer"], "Kit")
@@ -222,7 +222,7 @@ def test_a_batch_status_change_with_refusals(
     assert set(preview.planned) == {ships["ada_spring"], ships["linus_spring"]}
 
     result = deliveries.apply_changes(db, staff, preview.planned)
-    assert sorted(result.updated) == sorted(preview.planned)
+    assert sorted(result.done) == sorted(preview.planned)
     assert result.summary() == "2 shipments updated."
     today = dt.datetime.now(dt.UTC).date()
     for key in ("ada_spring", "linus_spring"):
@@ -274,7 +274,7 @@ def test_a_change_made_since_the_preview_is_refused(
     # Someone else adds a tracking number to the first one meanwhile.
     deliveries.update_shipment(db, staff, ids[0], 1, ShipmentChange(ids[0], None, None, "JJD9"))
     result = deliveries.apply_changes(db, staff, preview.planned)
-    assert result.updated == [ids[1]]
+    assert result.done == [ids[1]]
     assert result.refused == {ids[0]: "Changed since the preview by someone else; preview again."}
     assert shipment(db, ids[0])["status"] == "pending"
 
@@ -341,7 +341,7 @@ def test_bad_batch_input(db: Database, ships: dict[str, int], staff: User) -> No
     result = deliveries.apply_changes(
         db, staff, {sid: (ShipmentChange(sid, D.EXCEPTION, "x" * 2_000), 1)}
     )
-    assert result.updated == [] and "too long" in result.refused[sid]
+    assert result.done == [] and "too long" in result.refused[sid]
     assert snapshot(db) == before
     assert shipment(db, ships["ada_spring"])["status"] == "pending"
 

@@ -142,7 +142,7 @@ def test_import_with_good_duplicate_unknown_and_malformed_rows(
     assert set(preview.planned) == {s["ada_spring"], s["grace_spring"]}
 
     result = deliveries.apply_import(db, staff, preview)
-    assert sorted(result.updated) == sorted(preview.planned) and not result.refused
+    assert sorted(result.done) == sorted(preview.planned) and not result.refused
     ada = shipment(db, s["ada_spring"])
     assert (ada["status"], ada["tracking_number"], ada["carrier"]) == ("in_transit", "JJD0001",
                                                                       "DHL")  # fmt: skip
@@ -224,7 +224,7 @@ def test_an_import_that_fails_half_way_writes_nothing(
     assert written == [3]  # the shipments were updated inside the transaction …
     assert snapshot(db) == before  # … and rolled back with it
     monkeypatch.setattr(deliveries_changes, "log_events", real_events)
-    assert len(deliveries.apply_import(db, staff, preview).updated) == 3
+    assert len(deliveries.apply_import(db, staff, preview).done) == 3
 
 
 def test_a_sheet_changed_since_the_preview(
@@ -238,7 +238,7 @@ def test_a_sheet_changed_since_the_preview(
     deliveries.update_shipment(db, staff, s["ada_spring"], 1,
                                ShipmentChange(0, DeliveryStatus.IN_TRANSIT))
     result = deliveries.apply_import(db, staff, preview)
-    assert result.updated == [s["grace_spring"]]
+    assert result.done == [s["grace_spring"]]
     assert "Changed since the preview" in result.refused[s["ada_spring"]]
     assert shipment(db, s["ada_spring"])["status"] == "in_transit"
 

@@ -444,7 +444,7 @@ def test_batch_refusals_write_nothing(ctx: Ctx) -> None:
         "negotiating",
         SQL,
     )
-    assert result.applied == []
+    assert result.done == []
     assert "No collaboration" in result.refused[UNKNOWN]
     assert "No collaboration" in result.refused[2**80]
     assert "final" in result.refused[w["mary_spring"]]

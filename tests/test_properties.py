@@ -254,7 +254,7 @@ def test_status_services_write_events_and_refuse_cleanly(shared_db: Database, st
                 applied = set()
         else:
             result = collabs.apply_status_change(db, STAFF, expected, target, reason)
-            applied = set(result.applied)
+            applied = set(result.done)
             assert applied | set(result.refused) == set(chosen)
             assert not applied & set(result.refused)
             assert all(result.refused.values())  # each refusal says why

@@ -196,7 +196,7 @@ def _worker(role: str, me: str, url: str, meet: Path, extra: list[str]) -> dict:
         _barrier(me, meet, "previewed")
         result = collaborations.apply_status_change(db, user, preview.valid, preview.target,
                                                     preview.reason)
-        return {"applied": sorted(int(i) for i in result.applied),
+        return {"applied": sorted(int(i) for i in result.done),
                 "messages": sorted(set(result.refused.values()))}
     if role == "creator":
         fields = {"name": "Same Person", "platform": "instagram",
@@ -389,7 +389,7 @@ def test_a_process_killed_mid_batch_leaves_nothing(demo_store: str) -> None:
     user = _staff(db)
     preview = collaborations.preview_status_change(db, user, ids, "negotiating", None)
     result = collaborations.apply_status_change(db, user, preview.valid, preview.target, None)
-    assert len(result.applied) == len(preview.valid) > 0 and not result.refused
+    assert len(result.done) == len(preview.valid) > 0 and not result.refused
     shutil.rmtree(meet, ignore_errors=True)
     db.close()
 

@@ -184,7 +184,7 @@ def worker(me: str, meet: Path) -> None:
                                                     preview.reason)
         out = {"previewed": len(mine), "allowed": len(preview.valid),
                "preview_refused": sorted({r.message for r in preview.refused}),
-               "applied": len(result.applied), "refused": len(result.refused),
+               "applied": len(result.done), "refused": len(result.refused),
                "messages": sorted(set(result.refused.values()))}
     except Exception as error:
         out = {"error": f"{type(error).__name__}: {error}"[:300]}

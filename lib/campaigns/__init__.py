@@ -15,6 +15,7 @@ recorded while collaborations start is either seen by the start or refused after
 
 from __future__ import annotations
 
+from lib.batches import BatchResult  # noqa: F401
 from lib.campaigns.agreements import (  # noqa: F401
     record_response,
     record_responses,
@@ -32,7 +33,6 @@ from lib.campaigns.common import (  # noqa: F401
     PAGE_SIZES,
     STATE_SQL,
     STATUS_SQL,
-    BatchResult,
 )
 from lib.campaigns.editing import (  # noqa: F401
     add_client,
@@ -59,7 +59,6 @@ from lib.campaigns.listing import (  # noqa: F401
 )
 from lib.campaigns.start import (  # noqa: F401
     StartPreview,
-    StartResult,
     StartRow,
     preview_start,
     start_collaborations,

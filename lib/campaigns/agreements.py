@@ -6,10 +6,10 @@ import datetime as dt
 from collections.abc import Iterable
 
 from lib import rules, users
+from lib.batches import BatchResult
 from lib.campaigns.applications import Application, judge_rows, read_applications
 from lib.campaigns.common import (
     NO_APPLICATION,
-    BatchResult,
     batch_ids,
     claim,
     current_time,

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from lib import rules, users
+from lib.batches import BatchResult
 from lib.campaigns.common import (
     NO_APPLICATION,
-    BatchResult,
     batch_ids,
     claim,
     current_time,

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from lib import rules
+from lib.batches import BatchResult
 from lib.db import BIGINT_RANGE, Cursor, Database, NotFound, Page, as_id, bind, paged, utcnow
 from lib.models import (
     CampaignStatus,
@@ -145,18 +146,6 @@ def claim(cur: Cursor, campaign_id: object, now: dt.datetime) -> ClaimedCampaign
     )
     return read_campaign(cur, campaign_id, now)
 
-
-
-@dataclass
-class BatchResult:
-    """What a batch action did: `done` and `refused` are keyed by the ids it was given."""
-
-    done: list[int] = field(default_factory=list)
-    refused: dict[int, str] = field(default_factory=dict)
-
-    def summary(self, verb: str) -> str:
-        text = f"{len(self.done):,} {verb}"
-        return text + (f"; {len(self.refused):,} refused." if self.refused else ".")
 
 
 def batch_ids(ids: Iterable[object], what: str) -> list[int]:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from lib import rules, users
+from lib.batches import BatchPreview, BatchResult
 from lib.campaigns.applications import read_applications
 from lib.campaigns.common import (
     ClaimedCampaign,
@@ -35,29 +36,33 @@ class StartRow:
     handle: str
     stage: str
     agreement: str | None
-    why: str
+    ok: bool  # goes in
+    why: str  # why it goes in or not
+
+    @property
+    def message(self) -> str:
+        return self.why
 
 
 @dataclass(frozen=True)
-class StartPreview:
+class StartPreview(BatchPreview[StartRow]):
     """Who would go in and who not; `refusal` says why the start cannot happen now."""
 
     campaign_id: int
-    going_in: tuple[StartRow, ...]
-    left_out: tuple[StartRow, ...]
     refusal: str | None
+
+    @property
+    def going_in(self) -> tuple[StartRow, ...]:
+        return tuple(self.accepted)
+
+    @property
+    def left_out(self) -> tuple[StartRow, ...]:
+        return tuple(self.refused)
 
     @property
     def application_ids(self) -> frozenset[int]:
         """What to hand back to start_collaborations, so it starts exactly this list."""
         return frozenset(r.application_id for r in self.going_in)
-
-
-@dataclass(frozen=True)
-class StartResult:
-    collaborations: list[int]
-    congratulated: int
-    not_selected: int
 
 
 def _start_lists(
@@ -68,7 +73,7 @@ def _start_lists(
         state = app.state(now)
         goes, why = rules.start_verdict(app.stage, state)
         row = StartRow(app.id, app.creator_id, app.creator, app.handle, app.stage,
-                       None if state is None else state.value, why)
+                       None if state is None else state.value, goes, why)
         (going if goes else left).append(row)
     return going, left
 
@@ -84,7 +89,7 @@ def preview_start(db: Database, campaign_id: int, now: dt.datetime | None = None
         refusal = None
     except rules.RuleViolation as why:
         refusal = str(why)
-    return StartPreview(campaign.id, tuple(going), tuple(left), refusal)
+    return StartPreview(tuple(going + left), campaign.id, refusal)
 
 
 def start_collaborations(
@@ -93,10 +98,12 @@ def start_collaborations(
     campaign_id: int,
     expected: Iterable[int] | None = None,
     now: dt.datetime | None = None,
-) -> StartResult:
+) -> BatchResult:
     """Start collaborations, once: every selected creator with an accepted agreement becomes a
     collaboration in Fulfilling with the agreed terms and is congratulated; every other
     applicant is told they were not selected; the campaign is running. All in one transaction.
+    The result is keyed by application: `done` went in (`made` holds their collaborations),
+    `refused` did not, with the reason.
 
     `expected` is the preview's application_ids: when who goes in has changed since, the start
     is refused rather than starting a list nobody confirmed.
@@ -105,7 +112,7 @@ def start_collaborations(
     moment = current_time(now)
     confirmed = None if expected is None else {int(i) for i in expected}
 
-    def write(cur: Cursor) -> StartResult:
+    def write(cur: Cursor) -> BatchResult:
         campaign = claim(cur, campaign_id, moment)
         going, left = _start_lists(cur, campaign, moment)
         rules.check_start(campaign.status, campaign.started_at, len(going))
@@ -119,12 +126,13 @@ def start_collaborations(
             " closed_at = coalesce(closed_at, start_date::TIMESTAMP) WHERE id = $id",
             {"now": moment, "id": campaign.id},
         )
-        collab_ids = _create_collaborations(cur, user, [r.application_id for r in going], moment)
+        made = _create_collaborations(cur, user, going, moment)
         _tell(cur, campaign, user, going, left, moment)
         log_event(cur, campaign.id, user, "collaborations_started", moment,
                   from_value=campaign.status.value, to_value=CampaignStatus.RUNNING.value,
                   text=f"{len(going)} collaborations started; {len(left)} not selected")
-        return StartResult(collab_ids, len(going), len(left))
+        return BatchResult(done=[r.application_id for r in going], made=made,
+                           refused={r.application_id: r.why for r in left}, verb="started")
 
     return db.write(users.recheck(grant, write))
 
@@ -136,19 +144,21 @@ _START_TEXT = "Agreement accepted; started with the campaign"
 
 
 def _create_collaborations(
-    cur: Cursor, user: User, application_ids: list[int], now: dt.datetime
-) -> list[int]:
+    cur: Cursor, user: User, going: list[StartRow], now: dt.datetime
+) -> dict[int, int]:
+    """application id -> the collaboration made from it."""
     rules.check_collab_transition(CollabStatus.PENDING, CollabStatus.FULFILLING)
-    ids = [r[0] for r in cur.execute(
+    application_of = {r.creator_id: r.application_id for r in going}  # one per creator
+    made = {application_of[creator]: collab for collab, creator in cur.execute(
         "INSERT INTO collaborations (campaign_id, creator_id, status, deliverables, compensation,"
         " currency, start_date, due_date, conditions, version, created_at, updated_at)"
         " SELECT a.campaign_id, a.creator_id, 'fulfilling', g.deliverables, g.compensation,"
         " g.currency, g.start_date, g.due_date, g.conditions, 2, $now, $now"
         " FROM applications a JOIN agreements g ON g.application_id = a.id"
-        " WHERE a.id IN (SELECT unnest($ids::BIGINT[])) ORDER BY a.id RETURNING id",
-        {"now": now, "ids": application_ids},
-    ).fetchall()]
-    ids.sort()
+        " WHERE a.id IN (SELECT unnest($ids::BIGINT[])) ORDER BY a.id RETURNING id, creator_id",
+        {"now": now, "ids": list(application_of.values())},
+    ).fetchall()}
+    ids = sorted(made.values())
     params = {"ids": ids, "now": now, "actor": user.username, "text": _START_TEXT}
     cur.execute(
         "INSERT INTO activity_events (collab_id, occurred_at, actor, kind, text)"
@@ -159,7 +169,7 @@ def _create_collaborations(
         " to_status, text) SELECT unnest($ids::BIGINT[]), $now, $actor, 'status_changed',"
         " 'pending', 'fulfilling', $text", params,
     )
-    return ids
+    return made
 
 
 def _tell(

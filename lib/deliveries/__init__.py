@@ -17,7 +17,6 @@ from __future__ import annotations
 from lib.db import Page  # noqa: F401  (what list_shipments returns)
 from lib.deliveries.changes import (  # noqa: F401
     ChangePreview,
-    ChangeResult,
     ChangeRow,
     apply_changes,
     preview_changes,
@@ -52,7 +51,6 @@ from lib.deliveries.sheet import (  # noqa: F401
 from lib.deliveries.shipping import (  # noqa: F401
     NewShipmentRow,
     NewShipmentsPreview,
-    NewShipmentsResult,
     create_shipment,
     create_shipments,
     preview_new_shipments,

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from lib import rules, users
+from lib.batches import BatchPreview, BatchResult
 from lib.db import BIGINT_RANGE, Cursor, Database, NotFound, as_id, utcnow
 from lib.deliveries.common import batch_ids, log_events
 from lib.models import (
@@ -66,10 +67,13 @@ class ChangeRow:
     change: ShipmentChange | None = None
     row: int | None = None  # the row of an imported sheet
 
+    @property
+    def ok(self) -> bool:
+        return self.outcome is not ChangeOutcome.REFUSED
 
-@dataclass
-class ChangePreview:
-    rows: list[ChangeRow]
+
+@dataclass(frozen=True)
+class ChangePreview(BatchPreview[ChangeRow]):
     campaign_id: int | None = None  # an imported sheet's campaign
     blank_rows: int = 0  # empty rows of an imported sheet, skipped
 
@@ -86,22 +90,6 @@ class ChangePreview:
 
     def count(self, outcome: ChangeOutcome) -> int:
         return sum(r.outcome is outcome for r in self.rows)
-
-
-@dataclass
-class ChangeResult:
-    updated: list[int] = field(default_factory=list)
-    unchanged: list[int] = field(default_factory=list)
-    refused: dict[int, str] = field(default_factory=dict)
-
-    def summary(self) -> str:
-        count = len(self.updated)
-        text = f"{count:,} shipment{'s' if count != 1 else ''} updated"
-        if self.unchanged:
-            text += f"; {len(self.unchanged):,} unchanged"
-        if self.refused:
-            text += f"; {len(self.refused):,} refused"
-        return text + "."
 
 
 def judge_change(ship: _Shipment, change: ShipmentChange, row: int | None = None) -> ChangeRow:
@@ -158,7 +146,7 @@ def apply_changes(
     user: User,
     planned: Mapping[int, tuple[ShipmentChange, int]],
     campaign_id: int | None = None,
-) -> ChangeResult:
+) -> BatchResult:
     """Write the previewed changes (shipment id -> (change, version seen in the preview)).
 
     Shipments changed since the preview, gone, outside `campaign_id` (when given) or no longer
@@ -168,9 +156,9 @@ def apply_changes(
     grant = rules.require_role(user, Role.STAFF, "update shipments")
     ids = batch_ids(list(planned), "shipment")
 
-    def write(cur: Cursor) -> ChangeResult:
+    def write(cur: Cursor) -> BatchResult:
         found = load_shipments(cur, ids)
-        result, writes = ChangeResult(), []
+        result, writes = BatchResult(verb="updated", noun="shipment"), []
         for sid in ids:
             change, version = planned[sid]
             ship = found.get(sid)
@@ -188,7 +176,7 @@ def apply_changes(
             elif judged.outcome is ChangeOutcome.UNCHANGED:
                 result.unchanged.append(sid)
             else:
-                result.updated.append(sid)
+                result.done.append(sid)
                 writes.append((ship, change, judged.message))
         if writes:
             _write_changes(cur, user, writes)

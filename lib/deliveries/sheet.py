@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 from lib import delivery_sheet, rules
+from lib.batches import BatchResult
 from lib.db import BIGINT_RANGE, Database, NotFound, as_id, utcnow
 from lib.deliveries.changes import (
     ChangePreview,
-    ChangeResult,
     ChangeRow,
     _Shipment,
     apply_changes,
@@ -124,7 +124,7 @@ def _judge_row(
     return judge_change(ship, change, row.number)
 
 
-def apply_import(db: Database, user: User, preview: ChangePreview) -> ChangeResult:
+def apply_import(db: Database, user: User, preview: ChangePreview) -> BatchResult:
     """Write the rows of a previewed sheet that will change, in one transaction."""
     rules.require_role(user, Role.STAFF, "import shipment updates")
     if not preview.planned:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from lib import rules, users
+from lib.batches import BatchPreview, BatchResult
 from lib.db import Cursor, Database, utcnow
 from lib.deliveries.common import batch_ids, log_events
 from lib.models import (
@@ -28,35 +29,15 @@ class NewShipmentRow:
     message: str
 
 
-@dataclass
-class NewShipmentsPreview:
+@dataclass(frozen=True)
+class NewShipmentsPreview(BatchPreview[NewShipmentRow]):
     item: str
     carrier: str
-    rows: list[NewShipmentRow]
 
     @property
     def valid(self) -> list[int]:
         """The collaborations that will get a shipment, to hand back to create_shipments."""
-        return [r.collab_id for r in self.rows if r.ok]
-
-    @property
-    def refused(self) -> list[NewShipmentRow]:
-        return [r for r in self.rows if not r.ok]
-
-
-@dataclass
-class NewShipmentsResult:
-    created: dict[int, int] = field(default_factory=dict)  # collaboration id -> shipment id
-    refused: dict[int, str] = field(default_factory=dict)  # collaboration id -> why
-
-    def summary(self) -> str:
-        count = len(self.created)
-        text = f"{count:,} shipment{'s' if count != 1 else ''} created"
-        if self.refused:
-            text += f"; {len(self.refused):,} refused"
-        return text + "."
-
-
+        return [r.collab_id for r in self.accepted]
 
 
 def _load_collabs(cur: Cursor, ids: list[int], item: str) -> dict[int, tuple]:
@@ -98,24 +79,26 @@ def preview_new_shipments(
     ids = batch_ids(collab_ids, "collaboration")
     with db.cursor() as cur:
         found = _load_collabs(cur, ids, item)
-    return NewShipmentsPreview(item, carrier, _judge_new(found, ids))
+    return NewShipmentsPreview(_judge_new(found, ids), item, carrier)
 
 
 def create_shipments(
     db: Database, user: User, collab_ids: list[object], item: str, carrier: str = ""
-) -> NewShipmentsResult:
+) -> BatchResult:
     """A pending shipment of `item` for each collaboration the rules allow, with its creator's
     shipping address copied now; the rest are refused with the reason. One transaction."""
     grant = rules.require_role(user, Role.STAFF, "create shipments")
     item, carrier = rules.check_item(item), rules.check_carrier(carrier)
     ids = batch_ids(collab_ids, "collaboration")
 
-    def write(cur: Cursor) -> NewShipmentsResult:
+    def write(cur: Cursor) -> BatchResult:
         rows = _judge_new(_load_collabs(cur, ids, item), ids)
-        result = NewShipmentsResult(refused={r.collab_id: r.message for r in rows if not r.ok})
+        result = BatchResult(refused={r.collab_id: r.message for r in rows if not r.ok},
+                             verb="created", noun="shipment")
         chosen = [r for r in rows if r.ok]
         if chosen:
-            result.created = _insert_shipments(cur, user, chosen, item, carrier)
+            result.made = _insert_shipments(cur, user, chosen, item, carrier)
+            result.done = list(result.made)
         return result
 
     return db.write(users.recheck(grant, write))
@@ -128,7 +111,7 @@ def create_shipment(
     result = create_shipments(db, user, [collab_id], item, carrier)
     if result.refused:
         raise rules.RuleViolation(next(iter(result.refused.values())))
-    return next(iter(result.created.values()))
+    return next(iter(result.made.values()))
 
 
 def _insert_shipments(
