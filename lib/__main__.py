@@ -301,13 +301,13 @@ def cmd_import(args: argparse.Namespace) -> None:
         checked = imports.preview(db, users.CLI_ADMIN, args.kind, data, file.name, bar)
         for warning in checked.warnings:
             print(f"Note: {warning}")
-        for failure in checked.failures:
+        for failure in checked.refused:
             print(f"Line {failure.line}: {failure.message}")
-        print(f"{checked.ok_count:,} of {len(checked.outcomes):,} rows pass the checks.")
+        print(f"{checked.ok_count:,} of {len(checked.rows):,} rows pass the checks.")
         if args.dry_run:
             print("Dry run: nothing was written.")
             return
-        if checked.failures and not args.leave_out_failing:
+        if checked.refused and not args.leave_out_failing:
             sys.exit("Nothing was imported. Fix the failing rows, or run again with "
                      "--leave-out-failing to import only the rows that pass.")
         bar = None if args.quiet else _lazy_bar()

@@ -58,6 +58,7 @@ class BatchResult:
     made: dict[int, int] = field(default_factory=dict)  # id -> the row made for it (a shipment)
     verb: str = "changed"
     noun: str = ""
+    refused_as: str = "refused"  # an import's "failing rows left out"
 
     def summary(self, verb: str | None = None) -> str:
         """One line for the person who made the change: "3 shipments created; 1 refused.",
@@ -69,5 +70,5 @@ class BatchResult:
         if self.unchanged:
             text += f"; {len(self.unchanged):,} unchanged"
         if self.refused:
-            text += f"; {len(self.refused):,} refused"
+            text += f"; {len(self.refused):,} {self.refused_as}"
         return text + "."

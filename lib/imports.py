@@ -27,6 +27,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from lib import creators, exports, rules, uploads, users
+from lib.batches import BatchPreview, BatchResult
 from lib.db import Cursor, Database, utcnow
 from lib.models import (
     MAX_IMPORT_BYTES,
@@ -98,41 +99,26 @@ class RowOutcome:
     message: str  # why it fails, or what it will do
 
 
-@dataclass
-class ImportPreview:
+@dataclass(frozen=True)
+class ImportPreview(BatchPreview[RowOutcome]):
+    """Every row of the file judged, keyed by its line (a file's rows have no ids yet)."""
+
     kind: str
     filename: str
-    outcomes: list[RowOutcome]
     records: dict[int, ImportedCreator | ImportedCollaboration]  # line -> checked row
     warnings: list[str] = field(default_factory=list)
 
     @property
     def ok_count(self) -> int:
-        return sum(o.ok for o in self.outcomes)
-
-    @property
-    def failures(self) -> list[RowOutcome]:
-        return [o for o in self.outcomes if not o.ok]
+        return len(self.accepted)
 
     def table(self) -> pd.DataFrame:
         """The outcome of every row, the failing ones first."""
-        ordered = sorted(self.outcomes, key=lambda o: (o.ok, o.line))
+        ordered = sorted(self.rows, key=lambda o: (o.ok, o.line))
         return pd.DataFrame(
             [(o.line, "OK" if o.ok else "Fails", o.what, o.message) for o in ordered],
             columns=["Line", "Outcome", "Row", "Reason or result"],
         )
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    kind: str
-    imported: int
-    left_out: int
-
-    def summary(self) -> str:
-        text = f"{self.imported:,} {self.kind if self.imported != 1 else self.kind[:-1]} imported"
-        rows = "row" if self.left_out == 1 else "rows"
-        return text + (f"; {self.left_out:,} failing {rows} left out." if self.left_out else ".")
 
 
 # --- reading files ---------------------------------------------------------------------------
@@ -239,7 +225,7 @@ def preview(db: Database, user: User, kind: str, data: bytes, filename: str,
     if progress:
         progress("Checked", 1.0)
     ordered = [outcomes[line] for line, _ in rows]
-    return ImportPreview(kind, filename, ordered, records, warnings)
+    return ImportPreview(ordered, kind, filename, records, warnings)
 
 
 def _what(row: dict[str, Any]) -> str:
@@ -374,20 +360,20 @@ def _creator_of(record: ImportedCollaboration, named: dict[tuple[str, str], int]
 
 
 def commit(db: Database, user: User, checked: ImportPreview, leave_out_failing: bool = False,
-           progress: Progress | None = None) -> ImportResult:
+           progress: Progress | None = None) -> BatchResult:
     """Write the previewed rows in one transaction, judged again against the data as it is now.
 
     A failing row stops the whole import (nothing is written) unless `leave_out_failing`; then
-    the rows that pass are written and the others are counted as left out.
+    the rows that pass are written and the others are left out. The result is keyed by line.
     """
     grant = rules.require_role(user, Role.MANAGER, "import creators and collaborations")
     kind = _check_kind(checked.kind)
-    failed_before = {o.line for o in checked.failures}
+    failed_before = {o.line for o in checked.refused}
 
-    def write(cur: Cursor) -> ImportResult:
+    def write(cur: Cursor) -> BatchResult:
         judged = _judge(cur, kind, checked.records)
         outcomes = [judged.get(o.line, o) if o.line not in failed_before else o
-                    for o in checked.outcomes]
+                    for o in checked.rows]
         failures = [o for o in outcomes if not o.ok]
         if failures and not leave_out_failing:
             raise rules.RuleViolation(_failure_message(failures))
@@ -399,7 +385,9 @@ def commit(db: Database, user: User, checked: ImportPreview, leave_out_failing: 
             _insert_creators(cur, rows, progress)
         else:
             _insert_collaborations(cur, user, checked.filename, passing, rows, progress)
-        return ImportResult(kind, len(rows), len(failures))
+        left_out = "failing row left out" if len(failures) == 1 else "failing rows left out"
+        return BatchResult(done=passing, refused={o.line: o.message for o in failures},
+                           verb="imported", noun=kind[:-1], refused_as=left_out)
 
     # A creator another import (or person) adds meanwhile makes the store refuse this one:
     # judged again, its row is then a duplicate like any other.

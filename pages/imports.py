@@ -67,8 +67,8 @@ def checked_file(kind: str) -> imports.ImportPreview | None:
 
 
 def show_preview(checked: imports.ImportPreview) -> None:
-    failing = len(checked.failures)
-    total = len(checked.outcomes)
+    failing = len(checked.refused)
+    total = len(checked.rows)
     st.markdown(f"**{total:,} rows:** {checked.ok_count:,} pass, {failing:,} fail.")
     for warning in checked.warnings:
         st.warning(web.as_text(warning), icon=web.WARN_ICON)
@@ -77,7 +77,7 @@ def show_preview(checked: imports.ImportPreview) -> None:
 
 
 def confirm(checked: imports.ImportPreview) -> None:
-    failing = len(checked.failures)
+    failing = len(checked.refused)
     leave_out = False
     if failing:
         leave_out = st.checkbox(

@@ -347,7 +347,7 @@ class Hostile:
             exports.append(book.active, row)
         data = exports.xlsx_bytes(book)
         checked = imports.preview(self.db, self.manager, kind, data, f"{kind}.xlsx")
-        assert not checked.failures, checked.failures
+        assert not checked.refused, checked.refused
         imports.commit(self.db, self.manager, checked)
 
     def _import_creators(self) -> None:

@@ -40,7 +40,7 @@ def counts(db: Database) -> tuple[int, int, int, int]:
 
 def outcomes(preview: imports.ImportPreview) -> dict[int, str]:
     """line -> "ok" or the reason it fails."""
-    return {o.line: "ok" if o.ok else o.message for o in preview.outcomes}
+    return {o.line: "ok" if o.ok else o.message for o in preview.rows}
 
 
 # --- creators ----------------------------------------------------------------------------
@@ -111,7 +111,7 @@ def test_a_failing_row_stops_the_import_unless_left_out(db, world, manager) -> N
         imports.commit(db, manager, preview)
     assert counts(db) == before
     result = imports.commit(db, manager, preview, leave_out_failing=True)
-    assert (result.imported, result.left_out) == (1, 1)
+    assert (len(result.done), len(result.refused)) == (1, 1)
     assert result.summary() == "1 creator imported; 1 failing row left out."
     assert counts(db)[:2] == (before[0] + 1, before[1] + 1)
 
@@ -155,7 +155,7 @@ def test_a_large_file_shows_progress(db, world, manager) -> None:
                               lambda step, done: steps.append((step, done)))
     result = imports.commit(db, manager, preview,
                             progress=lambda step, done: steps.append((step, done)))
-    assert result.imported == 5000
+    assert len(result.done) == 5000
     writing = [done for step, done in steps if step == "Writing creators"]
     assert writing == [0.0, 0.4, 0.8]  # one step per chunk of 2,000 rows
     assert steps[-1] == ("Imported", 1.0)
@@ -275,7 +275,7 @@ def test_collaborations_with_their_created_events(db, world, manager) -> None:
     )
     preview = imports.preview(db, manager, "collaborations", data, "history.csv")
     assert outcomes(preview) == {2: "ok", 3: "ok"}
-    assert preview.outcomes[0].what == "@linus on instagram in Summer"
+    assert preview.rows[0].what == "@linus on instagram in Summer"
     before = counts(db)
     result = imports.commit(db, manager, preview)
     assert result.summary() == "2 collaborations imported."

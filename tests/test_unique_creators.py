@@ -22,6 +22,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib import creators, imports
 from lib import db as db_module
+from lib.batches import BatchResult
 from lib.db import Database
 from lib.models import Role, User, ValidationStatus
 from lib.rules import RuleViolation
@@ -411,8 +412,8 @@ def test_imports_of_the_same_creator_at_once_make_one(
                 for p in previews
             ])
             monkeypatch.undo()
-            assert all(isinstance(r, imports.ImportResult) for r in results), results
-            assert sorted((r.imported, r.left_out) for r in results) == [
+            assert all(isinstance(r, BatchResult) for r in results), results
+            assert sorted((len(r.done), len(r.refused)) for r in results) == [
                 (1, 1)] * (RACERS - 1) + [(2, 0)]
             key = creators.handle_key("handle")
             assert database.value(f"SELECT count(*) FROM creators WHERE {key} = ?",

@@ -184,7 +184,7 @@ def import_creators(db: Database, manager: User, names: list[str]) -> dict[str, 
         writer.writerow([name, f"h{n}`:red[x]`", "instagram", f"c{n}@example.com",
                          HOSTILE[10], "`tag`; :material/check:"])
     checked = imports.preview(db, manager, "creators", buffer.getvalue().encode(), "c.csv")
-    assert checked.ok_count == len(names), [o.message for o in checked.outcomes if not o.ok]
+    assert checked.ok_count == len(names), [o.message for o in checked.rows if not o.ok]
     imports.commit(db, manager, checked)
     return {name: db.value("SELECT id FROM creators WHERE name = ?", [name]) for name in names}
 
