@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
+from enum import StrEnum
 
 import pandas as pd
 import streamlit as st
@@ -21,52 +22,31 @@ from lib.models import (
 OK_ICON = ":material/check_circle:"
 WARN_ICON = ":material/warning:"
 
-STATUS_COLORS: dict[str, str] = {
-    CollabStatus.PENDING: "gray",
-    CollabStatus.NEGOTIATING: "orange",
-    CollabStatus.FULFILLING: "blue",
-    CollabStatus.COMPLETED: "green",
-    CollabStatus.CANCELLED: "red",
-}
-VALIDATION_COLORS: dict[str, str] = {
-    ValidationStatus.VERIFIED: "green",
-    ValidationStatus.NEEDS_REVIEW: "orange",
-    ValidationStatus.FLAGGED: "red",
-}
 
-DELIVERY_COLORS: dict[str, str] = {
-    DeliveryStatus.PENDING: "gray",
-    DeliveryStatus.IN_TRANSIT: "blue",
-    DeliveryStatus.DELIVERED: "green",
-    DeliveryStatus.EXCEPTION: "red",
-}
+def by_status(statuses: type[StrEnum], **each: str) -> dict[str, str]:
+    """A colour (or icon) for every status of `statuses`, given by value; one missing or
+    unknown stops the app at import, not on the page that meets it."""
+    if set(each) != {status.value for status in statuses}:
+        raise ValueError(f"{statuses.__name__}: give one for each of {[*statuses]}")
+    return {statuses(value): shown for value, shown in each.items()}
+
+
+STATUS_COLORS = by_status(CollabStatus, pending="gray", negotiating="orange",
+                          fulfilling="blue", completed="green", cancelled="red")
+VALIDATION_COLORS = by_status(ValidationStatus, verified="green", needs_review="orange",
+                              flagged="red")
+DELIVERY_COLORS = by_status(DeliveryStatus, pending="gray", in_transit="blue",
+                            delivered="green", exception="red")
 # Campaign statuses (pills in tables, st.badge in headings), application stages, agreements.
-CAMPAIGN_COLORS: dict[str, str] = {
-    CampaignStatus.DRAFT: "gray",
-    CampaignStatus.OPEN: "green",
-    CampaignStatus.CLOSED: "orange",
-    CampaignStatus.RUNNING: "blue",
-    CampaignStatus.FINISHED: "violet",
-}
-CAMPAIGN_ICONS: dict[str, str] = {
-    CampaignStatus.DRAFT: ":material/edit_note:",
-    CampaignStatus.OPEN: ":material/how_to_reg:",
-    CampaignStatus.CLOSED: ":material/lock:",
-    CampaignStatus.RUNNING: ":material/play_circle:",
-    CampaignStatus.FINISHED: ":material/flag:",
-}
-STAGE_COLORS: dict[str, str] = {
-    ApplicationStage.APPLIED: "gray",
-    ApplicationStage.SELECTED: "green",
-    ApplicationStage.DECLINED: "red",
-}
-AGREEMENT_COLORS: dict[str, str] = {
-    AgreementState.PENDING: "orange",
-    AgreementState.ACCEPTED: "green",
-    AgreementState.DECLINED: "red",
-    AgreementState.EXPIRED: "gray",
-}
-
+CAMPAIGN_COLORS = by_status(CampaignStatus, draft="gray", open="green", closed="orange",
+                            running="blue", finished="violet")
+CAMPAIGN_ICONS = by_status(
+    CampaignStatus, draft=":material/edit_note:", open=":material/how_to_reg:",
+    closed=":material/lock:", running=":material/play_circle:", finished=":material/flag:",
+)
+STAGE_COLORS = by_status(ApplicationStage, applied="gray", selected="green", declined="red")
+AGREEMENT_COLORS = by_status(AgreementState, pending="orange", accepted="green",
+                             declined="red", expired="gray")
 
 def delivery_label(value: str) -> str:
     return DeliveryStatus(value).label
