@@ -4,16 +4,18 @@ Builds (once) or reuses the database, then measures the list query, the batch st
 the progress aggregations, the page render and the app's peak memory, each against a reference
 timed in the same run; prints a table and writes bench/results.json. The console item (issue
 13: hostile SQL console queries against its limits) needs no big database: `--only console`
-runs it on a small one of its own.
+runs it on a small one of its own. The browser item (issue 16: opening each page to its first
+table in Chromium) serves a copy of the cached database of its own, in a temporary folder.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 from typing import Any
 
-from bench import batch, console, dataset, deliveries, inbox, listing, progress, render
+from bench import batch, browser, console, dataset, deliveries, inbox, listing, progress, render
 from bench.report import (
     RESULTS,
     Row,
@@ -25,17 +27,18 @@ from bench.report import (
     write_results,
 )
 from bench.versus import VersusOutcome
-from lib import config, users
+from lib import config
 from lib.db import Database
-from lib.models import Role
 
 GB = 1_000_000_000
-ITEMS = ("list", "progress", "batch", "render", "deliveries", "inbox", "console")
+ITEMS = ("list", "progress", "batch", "render", "deliveries", "inbox", "browser", "console")
+# The items that work on bench/cache/work.duckdb (the browser item copies the database itself).
+WORK_COPY_ITEMS = {"list", "progress", "batch", "render", "deliveries", "inbox"}
 MB = 2**20
 # How each item's rows are named: a run with --only keeps the last figures of the items it skips.
 ROW_PREFIXES = {"list": ("list",), "progress": ("progress",), "batch": ("batch",),
                 "render": ("page render", "app peak memory"), "deliveries": ("deliveries",),
-                "inbox": ("inbox",), "console": ("console",)}
+                "inbox": ("inbox",), "browser": ("browser",), "console": ("console",)}
 
 
 def list_rows(outcomes: list[listing.ListOutcome]) -> list[Row]:
@@ -146,6 +149,24 @@ def console_rows(outcomes: list[console.ConsoleOutcome]) -> list[Row]:
     return rows
 
 
+def browser_rows(outcomes: list[browser.BrowserOutcome]) -> list[Row]:
+    """One row per page: opening its address to its first table drawn, in Chromium."""
+    rows = []
+    for o in outcomes:
+        extra = {"url_path": o.target.path, "waits_for": o.target.shows,
+                 "warm_up_s": None if o.warm_s is None else round(o.warm_s, 3),
+                 "problem": o.problem,
+                 "load_average_start_end": [[round(x, 2) for x in a] for a in o.load_average]}
+        name = f"browser: {o.target.page}, open to {o.target.shows}"
+        target = f"< {browser.TARGET_S:g} s"
+        if o.stats is None:
+            rows.append(Row(name, None, "not shown", "", None, "", target, False, extra))
+        else:
+            rows.append(Row(name, o.stats, timing_text(o.stats), "", None, "", target,
+                            o.stats.median < browser.TARGET_S, extra))
+    return rows
+
+
 def with_skipped(rows: list[Row], only: set[str]) -> list[Row | dict[str, Any]]:
     """This run's rows, and the last results' rows of the items it skipped, in ITEMS order."""
     earlier = previous_items()
@@ -156,16 +177,6 @@ def with_skipped(rows: list[Row], only: set[str]) -> list[Row | dict[str, Any]]:
                     if (r.item if isinstance(r, Row) else r["item"]).startswith(
                         ROW_PREFIXES[item])]
     return ordered
-
-
-def bench_admin(db: Database) -> tuple[str, str]:
-    """An admin to log in with, made the way the command line makes users."""
-    username, password = "bench.admin", users.random_password()
-    if users.get_user(db, username) is None:
-        users.add_user(db, users.CLI_ADMIN, username, "Bench Admin", Role.ADMIN, password)
-    else:
-        users.reset_password(db, users.CLI_ADMIN, username, password)
-    return username, password
 
 
 def main() -> None:
@@ -188,8 +199,18 @@ def main() -> None:
     if only <= {"console"}:
         finish(rows, only, None, args, started)
         return
-    data = dataset.prepare(args.rebuild)
-    db = Database(data.work)
+    data = dataset.prepare(args.rebuild, work_copy=bool(only & WORK_COPY_ITEMS))
+    if data.work is not None:
+        run_on_work_copy(rows, only, data.work, args)
+    if "browser" in only:
+        rows += browser_rows(browser.run(data.pristine, args.repeat))
+    finish(rows, only, data, args, started)
+
+
+def run_on_work_copy(rows: list[Row], only: set[str], work: Path,
+                     args: argparse.Namespace) -> None:
+    """The items that read (and the batch item, change) bench/cache/work.duckdb."""
+    db = Database(work)
     try:
         if "list" in only:
             rows += list_rows(listing.run(db, args.list_repeat, args.pandas_repeat))
@@ -201,12 +222,11 @@ def main() -> None:
             rows += versus_sql_rows("deliveries", deliveries.run(db, args.list_repeat))
         if "inbox" in only:
             rows += versus_sql_rows("inbox", inbox.run(db, args.list_repeat))
-        username, password = bench_admin(db)
+        username, password = dataset.bench_admin(db)
     finally:
         db.close()
     if "render" in only:
-        rows += render_rows(render.run(data.work, username, password, args.repeat))
-    finish(rows, only, data, args, started)
+        rows += render_rows(render.run(work, username, password, args.repeat))
 
 
 def finish(rows: list[Row], only: set[str], data: dataset.Dataset | None,

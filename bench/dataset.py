@@ -14,8 +14,10 @@ from pathlib import Path
 
 import duckdb
 
+from lib import users
 from lib.db import Database
 from lib.demo import build_demo
+from lib.models import Role
 
 CACHE = Path(__file__).resolve().parent / "cache"
 COLLABORATIONS = 1_000_000
@@ -26,7 +28,7 @@ EXPECTED = {"collaborations": 1_000_000, "creators": 250_000, "campaigns": 5_000
 @dataclass(frozen=True)
 class Dataset:
     pristine: Path
-    work: Path
+    work: Path | None  # the copy the items work on; None when no item needs one
     built_in_s: float | None  # None: reused from an earlier run
     counts: dict[str, int]
 
@@ -77,8 +79,9 @@ def _build(target: Path) -> float:
     return time.perf_counter() - start
 
 
-def prepare(rebuild: bool = False) -> Dataset:
-    """Reuse the cached database when it has the right size, else build it; copy it to work on."""
+def prepare(rebuild: bool = False, work_copy: bool = True) -> Dataset:
+    """Reuse the cached database when it has the right size, else build it; copy it to work on
+    (not with `work_copy=False`: the browser item makes a copy of its own, elsewhere)."""
     CACHE.mkdir(exist_ok=True)
     pristine = _pristine_path()
     built_in: float | None = None
@@ -89,6 +92,8 @@ def prepare(rebuild: bool = False) -> Dataset:
         print(f"  built in {built_in:.1f} s")
     else:
         print(f"Reusing {pristine}")
+    if not work_copy:
+        return Dataset(pristine, None, built_in, table_counts(pristine))
     work = CACHE / "work.duckdb"
     fresh_copy(pristine, work)
     return Dataset(pristine, work, built_in, table_counts(work))
@@ -98,3 +103,13 @@ def fresh_copy(source: Path, target: Path) -> None:
     for stale in (target, target.with_name(target.name + ".wal")):
         stale.unlink(missing_ok=True)
     shutil.copyfile(source, target)
+
+
+def bench_admin(db: Database, username: str = "bench.admin") -> tuple[str, str]:
+    """An admin to log in with (a random password), made the way the command line makes users."""
+    password = users.random_password()
+    if users.get_user(db, username) is None:
+        users.add_user(db, users.CLI_ADMIN, username, "Bench Admin", Role.ADMIN, password)
+    else:
+        users.reset_password(db, users.CLI_ADMIN, username, password)
+    return username, password
