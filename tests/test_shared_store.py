@@ -215,9 +215,11 @@ def _worker(role: str, me: str, url: str, meet: Path, extra: list[str]) -> dict:
         checked = imports.preview(db, user, "creators", data, f"{me}.csv")
         _barrier(me, meet, "previewed")
         try:
-            return {"imported": imports.commit(db, user, checked).imported}
+            return {"imported": len(imports.commit(db, user, checked).done)}
         except Exception as error:  # the loser's message is what the test checks
             return {"error": type(error).__name__, "message": str(error)}
+    if role == "messages":
+        return _message_worker(db, me, meet, [int(i) for i in extra[0].split(",")])
     if role == "killed":
         ids = [int(i) for i in extra[0].split(",")]
 
@@ -232,6 +234,57 @@ def _worker(role: str, me: str, url: str, meet: Path, extra: list[str]) -> dict:
 
         db.write(work)
     raise AssertionError(f"unknown role {role}")
+
+
+def _manager(db: Database, me: str) -> User:
+    """Process a's or b's own person: the first or the second active manager."""
+    from lib import users
+
+    names = [n for (n,) in db.rows("SELECT username FROM users WHERE role = 'manager' AND NOT"
+                                   " disabled ORDER BY id LIMIT 2")]
+    return users.get_user(db, names[0 if me == "a" else 1])
+
+
+MESSAGE_ROUNDS = 3
+
+
+def _message_worker(db: Database, me: str, meet: Path, creator_ids: list[int]) -> dict:
+    """Record replies and send e-mails (to the test's SMTP server) into the same threads as the
+    other process, at once; also record one e-mail both processes were given (same Message-ID).
+    Reports what was written and how each refusal reached the person."""
+    import lib.inbox as inbox
+    from lib.db import ConcurrentEditError
+
+    user = _manager(db, me)
+    out: dict[str, Any] = {"user": user.id, "incoming": [], "sent": [], "refused": [],
+                           "failed": []}
+
+    def attempt(what: str, call: Any) -> Any:
+        try:
+            return call()
+        except (RuleViolation, ConcurrentEditError) as usual:  # what the person would read
+            out["refused"].append([what, type(usual).__name__, str(usual)])
+        except Exception as raw:  # a raw driver error: the test fails on it
+            out["failed"].append([what, type(raw).__name__, str(raw)[:500]])
+        return None
+
+    _barrier(me, meet, "ready")
+    for round_no in range(MESSAGE_ROUNDS):
+        for cid in creator_ids:
+            if round_no == 0:  # the same forwarded e-mail, recorded by both people at once
+                attempt(f"shared {cid}", lambda cid=cid: inbox.record_incoming(
+                    db, user, cid, inbox.Incoming("Fwd: rates", "Shared e-mail body",
+                                                  message_id=f"<shared-{cid}@test>")))
+            mid = attempt(f"reply {cid}", lambda cid=cid, round_no=round_no: inbox.record_incoming(
+                db, user, cid, inbox.Incoming(f"Re {me}{round_no}", f"{me} round {round_no}",
+                                              "chat")))
+            if mid is not None:
+                out["incoming"].append([cid, mid])
+            sent = attempt(f"send {cid}", lambda cid=cid, round_no=round_no: inbox.send_message(
+                db, user, cid, inbox.Draft(f"From {me} {round_no}", "Hello {first_name}")))
+            if sent is not None:
+                out["sent"].append([cid, sent.message_id, sent.error])
+    return out
 
 
 # --- the setting -----------------------------------------------------------------------------
@@ -391,6 +444,150 @@ def test_a_process_killed_mid_batch_leaves_nothing(demo_store: str) -> None:
     result = collaborations.apply_status_change(db, user, preview.valid, preview.target, None)
     assert len(result.done) == len(preview.valid) > 0 and not result.refused
     shutil.rmtree(meet, ignore_errors=True)
+    db.close()
+
+
+def test_messages_from_two_processes_into_the_same_threads(demo_store: str,
+                                                           smtp_server: Any) -> None:
+    """Two people on two servers record replies and send e-mails to the same six creators at
+    once. Every message is stored once, each e-mail went out once and is recorded sent, the
+    e-mail both were given is recorded once (the other told so), and each person's unread
+    counts hold every reply the other recorded (neither opened a thread)."""
+    import lib.inbox as inbox
+    from lib.pg_store import PostgresDatabase
+
+    db = PostgresDatabase(demo_store)
+    creator_ids = [i for (i,) in db.rows(
+        "SELECT id FROM creators WHERE email LIKE '%@%' ORDER BY id LIMIT 6")]
+    before = db.value("SELECT coalesce(max(id), 0) FROM messages")
+    people = {user.id: user for user in (_manager(db, "a"), _manager(db, "b"))}
+
+    def unread_of(person: User) -> dict[int, int]:
+        page = inbox.list_creators(db, person, inbox.InboxFilter(), page_size=100)
+        counts = dict(zip(page.rows["id"], page.rows["unread"], strict=True))
+        return {cid: int(counts[cid]) for cid in creator_ids}
+
+    # The unread messages elsewhere (the demo's threads), which this test leaves alone.
+    elsewhere = {uid: inbox.unread_total(db, p) - sum(unread_of(p).values())
+                 for uid, p in people.items()}
+    outs = _run_two("messages", demo_store, ",".join(map(str, creator_ids)))
+    for out in outs:
+        assert out["failed"] == [], out["failed"]  # never a raw driver error
+        # A conflict reaches the person as the usual message; only the shared e-mail may be
+        # refused outright.
+        for what, kind, message in out["refused"]:
+            assert (kind == "RuleViolation" and what.startswith("shared")
+                    and "recorded in the thread already" in message) or (
+                kind == "ConcurrentEditError" and "Try again" in message), (what, message)
+    new = db.rows("SELECT id, creator_id, direction, created_by, state, message_id_header"
+                  " FROM messages WHERE id > ? ORDER BY id", [before])
+    by_id = {row[0]: row for row in new}
+    written = [mid for out in outs for _, mid in out["incoming"]] + [
+        mid for out in outs for _, mid, _ in out["sent"]]
+    shared = [row for row in new if (row[5] or "").startswith("<shared-")]
+    assert len(written) == len(set(written)), "one id reported twice"
+    assert set(written) == set(by_id) - {row[0] for row in shared}, "lost or unreported rows"
+    # The e-mail both recorded: once per thread, and the other person was told.
+    assert sorted(row[1] for row in shared) == sorted(creator_ids)
+    told = [w for out in outs for w, kind, _ in out["refused"] if kind == "RuleViolation"]
+    assert sorted(told) == sorted(f"shared {cid}" for cid in creator_ids)
+    # Each e-mail: sent, recorded sent with its Message-ID, received by the server once.
+    sent = [(cid, mid) for out in outs for cid, mid, error in out["sent"] if error is None]
+    assert len(sent) == sum(len(out["sent"]) for out in outs), "an e-mail failed"
+    assert all(by_id[mid][4] == "sent" and by_id[mid][5] for _, mid in sent)
+    headers = [str(m["Message-ID"]) for m in smtp_server.messages]
+    assert len(headers) == len(set(headers)) == len(sent)
+    assert sorted(by_id[mid][5] for _, mid in sent) == sorted(headers)
+    # Threads: every message once, in its creator's thread.
+    for cid in creator_ids:
+        items, _ = inbox.thread(db, cid)
+        ids = [item.id for item in items if item.source == "message"]
+        assert len(ids) == len(set(ids))
+        assert {mid for mid, row in by_id.items() if row[1] == cid} <= set(ids)
+    # Unread: nobody opened a thread, so every reply the other person recorded is unread.
+    for me, other in (outs, outs[::-1]):
+        person = people[me["user"]]
+        unread = unread_of(person)
+        seen = dict(db.rows("SELECT creator_id, last_read_id FROM thread_reads"
+                            " WHERE user_id = ?", [person.id]))
+        for cid in creator_ids:
+            others = [mid for c, mid in other["incoming"] if c == cid]
+            assert all(mid > seen.get(cid, 0) for mid in others), (
+                f"a reply of the other person counts as read in thread {cid}")
+            expected = db.value("SELECT count(*) FROM messages WHERE creator_id = ? AND"
+                                " direction = 'in' AND id > ?", [cid, seen.get(cid, 0)])
+            assert unread[cid] == expected >= len(others)
+        assert inbox.unread_total(db, person) == elsewhere[person.id] + sum(unread.values())
+        for cid in creator_ids:
+            inbox.mark_read(db, person, cid)
+        assert inbox.unread_total(db, person) == elsewhere[person.id]
+    db.close()
+
+
+@pytest.mark.parametrize("meanwhile", ["records a reply", "opens the thread"])
+def test_a_reply_not_yet_committed_stays_unread_for_the_others(
+        demo_store: str, smtp_server: Any, meanwhile: str) -> None:
+    """B's reply is written but not yet committed when A, on another server, records a reply
+    of their own to the same thread (or opens it after an e-mail went out): A's read mark must
+    not pass over B's reply, whose id is lower than what A saw. Each step is ordered by the
+    test (B held before COMMIT until A is done or waits for B), so it fails every time the
+    marks are wrong."""
+    import threading
+    from contextlib import contextmanager
+
+    import lib.inbox as inbox
+    from lib.pg_store import PostgresDatabase
+
+    class HeldBeforeCommit(PostgresDatabase):
+        """B's server: its first transaction stops before COMMIT until released."""
+
+        written, release = threading.Event(), threading.Event()
+
+        @contextmanager
+        def transaction(self) -> Iterator[Any]:
+            with super().transaction() as cur:
+                yield cur
+                if not self.written.is_set():
+                    self.written.set()
+                    self.release.wait()
+
+    db = PostgresDatabase(demo_store)
+    held = HeldBeforeCommit(demo_store)
+    a, b = _manager(db, "a"), _manager(held, "b")
+    cid = db.value("SELECT min(id) FROM creators WHERE email LIKE '%@%'")
+    inbox.mark_read(db, a, cid)
+    results: dict[str, Any] = {}
+
+    def run(name: str, call: Any) -> threading.Thread:
+        def body() -> None:
+            try:
+                results[name] = call()
+            except Exception as error:  # checked below
+                results[name] = error
+        thread = threading.Thread(target=body)
+        thread.start()
+        return thread
+
+    replying = run("b", lambda: inbox.record_incoming(held, b, cid, inbox.Incoming("Re", "B's")))
+    HeldBeforeCommit.written.wait()
+    if meanwhile == "records a reply":
+        acting = run("a", lambda: inbox.record_incoming(db, a, cid, inbox.Incoming("Re", "A's")))
+    else:  # an e-mail goes out (committed, a higher id than B's reply), then A opens the thread
+        inbox.send_message(db, a, cid, inbox.Draft("Hello", "Hello {first_name}"))
+        acting = run("a", lambda: inbox.mark_read(db, a, cid))
+    while acting.is_alive() and not db.value(
+            "SELECT count(*) FROM pg_locks WHERE NOT granted"):
+        acting.join(0.01)  # until A is done, or waits for B's transaction
+    HeldBeforeCommit.release.set()
+    replying.join()
+    acting.join()
+    assert isinstance(results["b"], int) and not isinstance(results.get("a"), Exception), results
+    last_read = db.value("SELECT last_read_id FROM thread_reads WHERE user_id = ? AND"
+                         " creator_id = ?", [a.id, cid])
+    assert results["b"] > last_read, "B's reply counts as read for A, who never saw it"
+    page = inbox.list_creators(db, a, inbox.InboxFilter(), page_size=100)
+    assert dict(zip(page.rows["id"], page.rows["unread"], strict=True))[cid] >= 1
+    held.close()
     db.close()
 
 
