@@ -682,6 +682,12 @@ def _read_calls() -> dict[str, Any]:
         "progress.status_counts_by_week": lambda db, me, ids: progress.status_counts_by_week(db),
         "progress.funnel": lambda db, me, ids: progress.funnel(db),
         "progress.median_days_by_stage": lambda db, me, ids: progress.median_days_by_stage(db),
+        # A date range: the parameters are cast (`?::DATE`), which needs lib.pg_store's rewrite.
+        "progress.status_counts_by_week(dates)": lambda db, me, ids:
+            progress.status_counts_by_week(db, date_from=dt.date(2025, 6, 1),
+                                           date_to=dt.date(2026, 2, 1)),
+        "progress.funnel(dates)": lambda db, me, ids: progress.funnel(
+            db, date_from=dt.date(2025, 6, 1), date_to=dt.date(2026, 2, 1)),
         "feedback.campaign_choices": lambda db, me, ids: feedback.campaign_choices(db),
         "feedback.campaign_summary": lambda db, me, ids: feedback.campaign_summary(
             db, ids["campaign"]),
