@@ -200,11 +200,13 @@ FROM shown ORDER BY step
 # went pending → fulfilling in the instant it was made: it never waited, so spans of no length
 # are left out. A date range keeps what ended in it. Both selection times come from one
 # grouping of the selections by application (one pass instead of two joins: 1/3 faster).
+# The accepted agreements are read on their own, so `apps` has one reader and is not
+# materialized: the join order is free to start from the selections.
 _STAGES_SQL = """
 WITH sc AS (
     SELECT ca.id FROM campaigns ca WHERE {scope}
 ), apps AS (
-    SELECT a.id, a.created_at, g.sent_at, g.outcome, g.responded_at
+    SELECT a.id, a.created_at, g.sent_at
     FROM applications a LEFT JOIN agreements g ON g.application_id = a.id
     WHERE {apps_in_scope}
 ), selections AS (
@@ -223,7 +225,8 @@ WITH sc AS (
     UNION ALL
     SELECT 2, last, sent FROM picked WHERE last IS NOT NULL
     UNION ALL
-    SELECT 3, sent_at, responded_at FROM apps WHERE outcome = 'accepted'
+    SELECT 3, sent_at, responded_at FROM agreements g
+    WHERE outcome = 'accepted' AND {deals_in_scope}
     UNION ALL
     SELECT {workflow_stages} + list_position({lifecycle}, status), since, until FROM spans
     WHERE until > since AND status IN ('pending', 'negotiating', 'fulfilling')
