@@ -116,6 +116,18 @@ ORDER BY campaign_id, week,
 """
 
 
+# The funnel's "selected": each application in scope with a selection (`chosen`) or an
+# agreement (`deals`), at the first selection or else the sending. Over every campaign, each
+# non-NULL id of either is one (foreign keys; `chosen` groups a NULL application too).
+_SELECTED = {
+    False: """SELECT 2, coalesce(ch.at, d.sent_at) FROM apps
+    LEFT JOIN chosen ch ON ch.id = apps.id LEFT JOIN deals d ON d.id = apps.id
+    WHERE ch.id IS NOT NULL OR d.id IS NOT NULL""",
+    True: """SELECT 2, coalesce(ch.at, d.sent_at) FROM chosen ch FULL JOIN deals d ON d.id = ch.id
+    WHERE coalesce(ch.id, d.id) IS NOT NULL""",
+}
+
+
 def _values(names: tuple[str, ...]) -> str:
     """(step, name) rows for a VALUES list; the names are this module's constants."""
     return ", ".join(f"({i}, '{name}')" for i, name in enumerate(names, start=1))
@@ -128,25 +140,26 @@ def _values(names: tuple[str, ...]) -> str:
 # A campaign with collaborations but no applications ran before the workflow existed: it counts
 # for "collaborating" and "completed" only (`campaigns` says how many campaigns each step
 # counts), and a step no campaign counts is NULL, not 0.
-# Selected is one full join of `chosen` and `deals` (each has one row per application): the
-# applications with either, instead of two joins onto every application. Over every campaign
-# the {..._in_scope} conditions are `true` (every foreign key is NOT NULL: nothing to drop).
+# Over every campaign the {..._join}s onto the campaigns in scope are left out (every foreign
+# key is NOT NULL: they would keep every row, at the price of a hash join of millions), and
+# {selected} is one full join of `chosen` and `deals` (one row per application each): the
+# applications with either, instead of two joins onto every application (_SELECTED).
 _FUNNEL_SQL = """
 WITH sc AS (
     SELECT ca.id FROM campaigns ca WHERE {scope}
 ), apps AS (
-    SELECT a.id, a.campaign_id, a.created_at FROM applications a WHERE {apps_in_scope}
+    SELECT a.id, a.campaign_id, a.created_at FROM applications a {apps_join}
 ), chosen AS (
     SELECT e.application_id AS id, min(e.occurred_at) AS at
-    FROM campaign_events e
-    WHERE e.kind = 'stage_changed' AND e.to_value = 'selected' AND {events_in_scope}
+    FROM campaign_events e {events_join}
+    WHERE e.kind = 'stage_changed' AND e.to_value = 'selected'
     GROUP BY e.application_id
 ), deals AS (
     SELECT g.application_id AS id, g.sent_at, g.outcome, g.responded_at
-    FROM agreements g WHERE {deals_in_scope}
+    FROM agreements g {deals_join}
 ), collabs AS (
     SELECT c.id, c.campaign_id, c.status, c.created_at
-    FROM collaborations c WHERE {collabs_in_scope}
+    FROM collaborations c {collabs_join}
 ), finished AS (
     SELECT e.collab_id AS id, max(e.occurred_at) AS at
     FROM activity_events e JOIN collabs c ON c.id = e.collab_id
@@ -155,8 +168,7 @@ WITH sc AS (
 ), reached AS (
     SELECT 1 AS step, created_at AS reached_at FROM apps
     UNION ALL
-    SELECT 2, coalesce(ch.at, d.sent_at) FROM chosen ch FULL JOIN deals d ON d.id = ch.id
-    WHERE {picked_in_scope}
+    {selected}
     UNION ALL
     SELECT 3, sent_at FROM deals
     UNION ALL
@@ -207,26 +219,25 @@ WITH sc AS (
     SELECT ca.id FROM campaigns ca WHERE {scope}
 ), apps AS (
     SELECT a.id, a.created_at, g.sent_at
-    FROM applications a LEFT JOIN agreements g ON g.application_id = a.id
-    WHERE {apps_in_scope}
+    FROM applications a {apps_join} LEFT JOIN agreements g ON g.application_id = a.id
 ), selections AS (
     SELECT e.application_id AS id, e.occurred_at AS at
-    FROM campaign_events e
-    WHERE e.kind = 'stage_changed' AND e.to_value = 'selected' AND {events_in_scope}
+    FROM campaign_events e {events_join}
+    WHERE e.kind = 'stage_changed' AND e.to_value = 'selected'
 ), picked AS (
     SELECT a.id, any_value(a.created_at) AS applied, min(s.at) AS first,
            max(s.at) FILTER (WHERE s.at <= a.sent_at) AS last, any_value(a.sent_at) AS sent
     FROM apps a JOIN selections s ON s.id = a.id GROUP BY a.id
 ), scope AS (
     SELECT c.id, c.campaign_id, c.status, c.created_at
-    FROM collaborations c WHERE {collabs_in_scope}
+    FROM collaborations c {collabs_join}
 ), """ + _SPANS + """, durations AS (
     SELECT 1 AS step, applied AS since, first AS until FROM picked
     UNION ALL
     SELECT 2, last, sent FROM picked WHERE last IS NOT NULL
     UNION ALL
-    SELECT 3, sent_at, responded_at FROM agreements g
-    WHERE outcome = 'accepted' AND {deals_in_scope}
+    SELECT 3, g.sent_at, g.responded_at FROM agreements g {deals_join}
+    WHERE g.outcome = 'accepted'
     UNION ALL
     SELECT {workflow_stages} + list_position({lifecycle}, status), since, until FROM spans
     WHERE until > since AND status IN ('pending', 'negotiating', 'fulfilling')
@@ -361,12 +372,11 @@ def _read(
     sql = template.format(
         scope=scope, range=within, stages=_values(names), workflow_steps=WORKFLOW_STEPS,
         workflow_stages=WORKFLOW_STAGES, lifecycle=_LIFECYCLE, completed_at=completed_at,
-        apps_in_scope=_in_scope("a.campaign_id", everything),
-        events_in_scope=_in_scope("e.campaign_id", everything),
-        collabs_in_scope=_in_scope("c.campaign_id", everything),
-        deals_in_scope="true" if everything else "g.application_id IN (SELECT id FROM apps)",
-        picked_in_scope=("coalesce(ch.id, d.id) IS NOT NULL" if everything
-                         else "coalesce(ch.id, d.id) IN (SELECT id FROM apps)"),
+        apps_join=_scope_join("a.campaign_id", everything),
+        events_join=_scope_join("e.campaign_id", everything),
+        collabs_join=_scope_join("c.campaign_id", everything),
+        deals_join="" if everything else "JOIN apps ON apps.id = g.application_id",
+        selected=_SELECTED[everything],
         next="lead(e.to_status) OVER w", **_changes(everything),
     )
     return db.frame(sql, [*scope_params, *range_params])
@@ -377,10 +387,11 @@ def _everything(campaign_id: int | None, client_id: int | None) -> bool:
     return campaign_id is None and client_id is None
 
 
-def _in_scope(campaign_column: str, everything: bool) -> str:
-    """`campaign_column` among the campaigns `sc`; always true over every campaign, where the
-    column is a NOT NULL foreign key to campaigns: no semi-join over millions of rows."""
-    return "true" if everything else f"{campaign_column} IN (SELECT id FROM sc)"
+def _scope_join(campaign_column: str, everything: bool) -> str:
+    """The join of `campaign_column` onto the campaigns `sc`; none over every campaign, where
+    the column is a NOT NULL foreign key to campaigns (a join onto a few campaigns stays: it
+    lets DuckDB skip the row groups of the others)."""
+    return "" if everything else f"JOIN sc ON sc.id = {campaign_column}"
 
 
 def _changes(alone: bool) -> dict[str, str]:
