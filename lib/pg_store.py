@@ -60,7 +60,8 @@ POOL_TIMEOUT_SECONDS = 30.0  # waiting for a free connection before a request fa
 # PostgreSQL's regexps have no \p{Z}: the Unicode space separators spelled out (its \s holds
 # the ASCII ones). migrations_pg/011 spells the creators' unique key the same way.
 UNICODE_SPACES = r"\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-_CAST_LIST_PARAM = re.compile(r"([?]|\$\w+)::(\w+)\[\]")  # sqlglot cannot parse `?::BIGINT[]`
+# sqlglot cannot parse a cast of a parameter (`?::DATE`, `$ids::BIGINT[]`): written as CAST.
+_CAST_PARAM = re.compile(r"([?]|\$\w+)::(\w+(?:\[\])?)")
 _LONE_PERCENT = re.compile(r"%(?!s\b|\(\w+\)s)")  # a literal % beside psycopg's placeholders
 _BEGIN = "BEGIN ISOLATION LEVEL REPEATABLE READ"
 RETRYABLE = (pg_errors.SerializationFailure, pg_errors.DeadlockDetected)
@@ -85,7 +86,7 @@ def to_postgres(sql: str) -> str:
     override = sql_pg.OVERRIDES.get(key)
     if override is not None:
         return override
-    text = _CAST_LIST_PARAM.sub(r"CAST(\1 AS \2[])", sql.replace(r"\p{Z}", UNICODE_SPACES))
+    text = _CAST_PARAM.sub(r"CAST(\1 AS \2)", sql.replace(r"\p{Z}", UNICODE_SPACES))
     try:
         out = [_for_postgres(tree).sql(dialect="postgres", unsupported_level=ErrorLevel.RAISE)
                for tree in sqlglot.parse(text, read="duckdb") if tree is not None]
@@ -231,6 +232,14 @@ def _configure(conn: psycopg.Connection) -> None:
 Params = Sequence[Any] | Mapping[str, Any]
 
 
+def _bound(text: str, params: Params | None) -> Params | None:
+    """The parameters as psycopg takes them for the translated `text`."""
+    values: Params = params if params is not None else ()
+    if isinstance(values, Sequence) and not values and "%" not in text:
+        return None  # nothing to bind: send as written
+    return dict(values) if isinstance(values, Mapping) else values
+
+
 class PgCursor:
     """A DuckDB-like cursor on one pooled connection: execute (translated), fetchall,
     fetchone, df, description; the connection goes back to the pool on close."""
@@ -242,16 +251,20 @@ class PgCursor:
 
     def execute(self, sql: str, params: Params | None = None) -> PgCursor:
         text = to_postgres(sql)
-        values: Params = params if params is not None else ()
-        if isinstance(values, Sequence) and not values and "%" not in text:
-            values = None  # type: ignore[assignment]  # nothing to bind: send as written
-        elif isinstance(values, Mapping):
-            values = dict(values)
         try:
-            self._cur.execute(text, values)
+            self._cur.execute(text, _bound(text, params))
         except pg_errors.UniqueViolation as error:
             raise DuplicateKey(str(error).splitlines()[0]) from error
         return self
+
+    def explain(self, sql: str, params: Params | None = None) -> list[tuple]:
+        """PostgreSQL's plan for a service statement, translated and bound as execute() does,
+        without running it (tests/test_shared_store.py checks every statement of lib/ so).
+        Inside a transaction, a refused statement leaves the transaction usable."""
+        text = to_postgres(sql)
+        assert self._conn is not None
+        with self._conn.transaction():  # a savepoint when a transaction is open
+            return self._cur.execute(f"EXPLAIN {text}", _bound(text, params)).fetchall()
 
     def fetchall(self) -> list[tuple]:
         return self._cur.fetchall()

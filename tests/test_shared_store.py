@@ -12,6 +12,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -20,6 +21,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -215,9 +217,11 @@ def _worker(role: str, me: str, url: str, meet: Path, extra: list[str]) -> dict:
         checked = imports.preview(db, user, "creators", data, f"{me}.csv")
         _barrier(me, meet, "previewed")
         try:
-            return {"imported": imports.commit(db, user, checked).imported}
+            return {"imported": len(imports.commit(db, user, checked).done)}
         except Exception as error:  # the loser's message is what the test checks
             return {"error": type(error).__name__, "message": str(error)}
+    if role == "messages":
+        return _message_worker(db, me, meet, [int(i) for i in extra[0].split(",")])
     if role == "killed":
         ids = [int(i) for i in extra[0].split(",")]
 
@@ -232,6 +236,57 @@ def _worker(role: str, me: str, url: str, meet: Path, extra: list[str]) -> dict:
 
         db.write(work)
     raise AssertionError(f"unknown role {role}")
+
+
+def _manager(db: Database, me: str) -> User:
+    """Process a's or b's own person: the first or the second active manager."""
+    from lib import users
+
+    names = [n for (n,) in db.rows("SELECT username FROM users WHERE role = 'manager' AND NOT"
+                                   " disabled ORDER BY id LIMIT 2")]
+    return users.get_user(db, names[0 if me == "a" else 1])
+
+
+MESSAGE_ROUNDS = 3
+
+
+def _message_worker(db: Database, me: str, meet: Path, creator_ids: list[int]) -> dict:
+    """Record replies and send e-mails (to the test's SMTP server) into the same threads as the
+    other process, at once; also record one e-mail both processes were given (same Message-ID).
+    Reports what was written and how each refusal reached the person."""
+    import lib.inbox as inbox
+    from lib.db import ConcurrentEditError
+
+    user = _manager(db, me)
+    out: dict[str, Any] = {"user": user.id, "incoming": [], "sent": [], "refused": [],
+                           "failed": []}
+
+    def attempt(what: str, call: Any) -> Any:
+        try:
+            return call()
+        except (RuleViolation, ConcurrentEditError) as usual:  # what the person would read
+            out["refused"].append([what, type(usual).__name__, str(usual)])
+        except Exception as raw:  # a raw driver error: the test fails on it
+            out["failed"].append([what, type(raw).__name__, str(raw)[:500]])
+        return None
+
+    _barrier(me, meet, "ready")
+    for round_no in range(MESSAGE_ROUNDS):
+        for cid in creator_ids:
+            if round_no == 0:  # the same forwarded e-mail, recorded by both people at once
+                attempt(f"shared {cid}", lambda cid=cid: inbox.record_incoming(
+                    db, user, cid, inbox.Incoming("Fwd: rates", "Shared e-mail body",
+                                                  message_id=f"<shared-{cid}@test>")))
+            mid = attempt(f"reply {cid}", lambda cid=cid, round_no=round_no: inbox.record_incoming(
+                db, user, cid, inbox.Incoming(f"Re {me}{round_no}", f"{me} round {round_no}",
+                                              "chat")))
+            if mid is not None:
+                out["incoming"].append([cid, mid])
+            sent = attempt(f"send {cid}", lambda cid=cid, round_no=round_no: inbox.send_message(
+                db, user, cid, inbox.Draft(f"From {me} {round_no}", "Hello {first_name}")))
+            if sent is not None:
+                out["sent"].append([cid, sent.message_id, sent.error])
+    return out
 
 
 # --- the setting -----------------------------------------------------------------------------
@@ -394,6 +449,150 @@ def test_a_process_killed_mid_batch_leaves_nothing(demo_store: str) -> None:
     db.close()
 
 
+def test_messages_from_two_processes_into_the_same_threads(demo_store: str,
+                                                           smtp_server: Any) -> None:
+    """Two people on two servers record replies and send e-mails to the same six creators at
+    once. Every message is stored once, each e-mail went out once and is recorded sent, the
+    e-mail both were given is recorded once (the other told so), and each person's unread
+    counts hold every reply the other recorded (neither opened a thread)."""
+    import lib.inbox as inbox
+    from lib.pg_store import PostgresDatabase
+
+    db = PostgresDatabase(demo_store)
+    creator_ids = [i for (i,) in db.rows(
+        "SELECT id FROM creators WHERE email LIKE '%@%' ORDER BY id LIMIT 6")]
+    before = db.value("SELECT coalesce(max(id), 0) FROM messages")
+    people = {user.id: user for user in (_manager(db, "a"), _manager(db, "b"))}
+
+    def unread_of(person: User) -> dict[int, int]:
+        page = inbox.list_creators(db, person, inbox.InboxFilter(), page_size=100)
+        counts = dict(zip(page.rows["id"], page.rows["unread"], strict=True))
+        return {cid: int(counts[cid]) for cid in creator_ids}
+
+    # The unread messages elsewhere (the demo's threads), which this test leaves alone.
+    elsewhere = {uid: inbox.unread_total(db, p) - sum(unread_of(p).values())
+                 for uid, p in people.items()}
+    outs = _run_two("messages", demo_store, ",".join(map(str, creator_ids)))
+    for out in outs:
+        assert out["failed"] == [], out["failed"]  # never a raw driver error
+        # A conflict reaches the person as the usual message; only the shared e-mail may be
+        # refused outright.
+        for what, kind, message in out["refused"]:
+            assert (kind == "RuleViolation" and what.startswith("shared")
+                    and "recorded in the thread already" in message) or (
+                kind == "ConcurrentEditError" and "Try again" in message), (what, message)
+    new = db.rows("SELECT id, creator_id, direction, created_by, state, message_id_header"
+                  " FROM messages WHERE id > ? ORDER BY id", [before])
+    by_id = {row[0]: row for row in new}
+    written = [mid for out in outs for _, mid in out["incoming"]] + [
+        mid for out in outs for _, mid, _ in out["sent"]]
+    shared = [row for row in new if (row[5] or "").startswith("<shared-")]
+    assert len(written) == len(set(written)), "one id reported twice"
+    assert set(written) == set(by_id) - {row[0] for row in shared}, "lost or unreported rows"
+    # The e-mail both recorded: once per thread, and the other person was told.
+    assert sorted(row[1] for row in shared) == sorted(creator_ids)
+    told = [w for out in outs for w, kind, _ in out["refused"] if kind == "RuleViolation"]
+    assert sorted(told) == sorted(f"shared {cid}" for cid in creator_ids)
+    # Each e-mail: sent, recorded sent with its Message-ID, received by the server once.
+    sent = [(cid, mid) for out in outs for cid, mid, error in out["sent"] if error is None]
+    assert len(sent) == sum(len(out["sent"]) for out in outs), "an e-mail failed"
+    assert all(by_id[mid][4] == "sent" and by_id[mid][5] for _, mid in sent)
+    headers = [str(m["Message-ID"]) for m in smtp_server.messages]
+    assert len(headers) == len(set(headers)) == len(sent)
+    assert sorted(by_id[mid][5] for _, mid in sent) == sorted(headers)
+    # Threads: every message once, in its creator's thread.
+    for cid in creator_ids:
+        items, _ = inbox.thread(db, cid)
+        ids = [item.id for item in items if item.source == "message"]
+        assert len(ids) == len(set(ids))
+        assert {mid for mid, row in by_id.items() if row[1] == cid} <= set(ids)
+    # Unread: nobody opened a thread, so every reply the other person recorded is unread.
+    for me, other in (outs, outs[::-1]):
+        person = people[me["user"]]
+        unread = unread_of(person)
+        seen = dict(db.rows("SELECT creator_id, last_read_id FROM thread_reads"
+                            " WHERE user_id = ?", [person.id]))
+        for cid in creator_ids:
+            others = [mid for c, mid in other["incoming"] if c == cid]
+            assert all(mid > seen.get(cid, 0) for mid in others), (
+                f"a reply of the other person counts as read in thread {cid}")
+            expected = db.value("SELECT count(*) FROM messages WHERE creator_id = ? AND"
+                                " direction = 'in' AND id > ?", [cid, seen.get(cid, 0)])
+            assert unread[cid] == expected >= len(others)
+        assert inbox.unread_total(db, person) == elsewhere[person.id] + sum(unread.values())
+        for cid in creator_ids:
+            inbox.mark_read(db, person, cid)
+        assert inbox.unread_total(db, person) == elsewhere[person.id]
+    db.close()
+
+
+@pytest.mark.parametrize("meanwhile", ["records a reply", "opens the thread"])
+def test_a_reply_not_yet_committed_stays_unread_for_the_others(
+        demo_store: str, smtp_server: Any, meanwhile: str) -> None:
+    """B's reply is written but not yet committed when A, on another server, records a reply
+    of their own to the same thread (or opens it after an e-mail went out): A's read mark must
+    not pass over B's reply, whose id is lower than what A saw. Each step is ordered by the
+    test (B held before COMMIT until A is done or waits for B), so it fails every time the
+    marks are wrong."""
+    import threading
+    from contextlib import contextmanager
+
+    import lib.inbox as inbox
+    from lib.pg_store import PostgresDatabase
+
+    class HeldBeforeCommit(PostgresDatabase):
+        """B's server: its first transaction stops before COMMIT until released."""
+
+        written, release = threading.Event(), threading.Event()
+
+        @contextmanager
+        def transaction(self) -> Iterator[Any]:
+            with super().transaction() as cur:
+                yield cur
+                if not self.written.is_set():
+                    self.written.set()
+                    self.release.wait()
+
+    db = PostgresDatabase(demo_store)
+    held = HeldBeforeCommit(demo_store)
+    a, b = _manager(db, "a"), _manager(held, "b")
+    cid = db.value("SELECT min(id) FROM creators WHERE email LIKE '%@%'")
+    inbox.mark_read(db, a, cid)
+    results: dict[str, Any] = {}
+
+    def run(name: str, call: Any) -> threading.Thread:
+        def body() -> None:
+            try:
+                results[name] = call()
+            except Exception as error:  # checked below
+                results[name] = error
+        thread = threading.Thread(target=body)
+        thread.start()
+        return thread
+
+    replying = run("b", lambda: inbox.record_incoming(held, b, cid, inbox.Incoming("Re", "B's")))
+    HeldBeforeCommit.written.wait()
+    if meanwhile == "records a reply":
+        acting = run("a", lambda: inbox.record_incoming(db, a, cid, inbox.Incoming("Re", "A's")))
+    else:  # an e-mail goes out (committed, a higher id than B's reply), then A opens the thread
+        inbox.send_message(db, a, cid, inbox.Draft("Hello", "Hello {first_name}"))
+        acting = run("a", lambda: inbox.mark_read(db, a, cid))
+    while acting.is_alive() and not db.value(
+            "SELECT count(*) FROM pg_locks WHERE NOT granted"):
+        acting.join(0.01)  # until A is done, or waits for B's transaction
+    HeldBeforeCommit.release.set()
+    replying.join()
+    acting.join()
+    assert isinstance(results["b"], int) and not isinstance(results.get("a"), Exception), results
+    last_read = db.value("SELECT last_read_id FROM thread_reads WHERE user_id = ? AND"
+                         " creator_id = ?", [a.id, cid])
+    assert results["b"] > last_read, "B's reply counts as read for A, who never saw it"
+    page = inbox.list_creators(db, a, inbox.InboxFilter(), page_size=100)
+    assert dict(zip(page.rows["id"], page.rows["unread"], strict=True))[cid] >= 1
+    held.close()
+    db.close()
+
+
 def test_generation_counts_every_servers_commits(demo_store: str) -> None:
     """A server's cached reads are keyed on the generation: it must move when another server
     writes."""
@@ -483,6 +682,12 @@ def _read_calls() -> dict[str, Any]:
         "progress.status_counts_by_week": lambda db, me, ids: progress.status_counts_by_week(db),
         "progress.funnel": lambda db, me, ids: progress.funnel(db),
         "progress.median_days_by_stage": lambda db, me, ids: progress.median_days_by_stage(db),
+        # A date range: the parameters are cast (`?::DATE`), which needs lib.pg_store's rewrite.
+        "progress.status_counts_by_week(dates)": lambda db, me, ids:
+            progress.status_counts_by_week(db, date_from=dt.date(2025, 6, 1),
+                                           date_to=dt.date(2026, 2, 1)),
+        "progress.funnel(dates)": lambda db, me, ids: progress.funnel(
+            db, date_from=dt.date(2025, 6, 1), date_to=dt.date(2026, 2, 1)),
         "feedback.campaign_choices": lambda db, me, ids: feedback.campaign_choices(db),
         "feedback.campaign_summary": lambda db, me, ids: feedback.campaign_summary(
             db, ids["campaign"]),
@@ -594,6 +799,448 @@ def test_service_writes_run_on_postgres(demo_store: str) -> None:
     with pytest.raises(RuleViolation, match="is taken"):
         users.add_user(db, admin, "second.server", "Again", Role.STAFF, "correct horse 1")
     db.close()
+
+
+# --- every statement of lib/ on PostgreSQL ----------------------------------------------------
+# Two ways to find the statements: every SQL text in lib/ that DuckDB itself takes as a whole
+# statement (literals, and module constants built at import), PREPAREd on PostgreSQL after
+# translation; and every statement the services ran on DuckDB through broad flows (list pages
+# with each filter and sort, writes of every kind), with the values they ran with, EXPLAINed on
+# PostgreSQL (the f-strings built at run time among them). EXPLAIN plans without running.
+
+SQL_START = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", re.IGNORECASE)
+# Modules that never run on the shared store: the demo builder (DuckDB bulk SQL; its rows are
+# copied in), the store itself, snapshots and the SQL console (refused there), lib.db (DuckDB).
+NOT_ON_THE_SHARED_STORE = ("lib.demo", "lib.pg_store", "lib.snapshots", "lib.console",
+                           "lib.console_worker", "lib.db", "lib.__main__", "lib.migrations")
+
+
+def _lib_modules() -> list[tuple[str, Path]]:
+    found = []
+    for file in sorted((ROOT / "lib").rglob("*.py")):
+        name = ".".join(file.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        if not name.startswith(NOT_ON_THE_SHARED_STORE):
+            found.append((name, file))
+    return found
+
+
+def _sql_texts() -> dict[str, str]:
+    """Every SQL text of lib/ (its module's name by the text): string literals that are not
+    a piece of an f-string, and string constants of the modules as imported."""
+    import ast
+    import importlib
+
+    texts: dict[str, str] = {}
+    for name, file in _lib_modules():
+        tree = ast.parse(file.read_text())
+        pieces = {id(part) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr)
+                  for part in node.values}
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str)
+                    and id(node) not in pieces and SQL_START.match(node.value)):
+                texts.setdefault(node.value, name)
+        for value in vars(importlib.import_module(name)).values():
+            if isinstance(value, str) and SQL_START.match(value):
+                texts.setdefault(value, name)
+    return texts
+
+
+def _whole_statements(texts: dict[str, str]) -> dict[str, str]:
+    """The texts DuckDB prepares against the schema: whole statements, not fragments."""
+    whole = {}
+    duck = Database(":memory:")
+    with duck.cursor() as cur:
+        for sql, name in texts.items():
+            try:
+                cur.execute(f"PREPARE probe AS {sql}")
+                cur.execute("DEALLOCATE probe")
+            except Exception:  # a fragment (or a template with {holes}): the flows cover it
+                continue
+            whole[sql] = name
+    duck.close()
+    return whole
+
+
+def _numbered(text: str) -> str:
+    """psycopg's placeholders (%s, %(name)s) as PREPARE's $1, $2 (a name keeps its number)."""
+    numbers: dict[object, int] = {}
+
+    def number(match: re.Match) -> str:
+        if match.group(0) == "%%":
+            return "%"
+        key = match.group(1) or object()
+        numbers.setdefault(key, len(numbers) + 1)
+        return f"${numbers[key]}"
+
+    return re.sub(r"%%|%\((\w+)\)s|%s", number, text)
+
+
+@dataclass
+class Ran:
+    """One statement a service ran (or, with `table`, a batch it registered as `sql`)."""
+
+    module: str
+    sql: str
+    params: Any
+    table: Any = None
+
+
+def _calling_module() -> str:
+    """The lib module whose code issued the statement (lib.db's helpers passed over)."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        file = Path(frame.f_code.co_filename)
+        if file.is_relative_to(ROOT / "lib") and file.name != "db.py":
+            return ".".join(file.relative_to(ROOT).with_suffix("").parts)
+        frame = frame.f_back
+    return "?"
+
+
+class _RecordingCursor:
+    """A DuckDB cursor that notes each statement before running it."""
+
+    def __init__(self, cur: Any, log: list[Ran]) -> None:
+        self._cur, self._log = cur, log
+
+    def execute(self, sql: str, params: Any = None) -> _RecordingCursor:
+        module = _calling_module()  # "?": the test's own set-up
+        if module != "?" and sql.split()[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK"):
+            self._log.append(Ran(module, sql, params))
+        self._cur.execute(sql, params) if params is not None else self._cur.execute(sql)
+        return self
+
+    def register(self, name: str, table: Any) -> _RecordingCursor:
+        self._log.append(Ran(_calling_module(), name, None, table))
+        self._cur.register(name, table)
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cur, name)
+
+    def __enter__(self) -> _RecordingCursor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._cur.close()
+
+
+class _RecordingDatabase(Database):
+    log: list[Ran]
+
+    def cursor(self) -> Any:
+        cur = super().cursor()
+        return _RecordingCursor(cur, self.log) if hasattr(self, "log") else cur
+
+
+def _flows(db: Database, smtp: Any) -> list[tuple[str, Any]]:
+    """Broad service flows on the demo data: every list with each filter and sort, the
+    pickers, reports, and writes of every kind. (name, call); a call may end in a refusal."""
+    import dataclasses
+    import datetime as dt
+    from decimal import Decimal
+
+    import lib.campaigns as ca
+    import lib.deliveries as de
+    import lib.inbox as inbox
+    from lib import (
+        audit,
+        collaborations,
+        creators,
+        feedback,
+        imports,
+        notifications,
+        progress,
+        reports,
+        reviewers,
+        sessions,
+        users,
+    )
+    from lib.models import CampaignFields, Role, ShipmentChange, Terms
+
+    admin = users.get_user(db, "admin")
+    ids = _ids(db)
+    campaign, collab, creator = ids["campaign"], ids["collab"], ids["creator"]
+    client = db.value("SELECT client_id FROM campaign_ownership WHERE campaign_id = ?",
+                      [campaign])
+    shipment = db.value("SELECT min(id) FROM shipments")
+    item = db.value("SELECT min(id) FROM content_items WHERE approval = 'pending'")
+    # Collaborations whose state lets every write through: terms open, shipments allowed.
+    talking = db.value("SELECT min(id) FROM collaborations WHERE status = 'negotiating'")
+    fulfilling = db.value("SELECT min(id) FROM collaborations WHERE status = 'fulfilling'")
+    client_name = db.value("SELECT name FROM clients WHERE id = ?", [client])
+    campaign_name = db.value("SELECT name FROM campaigns WHERE id = ?", [campaign])
+    handle, platform = db.one("SELECT handle, platform FROM creators WHERE id = ?", [creator])
+    feedback_id = db.value("SELECT min(id) FROM feedback")
+    day = dt.date(2026, 1, 15)
+    filt = collaborations.CollabFilter(search="a", statuses=("pending", "negotiating"),
+                                       client_id=client, campaign_id=campaign, tag="vip",
+                                       created_from=dt.date(2025, 1, 1), created_to=day)
+    shipped = de.DeliveryFilter(statuses=("in_transit", "exception"), campaign_id=campaign,
+                                client_id=client, carrier="DHL", in_transit_days=3,
+                                exceptions_open=True, search="a")
+    soon = dt.date.today() + dt.timedelta(days=7)  # a campaign still ahead takes applications
+    terms = Terms("One reel", Decimal("250"), "EUR", soon, soon + dt.timedelta(days=30), "")
+    fields = CampaignFields("Shared Store Flow", client, admin.id, "Brief", soon,
+                            soon + dt.timedelta(days=60), Decimal("1000"), "EUR")
+    new_campaign: dict[str, int] = {}
+
+    def campaign_flow() -> None:
+        new_campaign["id"] = cid = ca.create_campaign(db, admin, fields)
+        version = db.value("SELECT version FROM campaigns WHERE id = ?", [cid])
+        ca.edit_campaign(db, admin, cid, version, dataclasses.replace(fields, name="Flow 2"))
+        ca.set_campaign_status(db, admin, cid, "open")
+        ca.add_applications(db, admin, cid, [creator, *ids["creators"][:3]])
+        app_id, app_version = db.one("SELECT id, version FROM applications WHERE"
+                                     " campaign_id = ? ORDER BY id LIMIT 1", [cid])
+        ca.change_stage(db, admin, cid, app_id, app_version, "selected")
+        ca.send_agreement(db, admin, cid, app_id, terms)
+        ca.record_response(db, admin, cid, app_id, "accepted")
+        ca.set_campaign_status(db, admin, cid, "closed")
+        ca.preview_start(db, cid)
+        ca.start_collaborations(db, admin, cid)
+
+    def reviewer_flow() -> None:
+        reviewers.invite(db, admin, campaign, ["client.reviewer@example.com"])
+        rid = db.value("SELECT max(id) FROM reviewers")
+        reviewers.list_reviewers(db, campaign)
+        reviewers.feedback_count(db, rid)
+        reviewers.resend_link(db, admin, rid)
+        reviewers.regenerate_link(db, admin, rid)
+        token = reviewers.new_token()  # the link's token as the reviewer's e-mail holds it
+        db.write(lambda cur: cur.execute(
+            "INSERT INTO reviewer_tokens VALUES (?, ?, now(), 'flow')",
+            [reviewers.token_hash(token), rid]))
+        link = reviewers.open_link(db, token, record_visit=True)
+        shown = reviewers.campaign_creators(db, link)
+        reviewers.campaign_content(db, link)
+        subject = int(shown.rows["id"].iloc[0]) if len(shown.rows) else creator
+        reviewers.own_threads(db, link, "creator", [subject])
+        reviewers.submit_feedback(db, token, "creator", subject, "Looks right", "approve")
+        reviewers.creator_report(db, token, subject)
+        reviewers.remove_reviewer(db, admin, rid, reviewers.feedback_count(db, rid))
+
+    def retry_flow() -> None:
+        address = db.value("SELECT email FROM creators WHERE id = ?", [creator])
+        smtp.refuse.add(address.lower())
+        failed = inbox.send_message(db, admin, creator, inbox.Draft("Hi", "Hello again"))
+        smtp.refuse.clear()
+        inbox.retry(db, admin, failed.message_id)
+
+    def session_flow() -> None:
+        session = sessions.start(db, admin)
+        sessions.check(db, session.session_id, "admin")
+        sessions.expires_at(db, session.session_id)
+        sessions.revoke(db, session.session_id)
+
+    csv_creators = b"name,handle,platform\nFlow One,@flow.one,tiktok\nFlow Two,flow.two,youtube\n"
+    return [
+        *[(name, lambda call=call: call(db, admin, ids)) for name, call in _read_calls().items()],
+        *[(f"collaborations sorted by {sort}", lambda sort=sort: collaborations.list_collaborations(
+            db, filt, sort=sort, descending=False, page=2)) for sort in collaborations.SORTS],
+        ("collaborations.matching_versions", lambda: collaborations.matching_versions(db, filt)),
+        ("collaborations.content", lambda: collaborations.content(db, collab)),
+        ("collaborations.shipments", lambda: collaborations.shipments(db, collab)),
+        ("collaborations.clients_for_filter", lambda: collaborations.clients_for_filter(db)),
+        ("campaigns.list_campaigns", lambda: ca.list_campaigns(
+            db, ca.CampaignFilter("a", client, ("open", "running")), page=2)),
+        ("campaigns pickers", lambda: (ca.campaign_choices(db, client), ca.owners(db),
+                                       ca.clients(db))),
+        ("campaigns.list_applications", lambda: ca.list_applications(db, campaign, ("applied",))),
+        ("campaigns.search_creators", lambda: ca.search_creators(db, ca.CreatorSearch(
+            "a", "vip", "instagram", 1, 10**9), campaign, page=2)),
+        ("campaigns.preview_start", lambda: ca.preview_start(db, campaign)),
+        *[(f"shipments sorted by {sort}", lambda sort=sort: de.list_shipments(
+            db, shipped, sort=sort, page=2)) for sort in de.SORTS],
+        ("deliveries pickers", lambda: (de.matching_ids(db, shipped), de.carriers(db),
+                                        de.clients_for_filter(db),
+                                        de.for_collaboration(db, collab),
+                                        de.shippable(db, campaign))),
+        ("deliveries.summary", lambda: (de.summary(db, campaign, client),
+                                        de.summary_by_campaign(db))),
+        ("deliveries.export_addresses", lambda: de.export_addresses(db, admin, campaign)),
+        ("inbox.list_creators", lambda: inbox.list_creators(
+            db, admin, inbox.InboxFilter("a", campaign, "vip"), page=2)),
+        ("inbox side panels", lambda: (
+            inbox.matching_creator_ids(db, inbox.InboxFilter("a", campaign, "vip")),
+            inbox.creator_campaigns(db, creator), inbox.campaign_permission(db, creator, campaign),
+            inbox.collaborations_of(db, creator), inbox.asset_collaborations(db, creator),
+            inbox.notes_of(db, creator), inbox.payments_of(db, creator),
+            inbox.agreements_of(db, creator), inbox.assets_of(db, collab))),
+        ("inbox.plan_messages", lambda: inbox.plan_messages(
+            db, admin, inbox.Draft("About {campaign}", "Hi {first_name}", campaign), [creator])),
+        *[(f"feedback.subjects {kind} {show}", lambda kind=kind, show=show: feedback.subjects(
+            db, campaign, kind, show)) for kind in ("creator", "content")
+          for show in ("all", "pending", "approved", "declined", "unanswered")],
+        ("feedback reads", lambda: (
+            feedback.threads(db, campaign, "creator", ids["creators"]),
+            feedback.latest_versions(db, collab), feedback.campaign_collaborations(db, campaign))),
+        ("progress", lambda: [call(db, campaign, client, dt.date(2025, 1, 1), day) for call in (
+            progress.status_counts_by_week, progress.status_totals_by_week, progress.funnel,
+            progress.median_days_by_stage)]),
+        ("reports.weekly_report (client)", lambda: reports.weekly_report(
+            db, admin, reports.ReportScope(client_id=client), "2026-W05")),
+        ("reports.clients", lambda: (reports.clients(db), reports.find_client(db, client_name))),
+        ("audit.list_events", lambda: audit.list_events(db, admin, "admin", page=2)),
+        ("notifications", lambda: (notifications.unread_count(db, admin),
+                                   notifications.mark_read(db, admin, [1, 2]))),
+        ("users reads", lambda: (users.login_credentials(db), users.count_users(db),
+                                 users.attempt_login(db, "admin", "wrong password"))),
+        ("collaborations.list_collaborations (each status)", lambda: collaborations.
+         list_collaborations(db, collaborations.CollabFilter(statuses=("fulfilling",)))),
+        # writes
+        ("collaboration writes", lambda: (
+            collaborations.add_note(db, admin, talking, "Flow note"),
+            collaborations.record_payment(db, admin, fulfilling, "12.50", "EUR", day, "ref"),
+            collaborations.record_content(db, admin, fulfilling, "https://example.com/p/1",
+                                          "post", day),
+            collaborations.update_terms(db, admin, talking, collaborations.get_collaboration(
+                db, talking)["version"], terms))),
+        ("collaborations.change_status", lambda: collaborations.change_status(
+            db, admin, talking, collaborations.get_collaboration(db, talking)["version"],
+            "cancelled", "flow")),
+        ("collaborations batch", lambda: collaborations.apply_status_change(
+            db, admin, *(lambda p: (p.valid, p.target, p.reason))(
+                collaborations.preview_status_change(db, admin, _pending(db)[:5],
+                                                     "negotiating", None)))),
+        ("creator writes", lambda: (
+            creators.add_creator(db, admin, {"name": "Flow", "platform": "instagram",
+                                             "handle": "@flow.creator"}),
+            creators.add_tag(db, admin, creator, "flow"),
+            creators.remove_tag(db, admin, creator, "flow"),
+            creators.set_validation_override(db, admin, creator, "verified"),
+            creators.set_validation_override(db, admin, creator, None))),
+        ("import creators", lambda: imports.commit(db, admin, imports.preview(
+            db, admin, "creators", csv_creators, "flow.csv"))),
+        ("import collaborations", lambda: imports.commit(db, admin, imports.preview(
+            db, admin, "collaborations", (
+                "campaign_id,campaign,handle,platform,status,compensation,currency,deliverables\n"
+                f"{campaign},{campaign_name},{handle},{platform},pending,100,EUR,One post\n"
+            ).encode(), "collabs.csv"), leave_out_failing=True)),
+        ("campaign workflow", campaign_flow),
+        ("campaign client", lambda: ca.add_client(db, admin, "Flow Client")),
+        ("shipments", lambda: (
+            de.create_shipment(db, admin, fulfilling, "Sample box", "DHL"),
+            de.update_shipment(db, admin, shipment, db.value(
+                "SELECT version FROM shipments WHERE id = ?", [shipment]),
+                ShipmentChange(shipment, tracking_number="TRACK1")))),
+        ("inbox writes", lambda: (
+            inbox.record_incoming(db, admin, creator, inbox.Incoming("Re", "Flow reply")),
+            inbox.mark_unread(db, admin, creator), inbox.mark_read(db, admin, creator),
+            inbox.send_message(db, admin, creator, inbox.Draft("Hi", "Hello {first_name}")),
+            inbox.send_asset(db, admin, fulfilling, "coupon_code", "FLOW10"))),
+        ("inbox.retry", retry_flow),
+        ("feedback writes", lambda: (
+            feedback.submit_content(db, admin, fulfilling, "https://example.com/v/2", "reel"),
+            feedback.review_content(db, admin, item, "approved"),
+            feedback.answer(db, admin, feedback_id, "Thanks", "reply"))),
+        ("reviewers", reviewer_flow),
+        ("users writes", lambda: (
+            users.add_user(db, admin, "flow.user", "Flow User", Role.STAFF, "correct horse 1"),
+            users.set_role(db, admin, "flow.user", "admin"),
+            users.set_role(db, admin, "flow.user", "manager"),  # an admin demoted: the guard
+            users.reset_password(db, admin, "flow.user", "correct horse 2"),
+            users.attempt_login(db, "flow.user", "correct horse 2"),
+            users.set_disabled(db, admin, "flow.user", True))),
+        ("sessions", session_flow),
+    ]
+
+
+@pytest.fixture(scope="module")
+def ran_on_duckdb(demo_file: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Ran]:
+    """Every statement the flows ran on a DuckDB copy of the demo data, with its values (an
+    SMTP server of its own on 127.0.0.1 takes the e-mails)."""
+    from aiosmtpd.controller import Controller
+
+    from lib import users
+    from lib.db import ConcurrentEditError, NotFound
+    from tests.conftest import LocalSMTP
+
+    copy = tmp_path_factory.mktemp("flows") / "demo.duckdb"
+    shutil.copy(demo_file, copy)
+    db = _RecordingDatabase(copy)
+    users.ensure_first_admin(db)
+    db.log = []
+    smtp = LocalSMTP()
+    smtp.port = _free_port()
+    controller = Controller(smtp, hostname="127.0.0.1", port=smtp.port)
+    controller.start()
+    unexpected = []
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in smtp.env().items():
+                patch.setenv(name, value)
+            patch.setenv("COLLABDESK_BASE_URL", "https://collabdesk.example.com")
+            for name, call in _flows(db, smtp):
+                try:
+                    call()
+                except (RuleViolation, NotFound, PermissionError, ConcurrentEditError):
+                    pass  # a refusal: the statements up to it ran (the coverage check counts)
+                except Exception as error:  # a flow written wrong: say which
+                    unexpected.append(f"{name}: {type(error).__name__}: {error}")
+    finally:
+        controller.stop()
+        db.close()
+    assert not unexpected, "\n".join(unexpected)
+    return db.log
+
+
+def test_every_statement_the_services_ran_explains_on_postgres(
+        both_stores: tuple[Database, Database], ran_on_duckdb: list[Ran]) -> None:
+    """Each statement the flows ran on DuckDB, translated and bound with the values it ran
+    with, is planned by PostgreSQL (EXPLAIN: nothing runs), batches registered as they were."""
+    import psycopg
+
+    from lib.pg_store import UntranslatedSQL
+
+    _, pg = both_stores
+    failed, explained = [], set()
+    with pg.cursor() as cur:
+        cur.execute("BEGIN")  # one transaction, rolled back: the batches' tables go with it
+        for step in ran_on_duckdb:
+            if step.table is not None:
+                cur.register(step.sql, step.table)
+                continue
+            try:
+                cur.explain(step.sql, step.params)
+                explained.add((step.module, " ".join(step.sql.split())))
+            except (UntranslatedSQL, psycopg.Error) as error:
+                failed.append(f"{step.module}: {str(error).splitlines()[0][:200]}\n"
+                              f"  {' '.join(step.sql.split())[:400]}")
+        cur.execute("ROLLBACK")
+    modules = {module for module, _ in explained}
+    assert not failed, f"{len(failed)} of {len(ran_on_duckdb)} fail:\n" + "\n".join(
+        dict.fromkeys(failed))
+    # What the flows reach (265 distinct statements of 30 modules when written): less means a
+    # flow now stops early, and the statements after that point go unchecked.
+    assert len(explained) >= 250 and len(modules) >= 29, (len(explained), sorted(modules))
+
+
+def test_every_sql_text_of_lib_prepares_on_postgres(store_url: str,
+                                                    ran_on_duckdb: list[Ran]) -> None:
+    """Each whole statement written in lib/ translates and PREPAREs. One whose parameter has
+    no type until a value is bound (`$x IS NULL OR ...`) must be among those the flows
+    ran with values."""
+    import psycopg
+
+    from lib.pg_store import PostgresDatabase, UntranslatedSQL, to_postgres
+
+    PostgresDatabase(store_url).close()  # migrated
+    statements = _whole_statements(_sql_texts())
+    failed, untyped = [], []
+    with psycopg.connect(store_url, autocommit=True) as conn:
+        for n, (sql, module) in enumerate(statements.items()):
+            try:
+                conn.execute(f"PREPARE q{n} AS {_numbered(to_postgres(sql))}")
+                conn.execute(f"DEALLOCATE q{n}")
+            except (psycopg.errors.AmbiguousParameter, psycopg.errors.IndeterminateDatatype):
+                untyped.append(sql)
+            except (UntranslatedSQL, psycopg.Error) as error:
+                failed.append(f"{module}: {str(error).splitlines()[0][:200]}\n  {sql[:300]}")
+    assert len(statements) > 150  # the walk found lib's SQL
+    assert not failed, "\n".join(failed)
+    ran = "\n".join(" ".join(step.sql.split()) for step in ran_on_duckdb)
+    missing = [sql for sql in untyped if " ".join(sql.split()) not in ran]  # as run, or inside
+    assert not missing, "typed only at run time, and no flow runs it:\n" + "\n".join(missing)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from lib import eml, rules, users
 from lib.db import Cursor, Database, as_id
 from lib.inbox.common import campaign_name, current_time, read_creator
-from lib.inbox.thread import UPSERT_READ, is_caught_up
+from lib.inbox.thread import UPSERT_READ, claim_thread, is_caught_up
 from lib.models import (
     MAX_SUBJECT_CHARS,
     MessageChannel,
@@ -68,6 +68,7 @@ def record_incoming(
 
     def write(cur: Cursor) -> int:
         creator = read_creator(cur, creator_id)
+        claim_thread(cur, creator[0])  # first: the checks below read the thread
         problem = _sender_problem(cur, creator, sender)
         if problem and not allow_other_sender:
             raise rules.RuleViolation(problem + " Check the creator, or record it anyway.")

@@ -169,10 +169,29 @@ UPSERT_READ = (
 )
 
 
+# The newest incoming message of a thread: what a read mark stands for. Only incoming messages
+# count as unread, and claim_thread makes their ids grow in the order they are committed, so a
+# message another transaction has not committed yet always gets an id above this one.
+_NEWEST_INCOMING = ("SELECT coalesce(max(id), 0) FROM messages WHERE creator_id = $cr"
+                    " AND direction = 'in'")
+
+
+def claim_thread(cur: Cursor, creator_id: int) -> None:
+    """Claim a creator's thread before an incoming message is written to it: of two
+    transactions writing to one thread at once (two servers, two sessions), the later one is
+    refused as a write conflict and retried on a snapshot that holds the other's message.
+    Without it, a read mark set from a snapshot could pass over a message committed just
+    after (counted as read by someone who never saw it), and one e-mail could be recorded
+    twice. A no-op update of the creator's row, as the campaigns' workflow_seq claim."""
+    cur.execute("UPDATE creators SET validation_override = validation_override WHERE id = $cr",
+                {"cr": creator_id})
+
+
 def is_caught_up(cur: Cursor, user: User, creator_id: int) -> bool:
-    """Whether `user` has seen everything in the thread (and not marked it unread)."""
+    """Whether `user` has seen every incoming message of the thread (and not marked it
+    unread)."""
     newest, seen, marked = cur.execute(
-        "SELECT (SELECT coalesce(max(id), 0) FROM messages WHERE creator_id = $cr),"
+        f"SELECT ({_NEWEST_INCOMING}),"
         " r.last_read_id, r.marked_unread FROM (SELECT 1) LEFT JOIN thread_reads r"
         " ON r.user_id = $user AND r.creator_id = $cr", {"cr": creator_id, "user": user.id},
     ).fetchone()
@@ -186,9 +205,7 @@ def mark_read(db: Database, user: User, creator_id: int, now: dt.datetime | None
 
     def write(cur: Cursor) -> None:
         cid = read_creator(cur, creator_id)[0]
-        last = cur.execute(
-            "SELECT coalesce(max(id), 0) FROM messages WHERE creator_id = $cr", {"cr": cid}
-        ).fetchone()[0]
+        last = cur.execute(_NEWEST_INCOMING, {"cr": cid}).fetchone()[0]
         cur.execute(UPSERT_READ, {"user": user.id, "cr": cid, "last": last, "marked": False,
                                    "now": moment})
 

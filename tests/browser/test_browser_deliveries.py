@@ -97,10 +97,9 @@ def spreadsheet_round_trip(page: Page, folder: Path) -> None:
     upload it, check the preview and apply."""
     open_tab(page, "Spreadsheet")
     ui.choose(page, "Campaign of the sheet", "Launch")
-    with page.expect_download() as download:
-        button(page, "Download address list (.xlsx)").click()
-    saved = folder / download.value.suggested_filename
-    download.value.save_as(saved)
+    download = ui.download(page, button(page, "Download address list (.xlsx)"))
+    saved = folder / download.suggested_filename
+    download.save_as(saved)
     assert saved.name.startswith("shipments-launch-") and saved.suffix == ".xlsx"
     book = load_workbook(io.BytesIO(saved.read_bytes()))
     sheet = book.active

@@ -101,9 +101,8 @@ def reviewer_gives_feedback(reviewer: Page, link: str) -> None:
     pdf_button = reviewer.get_by_role("button", name="Profile (PDF)")
     card = reviewer.get_by_test_id("stVerticalBlock").filter(
         has_text="Your feedback on Ada Lovelace").filter(has=pdf_button).last
-    with reviewer.expect_download() as download:
-        card.get_by_role("button", name="Profile (PDF)").click()
-    report = Path(download.value.path()).read_bytes()
+    download = ui.download(reviewer, card.get_by_role("button", name="Profile (PDF)"))
+    report = Path(download.path()).read_bytes()
     assert report.startswith(b"%PDF-") and b"Creator profile: Ada Lovelace" in report
     give_feedback(reviewer, "Ada Lovelace", "Great fit for the spring look", "Approve")
     give_feedback(reviewer, "Alan Turing", HOSTILE, "No verdict")  # shown as typed

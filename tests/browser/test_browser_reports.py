@@ -66,9 +66,7 @@ def set_date(page: Page, label: str, day: str) -> None:
 
 def download(page: Page, label: str, folder: Path) -> Path:
     """Click a download button (it starts no script run) and save what the browser got."""
-    with page.expect_download() as started:
-        button(page, label).click()
-    file = started.value
+    file = ui.download(page, button(page, label))
     target = folder / file.suggested_filename
     file.save_as(target)
     return target

@@ -144,9 +144,8 @@ def seen_on_the_collaborations_page(page: Page) -> None:
 
 def downloaded_csv(page: Page, button: str) -> list[dict[str, str]]:
     """Press a download button and read the CSV file the browser saved."""
-    with page.expect_download() as download:
-        page.get_by_role("button", name=button).click()
-    with open(download.value.path(), newline="") as saved:
+    download = ui.download(page, page.get_by_role("button", name=button))
+    with open(download.path(), newline="") as saved:
         return list(csv.DictReader(saved))
 
 

@@ -6,8 +6,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from playwright.sync_api import Download, Locator, Page, expect
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from lib.config import COOKIE_NAME
@@ -362,6 +362,23 @@ def click_cell(page: Page, row: int | Locator, x: float, table: int = 0) -> None
         if request_sent(page, escaped, timeout=QUIET_MS * 10):
             wait_for_run(page, escaped)
     wait_for_run(page, since)
+
+
+def download(page: Page, button: Locator) -> Download:
+    """Click a download button and return the download the browser started.
+
+    The browser asks for the file as soon as it takes the click, however busy the server; a
+    click that comes while the page redraws the button starts nothing and is made again (a
+    second download of the same file harms nothing)."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with page.expect_download(timeout=REACTION_MS) as started:
+                button.click()
+            return started.value
+        except PlaywrightTimeoutError:
+            if attempt == ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
 
 
 def row_position(row: Locator) -> int:
