@@ -212,8 +212,9 @@ FROM shown ORDER BY step
 # went pending → fulfilling in the instant it was made: it never waited, so spans of no length
 # are left out. A date range keeps what ended in it. Both selection times come from one
 # grouping of the selections by application (one pass instead of two joins: 1/3 faster).
-# The accepted agreements are read on their own, so `apps` has one reader and is not
-# materialized: the join order is free to start from the selections.
+# Over every campaign the accepted agreements are read on their own, so `apps` has one
+# reader and is not materialized (DuckDB is free to start the join from the selections), and
+# nothing spills at the 512 MB limit (it wrote 35-50 MB before).
 _STAGES_SQL = """
 WITH sc AS (
     SELECT ca.id FROM campaigns ca WHERE {scope}
