@@ -47,12 +47,17 @@ _LIFECYCLE = "[" + ", ".join(f"'{s.value}'" for s in COLLAB_LIFECYCLE) + "]"
 # during which it held one status: from its creation to its first change (in the first change's
 # from_status, or today's status when it never changed), then from each change to the next (in
 # that change's to_status). `next` is the status the span ended in (NULL while it lasts).
+# {changes_from} joins the events to `scope` for their campaign, or, where every collaboration
+# is in scope and the campaign is not needed, reads the events alone: each event's collab_id
+# is a NOT NULL foreign key, so the join would keep every row, at the cost of a hash join of
+# two million events; {next} is the lead() of to_status, or NULL where the read needs no
+# `next` (one window function less over the sort of every change).
 _SPANS = """
 changes AS (
-    SELECT e.id, e.collab_id, s.campaign_id, e.occurred_at, e.from_status, e.to_status,
-           lead(e.occurred_at) OVER w AS until, lead(e.to_status) OVER w AS next,
+    SELECT e.id, e.collab_id, {change_campaign} AS campaign_id, e.occurred_at, e.from_status,
+           e.to_status, lead(e.occurred_at) OVER w AS until, {next} AS next,
            row_number() OVER w AS nth
-    FROM activity_events e JOIN scope s ON s.id = e.collab_id
+    FROM activity_events e {changes_from}
     WHERE e.kind = 'status_changed' AND e.to_status IS NOT NULL
     WINDOW w AS (PARTITION BY e.collab_id ORDER BY e.occurred_at, e.id)
 ), firsts AS (  -- each collaboration's first change, from the same sort (no second grouping)
@@ -111,6 +116,18 @@ ORDER BY campaign_id, week,
 """
 
 
+# The funnel's "selected": each application in scope with a selection (`chosen`) or an
+# agreement (`deals`), at the first selection or else the sending. Over every campaign, each
+# non-NULL id of either is one (foreign keys; `chosen` groups a NULL application too).
+_SELECTED = {
+    False: """SELECT 2, coalesce(ch.at, d.sent_at) FROM apps
+    LEFT JOIN chosen ch ON ch.id = apps.id LEFT JOIN deals d ON d.id = apps.id
+    WHERE ch.id IS NOT NULL OR d.id IS NOT NULL""",
+    True: """SELECT 2, coalesce(ch.at, d.sent_at) FROM chosen ch FULL JOIN deals d ON d.id = ch.id
+    WHERE coalesce(ch.id, d.id) IS NOT NULL""",
+}
+
+
 def _values(names: tuple[str, ...]) -> str:
     """(step, name) rows for a VALUES list; the names are this module's constants."""
     return ", ".join(f"({i}, '{name}')" for i, name in enumerate(names, start=1))
@@ -123,22 +140,26 @@ def _values(names: tuple[str, ...]) -> str:
 # A campaign with collaborations but no applications ran before the workflow existed: it counts
 # for "collaborating" and "completed" only (`campaigns` says how many campaigns each step
 # counts), and a step no campaign counts is NULL, not 0.
+# Over every campaign the {..._join}s onto the campaigns in scope are left out (every foreign
+# key is NOT NULL: they would keep every row, at the price of a hash join of millions), and
+# {selected} is one full join of `chosen` and `deals` (one row per application each): the
+# applications with either, instead of two joins onto every application (_SELECTED).
 _FUNNEL_SQL = """
 WITH sc AS (
     SELECT ca.id FROM campaigns ca WHERE {scope}
 ), apps AS (
-    SELECT a.id, a.campaign_id, a.created_at FROM applications a JOIN sc ON sc.id = a.campaign_id
+    SELECT a.id, a.campaign_id, a.created_at FROM applications a {apps_join}
 ), chosen AS (
     SELECT e.application_id AS id, min(e.occurred_at) AS at
-    FROM campaign_events e JOIN sc ON sc.id = e.campaign_id
+    FROM campaign_events e {events_join}
     WHERE e.kind = 'stage_changed' AND e.to_value = 'selected'
     GROUP BY e.application_id
 ), deals AS (
     SELECT g.application_id AS id, g.sent_at, g.outcome, g.responded_at
-    FROM agreements g JOIN apps ON apps.id = g.application_id
+    FROM agreements g {deals_join}
 ), collabs AS (
     SELECT c.id, c.campaign_id, c.status, c.created_at
-    FROM collaborations c JOIN sc ON sc.id = c.campaign_id
+    FROM collaborations c {collabs_join}
 ), finished AS (
     SELECT e.collab_id AS id, max(e.occurred_at) AS at
     FROM activity_events e JOIN collabs c ON c.id = e.collab_id
@@ -147,9 +168,7 @@ WITH sc AS (
 ), reached AS (
     SELECT 1 AS step, created_at AS reached_at FROM apps
     UNION ALL
-    SELECT 2, coalesce(ch.at, d.sent_at) FROM apps
-    LEFT JOIN chosen ch ON ch.id = apps.id LEFT JOIN deals d ON d.id = apps.id
-    WHERE ch.id IS NOT NULL OR d.id IS NOT NULL
+    {selected}
     UNION ALL
     SELECT 3, sent_at FROM deals
     UNION ALL
@@ -193,16 +212,18 @@ FROM shown ORDER BY step
 # went pending → fulfilling in the instant it was made: it never waited, so spans of no length
 # are left out. A date range keeps what ended in it. Both selection times come from one
 # grouping of the selections by application (one pass instead of two joins: 1/3 faster).
+# Over every campaign the accepted agreements are read on their own, so `apps` has one
+# reader and is not materialized (DuckDB is free to start the join from the selections), and
+# nothing spills at the 512 MB limit (it wrote 35-50 MB before).
 _STAGES_SQL = """
 WITH sc AS (
     SELECT ca.id FROM campaigns ca WHERE {scope}
 ), apps AS (
-    SELECT a.id, a.created_at, g.sent_at, g.outcome, g.responded_at
-    FROM applications a JOIN sc ON sc.id = a.campaign_id
-    LEFT JOIN agreements g ON g.application_id = a.id
+    SELECT a.id, a.created_at, g.sent_at
+    FROM applications a {apps_join} LEFT JOIN agreements g ON g.application_id = a.id
 ), selections AS (
     SELECT e.application_id AS id, e.occurred_at AS at
-    FROM campaign_events e JOIN sc ON sc.id = e.campaign_id
+    FROM campaign_events e {events_join}
     WHERE e.kind = 'stage_changed' AND e.to_value = 'selected'
 ), picked AS (
     SELECT a.id, any_value(a.created_at) AS applied, min(s.at) AS first,
@@ -210,13 +231,14 @@ WITH sc AS (
     FROM apps a JOIN selections s ON s.id = a.id GROUP BY a.id
 ), scope AS (
     SELECT c.id, c.campaign_id, c.status, c.created_at
-    FROM collaborations c JOIN sc ON sc.id = c.campaign_id
+    FROM collaborations c {collabs_join}
 ), """ + _SPANS + """, durations AS (
     SELECT 1 AS step, applied AS since, first AS until FROM picked
     UNION ALL
     SELECT 2, last, sent FROM picked WHERE last IS NOT NULL
     UNION ALL
-    SELECT 3, sent_at, responded_at FROM apps WHERE outcome = 'accepted'
+    SELECT 3, g.sent_at, g.responded_at FROM agreements g {deals_join}
+    WHERE g.outcome = 'accepted'
     UNION ALL
     SELECT {workflow_stages} + list_position({lifecycle}, status), since, until FROM spans
     WHERE until > since AND status IN ('pending', 'negotiating', 'fulfilling')
@@ -284,7 +306,9 @@ def _weekly(
     weeks, week_params = _weeks(date_from, date_to)
     day = pd.Timestamp(today if today is not None else utcnow()).date()
     # a date object (never text from anyone): safe to write into the SQL
-    sql = _WEEKLY_SQL.format(key=key, scope=scope, weeks=weeks,
+    # one sum over every campaign in scope needs no campaign per change
+    changes = _changes(_everything(campaign_id, client_id) and key == "0")
+    sql = _WEEKLY_SQL.format(key=key, scope=scope, weeks=weeks, next="NULL", **changes,
                              today=f"DATE '{day.isoformat()}'")
     frame = db.frame(sql, [*scope_params, *week_params])
     frame["week"] = frame["week"].dt.date
@@ -345,11 +369,39 @@ def _read(
     # funnel need not look through the activity events for it.
     completed_at = ("coalesce(f.at, c.created_at) FROM collabs c LEFT JOIN finished f"
                     " ON f.id = c.id" if range_params else "c.created_at FROM collabs c")
+    everything = _everything(campaign_id, client_id)
     sql = template.format(
         scope=scope, range=within, stages=_values(names), workflow_steps=WORKFLOW_STEPS,
         workflow_stages=WORKFLOW_STAGES, lifecycle=_LIFECYCLE, completed_at=completed_at,
+        apps_join=_scope_join("a.campaign_id", everything),
+        events_join=_scope_join("e.campaign_id", everything),
+        collabs_join=_scope_join("c.campaign_id", everything),
+        deals_join="" if everything else "JOIN apps ON apps.id = g.application_id",
+        selected=_SELECTED[everything],
+        next="lead(e.to_status) OVER w", **_changes(everything),
     )
     return db.frame(sql, [*scope_params, *range_params])
+
+
+def _everything(campaign_id: int | None, client_id: int | None) -> bool:
+    """True when the scope is every campaign (and so every application and collaboration)."""
+    return campaign_id is None and client_id is None
+
+
+def _scope_join(campaign_column: str, everything: bool) -> str:
+    """The join of `campaign_column` onto the campaigns `sc`; none over every campaign, where
+    the column is a NOT NULL foreign key to campaigns (a join onto a few campaigns stays: it
+    lets DuckDB skip the row groups of the others)."""
+    return "" if everything else f"JOIN sc ON sc.id = {campaign_column}"
+
+
+def _changes(alone: bool) -> dict[str, str]:
+    """How _SPANS reads the status changes: `alone` (every collaboration in scope and no
+    campaign wanted) from the events table only, else joined to `scope` for the campaign."""
+    if alone:
+        return {"changes_from": "", "change_campaign": "0"}
+    return {"changes_from": "JOIN scope s ON s.id = e.collab_id",
+            "change_campaign": "s.campaign_id"}
 
 
 def _check_range(date_from: dt.date | None, date_to: dt.date | None) -> None:

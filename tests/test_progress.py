@@ -413,6 +413,47 @@ def test_median_days_in_a_date_range_keep_what_ended_in_it(
         funnel(db, date_from=at(5).date(), date_to=at(4).date())
 
 
+def test_every_campaign_by_default_in_the_funnel_and_the_stages(
+    db: Database, history: World, autumn: Autumn
+) -> None:
+    """With no scope the reads skip the joins onto the campaigns (lib.progress._scope_join):
+    Acme's tables (the tests above) plus Globex's Launch, which has two collaborations and
+    no history. A selection filed with no application counts nowhere."""
+    campaign_event(db, autumn.campaign, None, at(6), "stage_changed", "applied", "selected")
+    assert funnel_rows(funnel(db)) == [
+        ("applied", 6, 1, None),
+        ("selected", 4, 1, pytest.approx(4 / 6)),
+        ("agreement sent", 3, 1, 0.75),
+        ("accepted", 2, 1, pytest.approx(2 / 3)),
+        ("collaborating", 10, 4, None),  # Acme's 8 and Launch's 2
+        ("completed", 2, 4, 0.2),
+    ]
+    assert stage_rows(median_days_by_stage(db)) == [
+        ("applied → selected", 1.5, 4, False),
+        ("selected → agreement sent", 1.0, 3, False),
+        ("agreement sent → accepted", 1.25, 2, False),
+        ("pending → negotiating", 5 + 1 / 24, 3, False),
+        ("negotiating → fulfilling", 4.0, 2, False),
+        ("fulfilling → completed", 8.5, 2, True),
+    ]
+
+
+def test_weekly_totals_of_every_campaign(db: Database, history: World) -> None:
+    """Acme's totals (below) plus Launch: linus negotiating from the first week, grace
+    fulfilling from the second; read from the events alone, without the join onto scope."""
+    frame = status_totals_by_week(db, today=TODAY)
+    assert [(w, str(s), int(n)) for w, s, n in frame.itertuples(index=False)] == [
+        (MAR[2], "pending", 4), (MAR[2], "negotiating", 1), (MAR[2], "fulfilling", 1),
+        (MAR[2], "cancelled", 1),
+        (MAR[9], "pending", 2), (MAR[9], "negotiating", 3), (MAR[9], "fulfilling", 2),
+        (MAR[9], "cancelled", 1),
+        (MAR[16], "pending", 2), (MAR[16], "negotiating", 2), (MAR[16], "fulfilling", 3),
+        (MAR[16], "cancelled", 1),
+        (MAR[23], "pending", 2), (MAR[23], "negotiating", 2), (MAR[23], "fulfilling", 2),
+        (MAR[23], "completed", 1), (MAR[23], "cancelled", 1),
+    ]
+
+
 def test_weekly_totals_add_up_the_campaigns_over_one_grid(db: Database, history: World) -> None:
     """Summer's two (pending, cancelled since the first week) count in every week."""
     frame = status_totals_by_week(db, client_id=history.clients["Acme"], today=TODAY)
