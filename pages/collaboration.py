@@ -36,8 +36,11 @@ def chosen_id(box: Any) -> int | None:
         # A new address (a link, a switch from the list) sets the box; typing then sets the URL.
         st.session_state["_detail_id_url"] = from_url
         st.session_state["detail_id"] = from_url
+    # value=None: without it the box's default is its minimum, 1, which a run that finds no
+    # number for the box (its state dropped while the page was away) would show and send
+    # back, moving the address to ?id=1 (a login returning to ?id=N once landed there).
     typed = box.number_input(
-        "Collaboration #", min_value=1, max_value=web.MAX_ID, step=1, key="detail_id"
+        "Collaboration #", min_value=1, max_value=web.MAX_ID, step=1, value=None, key="detail_id"
     )
     if typed is not None and typed != from_url:
         st.query_params["id"] = str(typed)
