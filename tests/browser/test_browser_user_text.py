@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from lib import campaigns, collaborations, creators, feedback, imports, reviewers, users
 from lib.db import Database
@@ -84,29 +85,33 @@ FORMED = ("img, a:not([href^='#']), span[style], span[role='img'], [class*='Colo
           "h1, h2, h3, h4, h5, h6, .katex, [data-testid='stIconMaterial']")
 
 
+# The elements showing `want` (as innerText), each with what markdown formed inside it.
+HOLDERS_JS = """([want, formed]) => {
+    const norm = t => t.split('\\n')
+        .map(l => l.replace(/[ \\t]+/g, ' ').trim()).join('\\n');
+    const holders = [...document.querySelectorAll(
+        "[data-testid='stMarkdownContainer'], [data-testid='stCaptionContainer'], " +
+        "[data-testid='stText']")].filter(e => norm(e.innerText).includes(want));
+    return holders.map(e => ({
+        text: e.innerText,
+        // The page's own markup around the user text: st.title's heading and anchor,
+        // bold text, never anything inside the typed part.
+        formed: [...e.querySelectorAll(formed)].map(f => f.outerHTML)
+            .filter(h => !/^<h[1-6]|^<a href="#|stHeaderActionElements/.test(h)),
+    }));
+}"""
+
+
 def assert_shown_as_typed(page: Page, typed: str) -> None:
     """Some element shows exactly `typed` (as innerText), in a markdown container holding
-    no element formed by markdown, or in a plain text element."""
-    want = shown(typed)
-    found = page.evaluate(
-        """([want, formed]) => {
-            const norm = t => t.split('\\n')
-                .map(l => l.replace(/[ \\t]+/g, ' ').trim()).join('\\n');
-            const holders = [...document.querySelectorAll(
-                "[data-testid='stMarkdownContainer'], [data-testid='stCaptionContainer'], " +
-                "[data-testid='stText']")].filter(e => norm(e.innerText).includes(want));
-            return holders.map(e => ({
-                text: e.innerText,
-                // The page's own markup around the user text: st.title's heading and anchor,
-                // bold text, never anything inside the typed part.
-                formed: [...e.querySelectorAll(formed)].map(f => f.outerHTML)
-                    .filter(h => !/^<h[1-6]|^<a href="#|stHeaderActionElements/.test(h)),
-            }));
-        }""",
-        [want, FORMED],
-    )
-    assert found, f"{typed!r} is not shown as typed"
-    for holder in found:
+    no element formed by markdown, or in a plain text element. Waits for it to be drawn (a
+    page's run sends its elements one by one)."""
+    arg = [shown(typed), FORMED]
+    try:
+        page.wait_for_function(f"args => ({HOLDERS_JS})(args).length > 0", arg=arg, polling=100)
+    except PlaywrightTimeoutError:
+        raise AssertionError(f"{typed!r} is not shown as typed") from None
+    for holder in page.evaluate(HOLDERS_JS, arg):
         assert holder["formed"] == [], holder
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -169,6 +170,7 @@ ATTEMPTS = 3  # for a click the page may miss while it redraws
 # that was taken look lost (and be made twice).
 RETRY_MS = 4_000
 REACTION_MS = 10_000
+TIMEOUT_S = 60  # for a file the server builds when asked, on a loaded machine
 ROW_HEIGHT = 35  # st.dataframe's header and row height, in CSS pixels
 ROW_MARKER_X = 18  # the middle of the selection checkbox column, from the grid's left edge
 
@@ -367,18 +369,37 @@ def click_cell(page: Page, row: int | Locator, x: float, table: int = 0) -> None
 def download(page: Page, button: Locator) -> Download:
     """Click a download button and return the download the browser started.
 
-    The browser asks for the file as soon as it takes the click, however busy the server; a
-    click that comes while the page redraws the button starts nothing and is made again (a
-    second download of the same file harms nothing)."""
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            with page.expect_download(timeout=REACTION_MS) as started:
-                button.click()
-            return started.value
-        except PlaywrightTimeoutError:
-            if attempt == ATTEMPTS:
-                raise
-    raise AssertionError("unreachable")
+    A click is taken when the download starts or the button turns disabled: the server is
+    building the file (built when clicked), however long a loaded server takes, and a second
+    click would wait for it. A click that comes while the page redraws the button does
+    neither; it is made again."""
+    started: list[Download] = []
+
+    def collect(download: Download) -> None:  # a function: Playwright wraps its listeners
+        started.append(download)
+
+    page.on("download", collect)
+    try:
+        for _ in range(ATTEMPTS):
+            button.click()
+            if _download_taken(page, button, started):
+                break
+        deadline = time.monotonic() + TIMEOUT_S
+        while not started and time.monotonic() < deadline:
+            page.wait_for_timeout(100)  # polling interval: the event comes from the browser
+    finally:
+        page.remove_listener("download", collect)
+    assert started, f"no download started within {TIMEOUT_S} s"
+    return started[0]
+
+
+def _download_taken(page: Page, button: Locator, started: list[Download]) -> bool:
+    deadline = time.monotonic() + REACTION_MS / 1000
+    while time.monotonic() < deadline:
+        if started or button.is_disabled():
+            return True
+        page.wait_for_timeout(50)
+    return False
 
 
 def row_position(row: Locator) -> int:
