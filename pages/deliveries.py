@@ -513,6 +513,9 @@ def spreadsheet_panel(filt: DeliveryFilter) -> None:
         # Built when clicked, not on every run of the page.
         lambda: deliveries.export_addresses(db, user, campaign_id)[1],
         file_name=file_name, mime=XLSX_MIME, icon=":material/download:",
+        # No rerun: the click's rerun registers the button's builder anew and drops the one the
+        # click asked for when it ends first; the download then failed ("Failed to generate").
+        on_click="ignore",
     )  # fmt: skip
     st.caption(
         "One row per shipment: creator, item and address for the warehouse, which fills in "

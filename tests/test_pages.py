@@ -7,6 +7,7 @@ fixture and the helpers are in conftest.py.
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ from tests.conftest import (
     status_of,
     texts,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def total_caption(at: AppTest) -> str:
@@ -558,3 +561,25 @@ def test_adding_a_user_with_a_short_password_is_refused(app: AppTest, db: Databa
     assert len(app.error) == 1
     assert users.get_user(db, "nina") is None
 
+
+
+def download_buttons(source: str) -> list[ast.Call]:
+    """Every st.download_button(...) call in a page's source."""
+    return [
+        node for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "download_button"
+    ]
+
+
+@pytest.mark.parametrize("file", sorted(p.name for p in (ROOT / "pages").glob("*.py")))
+def test_a_download_never_reruns_the_page(file: str) -> None:
+    """A download button's click must not rerun the page. For a file built when clicked, the
+    rerun registers the builder anew and drops the one the click asked for; when the rerun ends
+    first, the person gets "Failed to generate file for download" (seen in CI). For any other
+    file it is a run for nothing."""
+    for call in download_buttons((ROOT / "pages" / file).read_text()):
+        on_click = {k.arg: k.value for k in call.keywords}.get("on_click")
+        assert isinstance(on_click, ast.Constant) and on_click.value == "ignore", (
+            f"pages/{file}:{call.lineno}: download_button without on_click=\"ignore\""
+        )

@@ -384,8 +384,11 @@ def download(page: Page, button: Locator) -> Download:
             button.click()
             if _download_taken(page, button, started):
                 break
+        # The error Streamlit shows under the button when building the file failed.
+        failed = page.get_by_test_id("stDownloadButtonError")
         deadline = time.monotonic() + TIMEOUT_S
         while not started and time.monotonic() < deadline:
+            assert failed.count() == 0, f"the download failed: {failed.first.inner_text()}"
             page.wait_for_timeout(100)  # polling interval: the event comes from the browser
     finally:
         page.remove_listener("download", collect)
