@@ -180,11 +180,12 @@ def _lazy_bar() -> Callable[[str, float], None]:
 
 def cmd_report(args: argparse.Namespace) -> None:
     """The weekly report as .xlsx and .zip of CSV files: from the database, or, while the app
-    holds it, from the latest snapshot (said so, with its time). It never writes to the
-    database file."""
+    holds it, from the latest snapshot (said so, with its time); from the shared store as it
+    is. It never writes to the database."""
     from lib import reports
 
-    store = _store_for_reading(config.db_path())
+    shared = config.store_url() is not None  # read as it is: the servers hold no lock on it
+    store = open_store() if shared else _store_for_reading(config.db_path())
     try:
         scope = (reports.ReportScope(client_id=reports.find_client(store, args.client))
                  if args.client else reports.ReportScope(campaign_id=args.campaign))
@@ -254,13 +255,30 @@ def _identity_beside(path: Path) -> DatabaseIdentity:
 
 
 def cmd_snapshot(args: argparse.Namespace) -> None:
-    """Write a snapshot of every table (Parquet plus snapshot.json) while the app is stopped."""
+    """Write a snapshot of every table (Parquet plus snapshot.json): of the DuckDB file while
+    the app is stopped; of the shared store (COLLABDESK_STORE) at any time, since its servers
+    hold no lock."""
     path = config.db_path()
     root = args.out or snapshots.snapshots_root(path)
+    source = open_store() if config.store_url() is not None else _file_to_snapshot(path)
+    try:
+        snapshot = snapshots.write_snapshot(
+            source, root, path, keep=args.keep, progress=None if args.quiet else _lazy_bar()
+        )
+    except RuleViolation as refusal:
+        sys.exit(f"Refused: {refusal}")
+    finally:
+        source.close()
+    rows = sum(t.rows for t in snapshot.tables.values())
+    print(f"Snapshot of {len(snapshot.tables)} tables ({rows:,} rows) in {snapshot.path}")
+
+
+def _file_to_snapshot(path: Path) -> duckdb.DuckDBPyConnection:
+    """The database file, read-only; exits with a message while the app holds it."""
     if not path.exists():
         sys.exit(f"There is no database at {path} (set COLLABDESK_DB).")
     try:
-        conn = connect(path, read_only=True)  # the app's memory limit: COPY stays bounded
+        return connect(path, read_only=True)  # the app's memory limit: COPY stays bounded
     except duckdb.IOException as error:
         if "lock" not in str(error).lower():
             raise
@@ -273,16 +291,6 @@ def cmd_snapshot(args: argparse.Namespace) -> None:
             f"snapshots itself into {snapshots.snapshots_root(path)}{when}. Take one on demand "
             "on the Reports page, or stop the app first."
         )
-    try:
-        snapshot = snapshots.write_snapshot(
-            conn, root, path, keep=args.keep, progress=None if args.quiet else _lazy_bar()
-        )
-    except RuleViolation as refusal:
-        sys.exit(f"Refused: {refusal}")
-    finally:
-        conn.close()
-    rows = sum(t.rows for t in snapshot.tables.values())
-    print(f"Snapshot of {len(snapshot.tables)} tables ({rows:,} rows) in {snapshot.path}")
 
 
 def cmd_import(args: argparse.Namespace) -> None:
@@ -324,7 +332,8 @@ def add_issue8_commands(sub: argparse._SubParsersAction) -> None:
         "report", help="export a weekly client report (.xlsx and .zip of CSV files)",
         description="Write the weekly report of a client (all its campaigns) or one campaign "
         "for an ISO week into DIR, as <name>.xlsx and <name>.zip. While the app runs and holds "
-        "the database, the report reads the latest snapshot instead and says so.",
+        "the database, the report reads the latest snapshot instead and says so; the shared "
+        "store (COLLABDESK_STORE) it reads as it is.",
     )
     kinds = report.add_subparsers(dest="report", required=True)
     weekly = kinds.add_parser("weekly", help="the weekly report (for a scheduled job)")

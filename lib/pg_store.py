@@ -340,12 +340,13 @@ def _display_name(url: str) -> str:
 class PostgresDatabase(Database):
     """A process's pool of connections to the shared PostgreSQL store."""
 
-    shared = True  # other processes write it too (lib.snapshots refuses to copy it, for now)
+    shared = True  # other processes write it too (no file to stat; lib.snapshots reads it so)
 
     def __init__(self, url: str, pool_size: int | None = None) -> None:
         self.url = url
         self.name = _display_name(url)
         self.path = Path(self.name)  # the cache key of lib.web.cached_read; never a file
+        self.source = f"the shared store {self.name}"  # where a report's data came from
         self._pool = ConnectionPool(
             url, min_size=1, max_size=pool_size or config.store_pool_size(),
             kwargs={"autocommit": True, "cursor_factory": psycopg.ClientCursor},
@@ -495,3 +496,55 @@ def _continue_sequence(conn: psycopg.Connection, sequence: str, tables: set[str]
         return
     conn.execute(f"SELECT setval('{sequence}', (SELECT coalesce(max(id), 0) + 1 FROM {table}),"
                  " false)")
+
+
+# --- snapshots (lib.snapshots writes them; these read the store) --------------------------
+
+# PostgreSQL's column types as DuckDB names them, for a snapshot's Parquet files and manifest.
+# Anything else is written as its text (VARCHAR).
+_DUCKDB_TYPES = {
+    "bigint": "BIGINT", "integer": "INTEGER", "smallint": "SMALLINT", "boolean": "BOOLEAN",
+    "text": "VARCHAR", "character varying": "VARCHAR", "date": "DATE",
+    "timestamp without time zone": "TIMESTAMP", "double precision": "DOUBLE", "real": "FLOAT",
+    "json": "JSON", "jsonb": "JSON",
+}
+
+
+@contextmanager
+def reading(db: PostgresDatabase) -> Iterator[psycopg.Connection]:
+    """A connection inside one read-only REPEATABLE READ transaction: all it reads is one
+    moment of the store, whatever the other servers commit meanwhile."""
+    with db._pool.connection() as conn:
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            conn.execute("SET LOCAL DateStyle = 'ISO, YMD'")  # the text DuckDB reads back
+            yield conn
+        finally:
+            conn.execute("ROLLBACK")  # it only read
+
+
+def table_names(conn: psycopg.Connection) -> list[str]:
+    return [name for (name,) in conn.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+        " AND table_type = 'BASE TABLE' ORDER BY table_name").fetchall()]
+
+
+def columns_of(conn: psycopg.Connection, table: str) -> list[tuple[str, str]]:
+    """(name, DuckDB type) of each column of `table`, in order."""
+    found = conn.execute(
+        "SELECT column_name, data_type, numeric_precision, numeric_scale"
+        " FROM information_schema.columns WHERE table_schema = 'public' AND table_name = %s"
+        " ORDER BY ordinal_position", [table]).fetchall()
+    return [(name, f"DECIMAL({precision},{scale})" if kind == "numeric" and precision
+             else _DUCKDB_TYPES.get(kind, "VARCHAR"))
+            for name, kind, precision, scale in found]
+
+
+def copy_out_csv(conn: psycopg.Connection, select: str, target: Path) -> None:
+    """The rows of `select` into `target` as CSV, streamed (never all in memory): every value
+    quoted, NULL left bare, so the reader can tell an empty text from a missing one."""
+    with open(target, "wb") as out, conn.cursor().copy(
+        f"COPY ({select}) TO STDOUT (FORMAT csv, FORCE_QUOTE *)"
+    ) as copy:
+        for chunk in copy:
+            out.write(chunk)

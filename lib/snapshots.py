@@ -4,7 +4,7 @@ command line while the app holds the database.
 A snapshot is a folder `<root>/<UTC time>/` with one `<table>.parquet` per table and a small
 `snapshot.json` (time, schema version, row counts, column types). It is written into a hidden
 temporary folder first and renamed into place in one step, so a reader sees a whole snapshot or
-none; the last few are kept. `<root>` is `snapshots/` beside the database file.
+none; the last few are kept. `<root>` is `snapshots/` beside the database file (see root_of).
 
 A snapshot belongs to one database: its snapshot.json names the database's identity (the
 random id migration 010 made, and the file's name; see lib.db.DatabaseIdentity), and every
@@ -15,7 +15,10 @@ other's data. The audit trail (`SECRET_TABLES`) is never written into a snapshot
 Writing streams: each table goes to its Parquet file through DuckDB's `COPY ... TO ... (FORMAT
 parquet)` on a fresh cursor of the caller's connection (the app's own one, in the app), so no
 table passes through Python, pandas or Arrow; what the copy holds at once is bounded by that
-connection's memory limit (config.database_limits: 512 MB by default).
+connection's memory limit (config.database_limits: 512 MB by default). On the shared
+PostgreSQL store (COLLABDESK_STORE) every table is read in one read-only REPEATABLE READ
+transaction and streamed out as CSV into the snapshot's temporary folder, which an in-memory
+DuckDB turns into the same Parquet file; the fingerprint is the store's generation.
 
 Reading a snapshot: an in-memory DuckDB connection with one VIEW per table over its Parquet
 file, so report SQL runs unchanged on it. That connection can reach those files and nothing
@@ -40,7 +43,7 @@ from typing import Any, Protocol
 
 import duckdb
 
-from lib import rules
+from lib import config, rules
 from lib.db import DatabaseIdentity, Reads, connect, identity_in, utcnow
 from lib.models import Role, User
 
@@ -168,12 +171,13 @@ def write_snapshot(
     with _lock(root):
         root.mkdir(parents=True, exist_ok=True)
         _remove_stale_temporaries(root)
-        marked = fingerprint(db_path) if db_path else []
+        shared = getattr(source, "shared", False)
+        marked = _changes_of(source) if shared else fingerprint(db_path) if db_path else []
         tmp = root / f"{TMP_PREFIX}{uuid.uuid4().hex}"
         tmp.mkdir()
         try:
-            taken_at, version, tables, left_out, identity = _copy_tables(
-                source, tmp, db_path, progress)
+            copy = _copy_shared_tables if shared else _copy_tables
+            taken_at, version, tables, left_out, identity = copy(source, tmp, db_path, progress)
             manifest = {
                 "taken_at": taken_at.isoformat(),
                 "schema_version": version,
@@ -251,6 +255,66 @@ def _copy_table(cur: duckdb.DuckDBPyConnection, table: str, target: Path
     ).fetchone()
     _fsync_file(target)
     return TableInfo(int(rows[0]) if rows else 0, kept), secret
+
+
+def _copy_shared_tables(
+    db: Any, folder: Path, _db_path: object, progress: Progress | None
+) -> tuple[dt.datetime, int, dict[str, TableInfo], dict[str, list[str]], DatabaseIdentity]:
+    """_copy_tables for the shared PostgreSQL store: every table read in one read-only
+    transaction, streamed out as CSV to a file, then turned into Parquet by an in-memory
+    DuckDB under the app's memory limit; no table passes through Python at once."""
+    from lib import pg_store  # psycopg: only for a shared store
+
+    if not db.identity.id:
+        raise rules.RuleViolation("The shared store has no identity to write into a snapshot:"
+                                  " run `python -m lib migrate` first.")
+    tables: dict[str, TableInfo] = {}
+    left_out: dict[str, list[str]] = {}
+    with pg_store.reading(db) as conn, connect(":memory:") as duck:
+        taken_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        names = [t for t in pg_store.table_names(conn) if t not in SECRET_TABLES]
+        for done, table in enumerate(names):
+            if progress:
+                progress(f"Copying {table}", done / max(1, len(names)))
+            columns = pg_store.columns_of(conn, table)
+            kept = {name: kind for name, kind in columns if not is_secret(name)}
+            if secret := [name for name, _ in columns if is_secret(name)]:
+                left_out[table] = secret
+            tables[table] = _csv_to_parquet(conn, duck, table, kept, folder)
+        version = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version"
+                               ).fetchone()[0] if "schema_version" in names else 0
+    return taken_at, int(version), tables, left_out, db.identity
+
+
+def _csv_to_parquet(conn: Any, duck: duckdb.DuckDBPyConnection, table: str,
+                    kept: dict[str, str], folder: Path) -> TableInfo:
+    from lib import pg_store
+
+    text, target = folder / f".{table}.csv", folder / f"{table}.parquet"
+    select = ", ".join(quote_identifier(name) for name in kept) or "NULL AS no_columns"
+    pg_store.copy_out_csv(conn, f"SELECT {select} FROM {quote_identifier(table)}", text)
+    types = ", ".join(f"{quote_literal(name)}: {quote_literal(kind)}"
+                      for name, kind in (kept or {"no_columns": "VARCHAR"}).items())
+    # Quoted empty fields are empty texts; bare ones are NULL (copy_out_csv quotes every value).
+    rows = duck.execute(
+        f"COPY (SELECT * FROM read_csv({quote_literal(text)}, header = false, auto_detect ="
+        f" false, columns = {{{types}}}, quote = '\"', escape = '\"',"
+        " allow_quoted_nulls = false, strict_mode = true))"
+        f" TO {quote_literal(target)} (FORMAT parquet)"
+    ).fetchone()
+    text.unlink()
+    _fsync_file(target)
+    return TableInfo(int(rows[0]) if rows else 0, kept)
+
+
+def _changes_of(db: Any) -> list[Any]:
+    """The shared store's fingerprint: its generation, which every server's commit bumps."""
+    return [["generation", int(db.generation)]]
+
+
+def current_fingerprint(db: Any) -> list[Any]:
+    """What changes with every committed change of `db` (and nothing else)."""
+    return _changes_of(db) if getattr(db, "shared", False) else fingerprint(db.path)
 
 
 def quote_identifier(name: str) -> str:
@@ -487,13 +551,11 @@ class _Database(Protocol):
     def cursor(self) -> duckdb.DuckDBPyConnection: ...
 
 
-def _refuse_shared_store(db: _Database) -> None:
-    """Snapshots copy a DuckDB file's tables; the shared PostgreSQL store has none yet."""
-    if getattr(db, "shared", False):
-        raise rules.RuleViolation(
-            "Snapshots (and the SQL console and exports that read them) are not available yet"
-            " on the shared PostgreSQL store (COLLABDESK_STORE); they work on a DuckDB file."
-        )
+def root_of(db: _Database) -> Path:
+    """Where the app keeps `db`'s snapshots: beside the database file. On the shared store
+    there is no file: each server keeps its own beside COLLABDESK_DB (data/snapshots/), each
+    one a consistent moment of the whole store."""
+    return snapshots_root(config.db_path() if getattr(db, "shared", False) else db.path)
 
 
 def take_snapshot(db: _Database, user: User, progress: Progress | None = None
@@ -504,10 +566,9 @@ def take_snapshot(db: _Database, user: User, progress: Progress | None = None
     snapshot, that one is returned instead of writing the same data again.
     """
     rules.require_role(user, Role.VIEWER, "take a snapshot")
-    _refuse_shared_store(db)
-    root = snapshots_root(db.path)
+    root = root_of(db)
     latest = latest_snapshot(root, db.identity)
-    if latest is not None and latest.fingerprint == fingerprint(db.path):
+    if latest is not None and latest.fingerprint == current_fingerprint(db):
         return latest, False
     return write_snapshot(db, root, db.path, progress=progress), True
 
@@ -515,8 +576,7 @@ def take_snapshot(db: _Database, user: User, progress: Progress | None = None
 def current_snapshot(db: _Database, user: User) -> Snapshot:
     """The latest snapshot, writing a first one when there is none yet (the SQL console)."""
     rules.require_role(user, Role.VIEWER, "read snapshots")
-    _refuse_shared_store(db)
-    latest = latest_snapshot(snapshots_root(db.path), db.identity)
+    latest = latest_snapshot(root_of(db), db.identity)
     return latest if latest is not None else take_snapshot(db, user)[0]
 
 
@@ -528,7 +588,7 @@ class Snapshotter:
     def __init__(self, db: _Database, every: dt.timedelta,
                  poll_seconds: float = POLL_SECONDS) -> None:
         self.db = db
-        self.root = snapshots_root(db.path)
+        self.root = root_of(db)
         self.every = every
         self.poll_seconds = poll_seconds
         self._stop = threading.Event()
@@ -546,7 +606,7 @@ class Snapshotter:
         latest = latest_snapshot(self.root, self.db.identity)
         if latest is None:
             return True
-        if latest.fingerprint == fingerprint(self.db.path):
+        if latest.fingerprint == current_fingerprint(self.db):
             return False  # nothing committed since
         return (now or utcnow()) - latest.taken_at >= self.every
 

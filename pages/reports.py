@@ -105,7 +105,7 @@ def weekly_section() -> None:
 
 def snapshot_section() -> None:
     st.subheader("Snapshots for analysts")
-    root = snapshots.snapshots_root(db.path)
+    root = snapshots.root_of(db)
     every = snapshots.interval_from_env()
     how_often = (f"at most every {every.total_seconds() / 60:g} minutes after changes"
                  if every else "only on demand (COLLABDESK_SNAPSHOT_MINUTES=0)")

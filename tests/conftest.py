@@ -26,6 +26,13 @@ from streamlit_authenticator import params as authenticator_params
 from lib import users, web
 from lib.db import Database
 from lib.models import Role, User
+from tests.postgres import (  # noqa: F401  (fixtures, for every test module)
+    demo_file,
+    demo_store,
+    pg_cluster,
+    pg_libs,
+    store_url,
+)
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 APP_TIMEOUT = 60  # seconds per script run; the first run of a process imports a lot

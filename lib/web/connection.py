@@ -37,19 +37,17 @@ def _stop_snapshotter(snapshotter: snapshots.Snapshotter | None) -> None:
 
 
 @st.cache_resource(show_spinner=False, on_release=_stop_snapshotter)
-def _snapshotter(path: str) -> snapshots.Snapshotter | None:
+def _snapshotter(where: str) -> snapshots.Snapshotter | None:
     every = snapshots.interval_from_env()
     if every is None:  # COLLABDESK_SNAPSHOT_MINUTES=0
         return None
-    return snapshots.Snapshotter(_open(path), every).start()
+    return snapshots.Snapshotter(_open(where), every).start()
 
 
 def start_snapshots() -> None:
-    """Start the process's background snapshot writer once (see lib.snapshots.Snapshotter).
-    Not on the shared PostgreSQL store: snapshots read a DuckDB file (docs/scale-out.md)."""
-    if config.store_url() is not None:
-        return
-    _snapshotter(str(config.db_path()))
+    """Start the process's background snapshot writer once (see lib.snapshots.Snapshotter);
+    on the shared store, each server writes its own (lib.snapshots.root_of)."""
+    _snapshotter(_store_key())
 
 
 # A page's heavy reads (the progress charts: seconds at a million collaborations) are kept
