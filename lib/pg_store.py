@@ -448,19 +448,21 @@ NOT_COPIED = frozenset({"schema_version", "database_identity"})
 def copy_from_duckdb(source: Path | str, target: PostgresDatabase) -> dict[str, int]:
     """Every row of the DuckDB file `source` (migrated to the same version) into the empty,
     migrated store `target`; the sequences then continue after the copied ids. For demo data,
-    which lib.demo builds with DuckDB's bulk SQL. Returns the rows copied per table.
+    which lib.demo builds with DuckDB's bulk SQL, and the benchmark's million. Returns the rows
+    copied per table.
 
     Runs in one transaction with foreign keys unchecked while rows arrive in table order
     (session_replication_role: the store's user must be allowed to set it, as its owner or
-    a superuser is); the rows came from a store that checked them."""
+    a superuser is); the rows came from a store that checked them. Each table travels as a
+    CSV file in a temporary folder, streamed in blocks: no table is held in memory."""
+    import tempfile
+
     import duckdb  # the default store's driver, always installed
 
     copied: dict[str, int] = {}
-    with duckdb.connect(str(source), read_only=True) as duck, target._pool.connection() as conn:
-        tables = [name for (name,) in conn.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
-            " AND table_type = 'BASE TABLE' ORDER BY table_name").fetchall()
-            if name not in NOT_COPIED]
+    with duckdb.connect(str(source), read_only=True) as duck, target._pool.connection() as conn, \
+            tempfile.TemporaryDirectory(prefix="collabdesk-copy-") as folder:
+        tables = [name for name in table_names(conn) if name not in NOT_COPIED]
         in_file = {name for (name,) in duck.execute(
             "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
         with conn.transaction():
@@ -468,24 +470,29 @@ def copy_from_duckdb(source: Path | str, target: PostgresDatabase) -> dict[str, 
             conn.execute(f"TRUNCATE {', '.join(tables)}")  # rows migrations made come from the file
             for table in tables:
                 if table in in_file:
-                    copied[table] = _copy_table(duck, conn, table)
+                    copied[table] = _copy_table(duck, conn, table, Path(folder))
             for (sequence,) in conn.execute(
                     "SELECT sequence_name FROM information_schema.sequences").fetchall():
                 _continue_sequence(conn, sequence, set(tables))
+        conn.execute("ANALYZE")  # the planner's statistics, for the rows that just arrived
         conn.execute(f"SELECT nextval('{GENERATION_SEQUENCE}')")  # every server reads anew
     return copied
 
 
-def _copy_table(duck: Any, conn: psycopg.Connection, table: str) -> int:
-    columns = [name for (name,) in conn.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public'"
-        " AND table_name = %s ORDER BY ordinal_position", [table]).fetchall()]
-    names = ", ".join(columns)
-    rows = duck.execute(f"SELECT {names} FROM {table}").fetchall()
-    with conn.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-    return len(rows)
+def _copy_table(duck: Any, conn: psycopg.Connection, table: str, folder: Path) -> int:
+    """One table, DuckDB -> CSV file -> PostgreSQL. DuckDB writes NULL bare and an empty text
+    quoted, which PostgreSQL's CSV reads back the same way."""
+    names = ", ".join(name for name, _ in columns_of(conn, table))
+    text = folder / f"{table}.csv"
+    rows = duck.execute(f"COPY (SELECT {names} FROM {table}) TO '{text}' (FORMAT csv,"
+                        " HEADER false)").fetchone()
+    with open(text, "rb") as csv, conn.cursor().copy(
+        f"COPY {table} ({names}) FROM STDIN (FORMAT csv)"
+    ) as copy:
+        while block := csv.read(1 << 20):
+            copy.write(block)
+    text.unlink()
+    return int(rows[0]) if rows else 0
 
 
 def _continue_sequence(conn: psycopg.Connection, sequence: str, tables: set[str]) -> None:

@@ -190,3 +190,31 @@ def test_the_command_line_snapshots_and_reports_from_the_shared_store(
     assert done.returncode == 0, done.stderr
     written = sorted(p.suffix for p in out.iterdir())
     assert written == [".xlsx", ".zip"]
+
+
+def test_copying_a_file_into_the_store_keeps_text_as_typed(
+    demo_file: Path, store_url: str, tmp_path: Path
+) -> None:
+    """`make shared` and the benchmark fill the store from a DuckDB file through CSV: empty
+    text stays empty, NULL stays NULL, and nothing in the text is read as CSV or a marker."""
+    from lib.pg_store import PostgresDatabase, copy_from_duckdb
+
+    file = tmp_path / "hostile.duckdb"
+    file.write_bytes(demo_file.read_bytes())
+    db = Database(file)
+    ids = [r[0] for r in db.rows("SELECT id FROM collaborations WHERE status <> 'cancelled'"
+                                 f" ORDER BY id LIMIT {len(HOSTILE)}")]
+    with db.transaction() as cur:
+        for collab_id, text in zip(ids, HOSTILE, strict=True):
+            cur.execute("UPDATE collaborations SET deliverables = ?, cancel_reason = ? WHERE"
+                        " id = ?", [text, None if text == "" else text, collab_id])
+    db.close()
+    store = PostgresDatabase(store_url)
+    try:
+        copy_from_duckdb(file, store)
+        got = {i: [d, c] for i, d, c in store.rows(
+            "SELECT id, deliverables, cancel_reason FROM collaborations WHERE id IN"
+            " (SELECT unnest(?::BIGINT[]))", [ids])}
+    finally:
+        store.close()
+    assert [got[i] for i in ids] == [[t, None if t == "" else t] for t in HOSTILE]
