@@ -169,8 +169,9 @@ def _free_port() -> int:
 class AppServer:
     """`streamlit run app.py` on a free port, over its own copy of the seeded database."""
 
-    def __init__(self, seed: Seed, workdir: Path) -> None:
+    def __init__(self, seed: Seed, workdir: Path, env: dict[str, str] | None = None) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
+        self.env = env or {}  # more settings (COLLABDESK_STORE, ...); they win
         self.seed = seed
         self.db_path = workdir / "app.duckdb"
         shutil.copyfile(seed.path, self.db_path)
@@ -186,6 +187,7 @@ class AppServer:
             **os.environ,
             "COLLABDESK_DB": str(self.db_path),
             "COLLABDESK_COOKIE_KEY": self.cookie_key,
+            **self.env,
         }
         command = [
             sys.executable, "-m", "streamlit", "run", "app.py",
