@@ -6,6 +6,8 @@ timed in the same run; prints a table and writes bench/results.json. The console
 13: hostile SQL console queries against its limits) needs no big database: `--only console`
 runs it on a small one of its own. The browser item (issue 16: opening each page to its first
 table in Chromium) serves a copy of the cached database of its own, in a temporary folder.
+The shared item (issue 17) copies the work database into a throwaway PostgreSQL cluster and
+times the main items on both stores (bench/shared.py).
 """
 
 from __future__ import annotations
@@ -15,7 +17,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import batch, browser, console, dataset, deliveries, inbox, listing, progress, render
+from bench import (
+    batch,
+    browser,
+    console,
+    dataset,
+    deliveries,
+    inbox,
+    listing,
+    progress,
+    render,
+    shared,
+)
 from bench.report import (
     RESULTS,
     Row,
@@ -31,14 +44,16 @@ from lib import config
 from lib.db import Database
 
 GB = 1_000_000_000
-ITEMS = ("list", "progress", "batch", "render", "deliveries", "inbox", "browser", "console")
+ITEMS = ("list", "progress", "batch", "render", "deliveries", "inbox", "shared", "browser",
+         "console")
 # The items that work on bench/cache/work.duckdb (the browser item copies the database itself).
-WORK_COPY_ITEMS = {"list", "progress", "batch", "render", "deliveries", "inbox"}
+WORK_COPY_ITEMS = {"list", "progress", "batch", "render", "deliveries", "inbox", "shared"}
 MB = 2**20
 # How each item's rows are named: a run with --only keeps the last figures of the items it skips.
 ROW_PREFIXES = {"list": ("list",), "progress": ("progress",), "batch": ("batch",),
                 "render": ("page render", "app peak memory"), "deliveries": ("deliveries",),
-                "inbox": ("inbox",), "browser": ("browser",), "console": ("console",)}
+                "inbox": ("inbox",), "shared": ("shared",), "browser": ("browser",),
+                "console": ("console",)}
 
 
 def list_rows(outcomes: list[listing.ListOutcome]) -> list[Row]:
@@ -149,6 +164,21 @@ def console_rows(outcomes: list[console.ConsoleOutcome]) -> list[Row]:
     return rows
 
 
+def shared_rows(run: shared.SharedRun) -> list[Row]:
+    """The shared PostgreSQL store beside the file: a figure per item, no target."""
+    if run.problem:
+        return [Row("shared: not measured", None, run.problem, passed=False)]
+    rows = [Row("shared: copying the database into PostgreSQL", None, f"{run.load_s:.0f} s")]
+    for o in run.outcomes:
+        on_file, on_store = o.stats["file"], o.stats["shared"]
+        ratio = on_store.median / on_file.median
+        rows.append(Row(f"shared: {o.name}", on_store, timing_text(on_store),
+                        f"file {ms(on_file.median)}", ratio, f"{ratio:.2f}x the file",
+                        "same rows", o.agree,
+                        {"file": on_file.as_dict(), "notes": o.notes}))
+    return rows
+
+
 def browser_rows(outcomes: list[browser.BrowserOutcome]) -> list[Row]:
     """One row per page: opening its address to its first table drawn, in Chromium."""
     rows = []
@@ -225,6 +255,8 @@ def run_on_work_copy(rows: list[Row], only: set[str], work: Path,
         username, password = dataset.bench_admin(db)
     finally:
         db.close()
+    if "shared" in only:  # the work copy as the items above left it, copied into PostgreSQL
+        rows += shared_rows(shared.run(work, args.repeat, args.list_repeat))
     if "render" in only:
         rows += render_rows(render.run(work, username, password, args.repeat))
 

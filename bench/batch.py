@@ -27,7 +27,8 @@ class BatchOutcome:
     notes: list[str]
 
 
-def _chunks(db: Database, count: int) -> Iterator[list[int]]:
+def movable(db: Database, count: int) -> Iterator[list[int]]:
+    """`count` batches of rows the change can move (in an order that spreads them)."""
     ids = [
         r[0]
         for r in db.rows(
@@ -77,7 +78,7 @@ def hand_sql(db: Database, user: User, ids: list[int]) -> int:
 def run(db: Database, repeat: int) -> BatchOutcome:
     print("  batch status change", flush=True)
     user = staff_user(db)
-    chunks = _chunks(db, 2 * (repeat + 1))
+    chunks = movable(db, 2 * (repeat + 1))
     done: dict[str, list[list[int]]] = {"service": [], "sql": []}
 
     def step(name: str, work: Callable[[Database, User, list[int]], int]) -> Callable[[], int]:
