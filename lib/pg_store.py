@@ -427,6 +427,7 @@ def _apply_migrations(conn: psycopg.Connection) -> list[int]:
                          [number, name, utcnow()])
         applied.append(number)
         log.info("Applied PostgreSQL migration %s", name)
+    conn.execute((MIGRATIONS_DIR / "indexes.sql").read_text())  # each IF NOT EXISTS
     return applied
 
 

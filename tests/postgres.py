@@ -16,6 +16,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -64,13 +65,19 @@ def pg_libs() -> None:
         _unavailable(f"{missing.name} is not installed (pip install -r requirements.txt)")
 
 
-@pytest.fixture(scope="session")
-def pg_cluster(pg_libs: None) -> Iterator[str]:
-    """A running throwaway cluster; yields its base URL (without a database name)."""
+class NoPostgres(RuntimeError):
+    """initdb or pg_ctl is not installed."""
+
+
+@contextmanager
+def throwaway_cluster(settings: dict[str, str] | None = None) -> Iterator[str]:
+    """A PostgreSQL cluster in a temp dir, running until the block ends; yields its base URL
+    (without a database name). `settings` are server settings (`-c name=value`); fsync is
+    off, since the cluster is thrown away. Used by the tests and by bench/shared.py."""
     initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
     if initdb is None or pg_ctl is None:
-        _unavailable("PostgreSQL is not installed (no initdb/pg_ctl on PATH or under"
-                     " /usr/lib/postgresql/*/bin): apt-get install postgresql")
+        raise NoPostgres("PostgreSQL is not installed (no initdb/pg_ctl on PATH or under"
+                         " /usr/lib/postgresql/*/bin): apt-get install postgresql")
     home = Path(tempfile.mkdtemp(prefix="collabdesk-pg-"))
     if os.geteuid() == 0:
         shutil.chown(home, "postgres", "postgres")
@@ -78,9 +85,12 @@ def pg_cluster(pg_libs: None) -> Iterator[str]:
     subprocess.run(_as_cluster_owner([initdb, "-D", str(data), "-U", "postgres", "--auth=trust",
                                       "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]),
                    check=True, capture_output=True)
-    options = f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off"
+    options = " ".join(f"-c {name}={value}" for name, value in
+                       {"listen_addresses": "127.0.0.1", "fsync": "off", **(settings or {})
+                        }.items())
     subprocess.run(_as_cluster_owner([pg_ctl, "-D", str(data), "-l", str(home / "log"), "-o",
-                                      options, "-w", "start"]), check=True, capture_output=True)
+                                      f"-p {port} -k {home} {options}", "-w", "start"]),
+                   check=True, capture_output=True)
     try:
         yield f"postgresql://postgres@127.0.0.1:{port}"
     finally:
@@ -89,18 +99,32 @@ def pg_cluster(pg_libs: None) -> Iterator[str]:
         shutil.rmtree(home, ignore_errors=True)
 
 
+def create_database(cluster: str, name: str) -> str:
+    """A new, empty database on `cluster`; its URL."""
+    import psycopg
+
+    with psycopg.connect(f"{cluster}/postgres", autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    return f"{cluster}/{name}"
+
+
+@pytest.fixture(scope="session")
+def pg_cluster(pg_libs: None) -> Iterator[str]:
+    """A running throwaway cluster; yields its base URL (without a database name)."""
+    try:
+        with throwaway_cluster() as url:
+            yield url
+    except NoPostgres as missing:
+        _unavailable(str(missing))
+
+
 _databases = iter(range(1, 10_000))
 
 
 @pytest.fixture
 def store_url(pg_cluster: str) -> str:
     """A new, empty database on the cluster (not migrated yet)."""
-    import psycopg
-
-    name = f"collabdesk_{next(_databases)}"
-    with psycopg.connect(f"{pg_cluster}/postgres", autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    return f"{pg_cluster}/{name}"
+    return create_database(pg_cluster, f"collabdesk_{next(_databases)}")
 
 
 @pytest.fixture(scope="session")

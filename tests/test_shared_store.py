@@ -235,6 +235,20 @@ def test_migrations_apply_once_from_two_processes(store_url: str) -> None:
     db.close()
 
 
+def test_the_store_gets_the_indexes_a_row_store_needs(store_url: str) -> None:
+    """lib/migrations_pg/indexes.sql: applied with the migrations, again at every start."""
+    from lib.pg_store import MIGRATIONS_DIR, PostgresDatabase
+
+    wanted = set(re.findall(r"CREATE INDEX IF NOT EXISTS (\w+)",
+                            (MIGRATIONS_DIR / "indexes.sql").read_text()))
+    assert {"collaborations_campaign", "messages_creator"} <= wanted
+    for _ in range(2):  # a second server's start finds them there
+        db = PostgresDatabase(store_url)
+        found = {name for (name,) in db.rows("SELECT indexname FROM pg_indexes")}
+        db.close()
+        assert wanted <= found
+
+
 def test_pg_migrations_number_like_the_duckdb_ones(pg_libs: None) -> None:
     from lib.db import _migrations
     from lib.pg_store import migrations
