@@ -72,7 +72,7 @@ pages.insert(0, st.Page(web.go_home, title="Collabdesk", url_path="start", defau
                         visibility="hidden"))
 navigation = st.navigation(pages)
 # After a login, the page and query string first asked for (a shared link, a reload).
-web.return_to_requested(pages)
+web.return_to_requested(pages, navigation)
 
 with st.sidebar:
     st.markdown(f"**{web.as_text(user.name, one_line=True)}**  \n{user.role.value.title()}")

@@ -38,16 +38,21 @@ def remember_requested_url() -> None:
         st.session_state[_REQUESTED] = (requested_page_path(), _query_lists())
 
 
-def return_to_requested(pages: list[st.Page]) -> None:
+def return_to_requested(pages: list[st.Page], running: st.Page) -> None:
     """Once logged in, open the page and query string asked for before the login, if this
-    user's navigation holds that page (a page the role may not see stays unresolved)."""
-    requested = st.session_state.pop(_REQUESTED, None)
+    user's navigation holds that page (a page the role may not see stays unresolved).
+
+    The address is forgotten only once a run has reached a page of its own (`running`, what
+    st.navigation chose): a run that lands on the default page (the root) meanwhile, as a
+    rerun sent by a component before the browser knew its page may, is switched again."""
+    requested = st.session_state.get(_REQUESTED)
     if requested is None:
         return
     path, query = requested
     target = next((page for page in pages if path and page.url_path == path), None)
-    if target is None:
-        if query and query != _query_lists():
+    if target is None or running is not pages[0]:  # unresolved, or on a page of its own
+        del st.session_state[_REQUESTED]
+        if target is None and query and query != _query_lists():
             st.switch_page(pages[0], query_params=query)  # the root with its query string
         return
     st.switch_page(target, query_params=query)
