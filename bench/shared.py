@@ -102,20 +102,13 @@ def _lists(file: Database, store: Database, repeat: int) -> list[SharedOutcome]:
 def _batch(file: Database, store: Database, repeat: int) -> SharedOutcome:
     """Each store moves its own copy of the same 10,000 rows, preview then apply."""
     print("  shared: batch status change", flush=True)
-    chosen = list(batch.movable(file, repeat + 1))
-    users = {"file": batch.staff_user(file), "shared": batch.staff_user(store)}
-    taken: dict[str, list[list[int]]] = {"file": [], "shared": []}
+    chosen = list(batch.movable(file, repeat + 1))  # the same batches, in order, on each store
 
-    def step(name: str, db: Database) -> Callable[[], int]:
-        def action() -> int:
-            ids = chosen[len(taken[name])]
-            taken[name].append(ids)
-            return batch.service(db, users[name], ids)
+    def step(db: Database) -> Callable[[], int]:
+        user, batches = batch.staff_user(db), iter(chosen)
+        return lambda: batch.service(db, user, next(batches))
 
-        return action
-
-    stats, results = compare({"file": step("file", file), "shared": step("shared", store)},
-                             repeat)
+    stats, results = compare({"file": step(file), "shared": step(store)}, repeat)
     agree = results["file"] == results["shared"] == batch.BATCH
     return SharedOutcome("batch: 10,000 rows, preview + apply", stats, agree,
                          [f"{name}: last batch changed {n:,} rows" for name, n in results.items()])

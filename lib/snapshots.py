@@ -76,6 +76,13 @@ def is_secret(column: str) -> bool:
     return name.endswith("_hash") or "password" in name or "secret" in name
 
 
+def split_secret(columns: list[tuple[str, str]]) -> tuple[dict[str, str], list[str]]:
+    """(name, type) pairs split into those a snapshot keeps (name -> type) and the secret
+    ones it leaves out."""
+    kept = {name: kind for name, kind in columns if not is_secret(name)}
+    return kept, [name for name, _ in columns if is_secret(name)]
+
+
 def snapshots_root(db_path: Path | str) -> Path:
     """Where the app keeps the snapshots of the database at `db_path`: beside the file."""
     return Path(db_path).resolve().parent / "snapshots"
@@ -246,8 +253,7 @@ def _copy_table(cur: duckdb.DuckDBPyConnection, table: str, target: Path
         " current_database() AND schema_name = 'main' AND table_name = ? ORDER BY column_index",
         [table],
     ).fetchall()
-    kept = {name: kind for name, kind in columns if not is_secret(name)}
-    secret = [name for name, _ in columns if is_secret(name)]
+    kept, secret = split_secret(columns)
     select = ", ".join(quote_identifier(name) for name in kept) or "NULL AS no_columns"
     rows = cur.execute(
         f"COPY (SELECT {select} FROM {quote_identifier(table)}) TO {quote_literal(target)}"
@@ -276,9 +282,8 @@ def _copy_shared_tables(
         for done, table in enumerate(names):
             if progress:
                 progress(f"Copying {table}", done / max(1, len(names)))
-            columns = pg_store.columns_of(conn, table)
-            kept = {name: kind for name, kind in columns if not is_secret(name)}
-            if secret := [name for name, _ in columns if is_secret(name)]:
+            kept, secret = split_secret(pg_store.columns_of(conn, table))
+            if secret:
                 left_out[table] = secret
             tables[table] = _csv_to_parquet(conn, duck, table, kept, folder)
         version = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version"

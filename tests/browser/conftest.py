@@ -23,6 +23,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -283,14 +284,22 @@ def pytest_runtest_makereport(
     return report
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+@contextmanager
+def new_tab(browser: Browser, viewport: dict[str, int] = VIEWPORT) -> Iterator[Page]:
     """A page in a fresh browser context: no cookie or session survives from another test."""
-    context = browser.new_context(viewport=VIEWPORT)
+    context = browser.new_context(viewport=viewport)
     context.set_default_timeout(TIMEOUT_MS)
     context.add_init_script(ui.RUN_TRACKER_JS)
-    yield context.new_page()
-    context.close()
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    with new_tab(browser) as tab:
+        yield tab
 
 
 @pytest.fixture

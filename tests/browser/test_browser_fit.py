@@ -21,7 +21,7 @@ from lib import demo, reviewers, users
 from lib.db import Database
 from lib.models import Role
 from tests.browser import ui
-from tests.browser.conftest import TIMEOUT_MS, AppServer, Seed
+from tests.browser.conftest import AppServer, Seed, new_tab
 from tests.conftest import PASSWORD
 
 SCREEN = {"width": 1366, "height": 768}
@@ -113,11 +113,8 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AppServ
 
 @pytest.fixture
 def screen(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=SCREEN)
-    context.set_default_timeout(TIMEOUT_MS)
-    context.add_init_script(ui.RUN_TRACKER_JS)
-    yield context.new_page()
-    context.close()
+    with new_tab(browser, SCREEN) as tab:
+        yield tab
 
 
 def _save(page: Page, name: str) -> Path:

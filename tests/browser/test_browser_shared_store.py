@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.browser import ui
-from tests.browser.conftest import TIMEOUT_MS, AppServer, Seed
+from tests.browser.conftest import AppServer, Seed, new_tab
 from tests.conftest import PASSWORD
 from tests.postgres import create_database
 
@@ -52,11 +52,8 @@ def two_servers(seed: Seed, pg_cluster: str, tmp_path: Path
 @pytest.fixture
 def other_page(browser: Browser) -> Iterator[Page]:
     """A second person's tab, in a browser context of its own."""
-    context = browser.new_context(viewport=LAPTOP)
-    context.set_default_timeout(TIMEOUT_MS)
-    context.add_init_script(ui.RUN_TRACKER_JS)
-    yield context.new_page()
-    context.close()
+    with new_tab(browser, LAPTOP) as tab:
+        yield tab
 
 
 def deliverables(page: Page) -> Locator:
