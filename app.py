@@ -11,6 +11,7 @@ st.set_page_config(page_title="Collabdesk", page_icon=":material/handshake:", la
 web.own_navigation()  # no menu of pages/ file names, not even on a fresh server's first run
 
 db = web.database()
+web.run_started()  # a page waits for its slow reads until the run is half a second old
 web.start_snapshots()  # snapshots for analysts, the SQL console and the command line
 # A reviewer's link (<base URL>/review?token=...) opens the reviewer page alone, before and
 # instead of the login gate: no login, no sidebar, no other page, and a staff login cookie in
@@ -84,3 +85,5 @@ web.show_flashes()
 # The login cookie of a password login is written once a page ran to its end (no switch).
 with web.error_boundary(), web.store_due_cookie():
     navigation.run()
+# The page's slow reads that were still counting: rerun the page once they are done.
+web.rerun_when_ready()

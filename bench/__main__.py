@@ -117,6 +117,10 @@ def render_rows(o: render.RenderOutcome) -> list[Row]:
         rows.append(Row(f"page render: {page}, first (AppTest)", None, f"{ms(seconds)}", "",
                         None, "", "< 1 s", not problems and seconds < 1,
                         {"seconds": round(seconds, 3), "problems": problems}))
+    for page, seconds in o.ready_s.items():  # a figure: what a person waits for in all
+        rows.append(Row(f"page ready: {page}, background reads done (AppTest)", None,
+                        f"{ms(seconds)}", "", None, "", "", not o.page_problems[page],
+                        {"seconds": round(seconds, 3)}))
     rows.append(Row("app peak memory (RSS): every page + a snapshot", None,
                     f"{peak / 2**20:,.0f} MiB", "", None, "", "< 1 GB",
                     peak < GB and o.snapshot_written, memory))

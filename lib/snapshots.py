@@ -578,10 +578,15 @@ def take_snapshot(db: _Database, user: User, progress: Progress | None = None
     return write_snapshot(db, root, db.path, progress=progress), True
 
 
+def newest_snapshot(db: _Database, user: User) -> Snapshot | None:
+    """The latest snapshot of this store, or None when there is none yet."""
+    rules.require_role(user, Role.VIEWER, "read snapshots")
+    return latest_snapshot(root_of(db), db.identity)
+
+
 def current_snapshot(db: _Database, user: User) -> Snapshot:
     """The latest snapshot, writing a first one when there is none yet (the SQL console)."""
-    rules.require_role(user, Role.VIEWER, "read snapshots")
-    latest = latest_snapshot(root_of(db), db.identity)
+    latest = newest_snapshot(db, user)
     return latest if latest is not None else take_snapshot(db, user)[0]
 
 

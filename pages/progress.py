@@ -116,11 +116,18 @@ def stages_chart(frame: pd.DataFrame) -> alt.Chart:
     )
 
 
+def counting(scope: Scope, what: str) -> str:
+    """What the page says while a read over many campaigns is still counting."""
+    over = ("this campaign" if scope.campaign_id is not None
+            else "this client's campaigns" if scope.client_id is not None else "every campaign")
+    return f"Counting {what} over {over}: it shows here by itself in a few seconds."
+
+
 def weekly_section(scope: Scope) -> None:
     st.subheader("Collaborations by status, week by week")
     # today as an argument: a cached read made yesterday must not stop the weeks yesterday
-    frame = web.attempt(lambda: web.cached_read(
-        progress.status_totals_by_week, **vars(scope), today=utcnow().date()))
+    frame = web.slow_frame(progress.status_totals_by_week, counting(scope, "week by week"),
+                           **vars(scope), today=utcnow().date())
     if frame is None:
         return
     if frame.empty:
@@ -132,7 +139,7 @@ def weekly_section(scope: Scope) -> None:
 
 def funnel_section(scope: Scope) -> None:
     st.subheader("From application to collaboration")
-    frame = web.attempt(lambda: web.cached_read(progress.funnel, **vars(scope)))
+    frame = web.slow_frame(progress.funnel, counting(scope, "the funnel"), **vars(scope))
     if frame is None:
         return
     # Campaigns with collaborations but no applications ran before the workflow existed.
@@ -150,7 +157,8 @@ def funnel_section(scope: Scope) -> None:
 
 def stages_section(scope: Scope) -> None:
     st.subheader("Median days per stage")
-    frame = web.attempt(lambda: web.cached_read(progress.median_days_by_stage, **vars(scope)))
+    frame = web.slow_frame(progress.median_days_by_stage, counting(scope, "the days per stage"),
+                           **vars(scope))
     if frame is None:
         return
     slowest = frame[frame["slowest"]]

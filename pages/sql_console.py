@@ -11,8 +11,17 @@ db = web.database()
 user = web.require_page_role(Role.VIEWER)  # every role: viewers read and export everything
 st.title("SQL console")
 
-snapshot = web.attempt(lambda: snapshots.current_snapshot(db, user))
+found = web.attempt(lambda: [snapshots.newest_snapshot(db, user)])
+if found is None:  # refused (web.attempt said why)
+    st.stop()
+# The first snapshot (a fresh server, a new database) takes seconds at a million rows: it is
+# written in the background while the page says so, and the console opens once it is there.
+snapshot = found[0] or web.slow_read(
+    ("first snapshot",), lambda: snapshots.current_snapshot(db, user),
+    "Taking the first snapshot of the data for the console (every table, as it is now). The"
+    " console opens here by itself once it is written.")
 if snapshot is None:
+    web.rerun_when_ready()
     st.stop()
 
 top = st.columns([4, 1])

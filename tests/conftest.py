@@ -196,6 +196,9 @@ def app(db: Database, world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator
     monkeypatch.setenv("COLLABDESK_DB", str(db.path))
     monkeypatch.setenv("COLLABDESK_COOKIE_KEY", secrets.token_urlsafe(32))
     monkeypatch.setenv("COLLABDESK_SNAPSHOT_MINUTES", "0")  # no background snapshot thread
+    # Pages wait for their slow reads (lib.web.background) to the end: a page's first run
+    # shows its figures, however slow the machine (tests/test_background.py waits for none).
+    monkeypatch.setenv("COLLABDESK_PAGE_WAIT_SECONDS", "120")
     original_init = PagesManager.__init__
 
     def init_without_pages_directory(self: PagesManager, *args: Any, **kwargs: Any) -> None:

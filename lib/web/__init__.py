@@ -22,10 +22,14 @@ from lib.web.addresses import (  # noqa: F401
     values_from_address,
     widget_from_address,
 )
+from lib.web.background import (  # noqa: F401
+    rerun_when_ready,
+    run_started,
+    slow_frame,
+    slow_read,
+)
 from lib.web.connection import (  # noqa: F401
-    _cached_read,
     _open,
-    cached_read,
     database,
     start_snapshots,
 )

@@ -1,13 +1,7 @@
-"""The process's one store connection, its snapshot writer, and reads cached until the next
-write."""
+"""The process's one store connection and its snapshot writer."""
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-from typing import Any
-
-import pandas as pd
 import streamlit as st
 
 from lib import config, snapshots
@@ -48,26 +42,3 @@ def start_snapshots() -> None:
     """Start the process's background snapshot writer once (see lib.snapshots.Snapshotter);
     on the shared store, each server writes its own (lib.snapshots.root_of)."""
     _snapshotter(_store_key())
-
-
-# A page's heavy reads (the progress charts: seconds at a million collaborations) are kept
-# until the next write through this process's Database, or 10 minutes, whichever comes first:
-# some reads depend on the clock (an agreement expires by itself).
-@st.cache_data(max_entries=200, ttl=600, show_spinner=False)
-def _cached_read(
-    read_name: str, database_key: tuple[str, int, int], kwargs: tuple[tuple[str, Any], ...]
-) -> pd.DataFrame:
-    module, _, name = read_name.rpartition(".")
-    read = getattr(importlib.import_module(module), name)
-    return read(database(), **dict(kwargs))
-
-
-def cached_read(read: Callable[..., pd.DataFrame], **kwargs: Any) -> pd.DataFrame:
-    """`read(database(), **kwargs)`, a function of lib returning a frame, cached until the next
-    committed write (the key names the database file, the connection and its generation)."""
-    db = database()
-    return _cached_read(
-        f"{read.__module__}.{read.__qualname__}",
-        (str(db.path), id(db), db.generation),
-        tuple(sorted(kwargs.items())),
-    )
