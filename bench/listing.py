@@ -124,8 +124,13 @@ SEARCH_BUSY_BY_CREATOR = HandSQL(
 # creator_validation, written as CASE): only the page's 50 creators are looked up.
 _SHOW = f"""
 WITH p AS ({{page}}),
+handles AS (  -- the page's handles, then every creator with one of them (a semi join)
+    SELECT lower(handle) AS h FROM creators WHERE id IN (SELECT creator_id FROM p)
+), others AS MATERIALIZED (
+    SELECT handle, platform, name FROM creators WHERE lower(handle) IN (SELECT h FROM handles)
+),
 shared AS (  -- the page's creators whose handle another creator has on another platform
-    SELECT DISTINCT me.id FROM creators me JOIN creators o
+    SELECT DISTINCT me.id FROM creators me JOIN others o
       ON lower(o.handle) = lower(me.handle) AND o.platform <> me.platform
      AND lower(regexp_replace(trim(o.name), '\\s+', ' ', 'g'))
          <> lower(regexp_replace(trim(me.name), '\\s+', ' ', 'g'))

@@ -48,11 +48,18 @@ def handle_key(expr: str) -> str:
 # Handles are kept as lib.rules.check_handle left them (no @, no surrounding spaces), so
 # lower(handle) is their key here: HANDLE_KEY's regular expression over every creator would
 # make each page of the collaborations list several times slower, for a hint.
-# The check compares with every creator, so it is made for one page of creators at a time.
+# The check compares with every creator, so it is made for one page of creators at a time:
+# first the creators with one of the page's handles (`same_handle`: one pass over the handles),
+# and only then their platforms and names. Joining every creator on all three conditions at
+# once made DuckDB work out the name key of each of them: 6x slower at 250,000 creators.
 FACTS_SQL = f"""
     WITH chosen AS (SELECT * FROM creators WHERE id IN ({{ids}})),
+    same_handle AS MATERIALIZED (
+        SELECT o.handle, o.platform, o.name FROM creators o
+        WHERE lower(o.handle) IN (SELECT lower(handle) FROM chosen)
+    ),
     shared AS (
-        SELECT DISTINCT p.id FROM chosen p JOIN creators o
+        SELECT DISTINCT p.id FROM chosen p JOIN same_handle o
         ON lower(o.handle) = lower(p.handle) AND o.platform <> p.platform
            AND {_NAME_KEY.format("o.name")} <> {_NAME_KEY.format("p.name")}
     )
