@@ -426,6 +426,25 @@ def test_sorting_and_paging(db: Database, world: World, ships: dict[str, int]) -
     assert (empty.total, empty.page, empty.pages) == (0, 1, 1)
 
 
+def test_days_in_status_sorts_both_ways_with_ties_by_id(
+    db: Database, world: World, ships: dict[str, int]
+) -> None:
+    """The longest wait first (its earliest change), the newest shipment first among equal
+    waits; ascending, the exact opposite order."""
+    for key in ships:
+        set_status(db, ships[key], "pending", T0)  # every wait equal...
+    for offset, key in enumerate(("grace_launch", "ada_spring")):
+        set_status(db, ships[key], "in_transit", T0 - dt.timedelta(days=offset + 1))  # ...but two
+    def paged(descending: bool) -> list[int]:  # pages of two: each page picks the right rows
+        return [int(i) for page in range(1, 5) for i in deliveries.list_shipments(
+            db, DeliveryFilter(), "days_in_status", descending, page, page_size=2).rows["id"]]
+
+    tied = sorted((i for k, i in ships.items() if k not in ("grace_launch", "ada_spring")),
+                  reverse=True)
+    assert paged(True) == [ships["ada_spring"], ships["grace_launch"], *tied]
+    assert paged(False) == list(reversed(paged(True)))
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [({"sort": "price"}, "Unknown sort"), ({"page_size": 0}, "A page has"),

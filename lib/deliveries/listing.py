@@ -23,7 +23,7 @@ LAST_POSSIBLE_PAGE = 2**40  # keeps OFFSET a BIGINT; any page past the end shows
 
 # Sort keys the page offers, mapped to SQL over `s` and the aliases in _SORT_TABLES.
 SORTS: dict[str, str] = {
-    "days_in_status": "-epoch(s.status_changed_at)",  # ascending: the shortest wait first
+    "days_in_status": "s.status_changed_at",  # in _REVERSED: the latest change waited least
     "created": "s.created_at",
     "status": "CASE s.status WHEN 'pending' THEN 0 WHEN 'in_transit' THEN 1"
     " WHEN 'exception' THEN 2 ELSE 3 END",
@@ -39,6 +39,10 @@ SORT_LABELS: dict[str, str] = {
     "creator": "Creator", "campaign": "Campaign",
 }  # fmt: skip
 _SORT_TABLES: dict[str, set[str]] = {"creator": {"cr"}, "campaign": {"ca"}}
+# Sorts whose key runs against what they show: more days in status is an earlier change. The
+# column itself is the key (an expression such as -epoch() over every shipment made the
+# first view 1.5x slower at 326,000 shipments), in the other direction.
+_REVERSED = {"days_in_status"}
 
 # Joins from shipments `s`, in the order they must come; the ones a query needs are chosen.
 _JOINS: dict[str, str] = {
@@ -173,15 +177,16 @@ def _page_sql(
     the narrow tables and counted, the page's ids sorted out of them, and only those rows are
     joined with the names the list shows."""
     where, params, aliases = filt.where(now)
-    way = "DESC" if descending else "ASC"
+    way = "DESC" if descending else "ASC"  # of the ids, which break ties
+    key_way = "DESC" if descending != (sort in _REVERSED) else "ASC"
     narrow = from_sql(aliases | _SORT_TABLES.get(sort, set()))
     sql = f"""
         WITH hits AS MATERIALIZED (SELECT s.id, {SORTS[sort]} AS sort_key{narrow} WHERE {where}),
-        page AS (SELECT id, sort_key FROM hits ORDER BY sort_key {way} NULLS LAST, id {way}
+        page AS (SELECT id, sort_key FROM hits ORDER BY sort_key {key_way} NULLS LAST, id {way}
                  LIMIT $limit OFFSET $offset)
         SELECT {_LIST_COLUMNS}, (SELECT count(*) FROM hits) AS total
         {from_sql(set(_JOINS))} JOIN page p ON p.id = s.id
-        ORDER BY p.sort_key {way} NULLS LAST, p.id {way}
+        ORDER BY p.sort_key {key_way} NULLS LAST, p.id {way}
     """
     return sql, {**params, "now": now}
 
