@@ -1,0 +1,37 @@
+"""bench/stability.py: full runs are kept per size and compared item by item."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench import stability
+
+
+def run(stamp: str, median_s: float, ratio: float, result: str) -> dict:
+    item = {"item": "list: one", "stats": {"median_s": median_s}, "value": "x",
+            "ratio": ratio, "target": "<= 1.5x SQL", "result": result}
+    memory = {"item": "memory", "stats": None, "value": "700 MiB", "ratio": None,
+              "target": "< 1 GB", "result": "PASS"}
+    return {"timestamp": stamp, "machine": {}, "run_s": 60.0, "items": [item, memory]}
+
+
+def test_three_runs_show_min_median_max_and_how_many_met(tmp_path: Path) -> None:
+    path = tmp_path / "history.json"
+    for n, (median, ratio, result) in enumerate([(0.010, 1.2, "PASS"), (0.030, 1.6, "MISS"),
+                                                 (0.020, 1.4, "PASS")]):
+        stability.record(run(f"t{n}", median, ratio, result), "1M", path)
+    stability.record(run("other", 9.0, 9.0, "MISS"), "10M", path)  # another size stays apart
+    runs = stability.load(path)["1M"]
+    assert [r["timestamp"] for r in runs] == ["t0", "t1", "t2"]
+    lines = stability.table(runs)
+    assert lines[2] == ("| list: one | 20 ms (10 ms–30 ms) | 1.40x (1.20x–1.60x) | <= 1.5x SQL |"
+                        " 2 of 3 |")
+    assert lines[3] == "| memory | 700 MiB / 700 MiB / 700 MiB | — | < 1 GB | 3 of 3 |"
+
+
+def test_only_the_last_runs_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "history.json"
+    for n in range(stability.KEEP + 3):
+        stability.record(run(f"t{n}", 0.01, 1.0, "PASS"), "1M", path)
+    runs = stability.load(path)["1M"]
+    assert len(runs) == stability.KEEP and runs[-1]["timestamp"] == f"t{stability.KEEP + 2}"
