@@ -1,4 +1,5 @@
-"""`python -m bench` (or `make bench`): the issue-3 benchmark at a million collaborations.
+"""`python -m bench` (or `make bench`): the issue-3 benchmark at a million collaborations
+(`--size 100k`, `1M` or `10M`: each size has its own database and its own figures).
 
 Builds (once) or reuses the database, then measures the list query, the batch status change,
 the progress aggregations, the page render and the app's peak memory, each against a reference
@@ -13,6 +14,8 @@ times the main items on both stores (bench/shared.py).
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import time
 from pathlib import Path
 from typing import Any
@@ -46,7 +49,7 @@ from lib.db import Database
 GB = 1_000_000_000
 ITEMS = ("list", "progress", "batch", "render", "deliveries", "inbox", "shared", "browser",
          "console")
-# The items that work on bench/cache/work.duckdb (the browser item copies the database itself).
+# The items that work on the size's work copy (the browser item copies the database itself).
 WORK_COPY_ITEMS = {"list", "progress", "batch", "render", "deliveries", "inbox", "shared"}
 MB = 2**20
 # How each item's rows are named: a run with --only keeps the last figures of the items it skips.
@@ -79,10 +82,10 @@ def batch_rows(o: batch.BatchOutcome) -> list[Row]:
     ratio = service.median / sql.median
     extra = {"correct": o.correct, "notes": o.notes, "sql": sql.as_dict()}
     return [
-        Row("batch: 10,000 rows, preview + apply", service, timing_text(service),
+        Row(f"batch: {o.size:,} rows, preview + apply", service, timing_text(service),
             f"UPDATE + INSERT {ms(sql.median)}", ratio, f"{ratio:.2f}x", "<= 5x SQL",
             o.correct and ratio <= 5, extra),
-        Row("batch: 10,000 rows, absolute", service, timing_text(service), "", None, "",
+        Row(f"batch: {o.size:,} rows, absolute", service, timing_text(service), "", None, "",
             "< 1 s", o.correct and service.median < 1),
     ]
 
@@ -197,9 +200,9 @@ def browser_rows(outcomes: list[browser.BrowserOutcome]) -> list[Row]:
     return rows
 
 
-def with_skipped(rows: list[Row], only: set[str]) -> list[Row | dict[str, Any]]:
-    """This run's rows, and the last results' rows of the items it skipped, in ITEMS order."""
-    earlier = previous_items()
+def with_skipped(rows: list[Row], only: set[str], size: str) -> list[Row | dict[str, Any]]:
+    """This run's rows, and the size's last rows of the items it skipped, in ITEMS order."""
+    earlier = previous_items(size)
     ordered: list[Row | dict[str, Any]] = []
     for item in ITEMS:
         source: list[Row] | list[dict[str, Any]] = rows if item in only else earlier
@@ -218,18 +221,25 @@ def main() -> None:
     parser.add_argument("--pandas-repeat", type=int, default=3,
                         help="timed runs of the slow pandas reference (3)")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached database")
+    parser.add_argument("--size", default="1M", type=_size,
+                        help="collaborations: 100k, 1M or 10M (or 100000, 1000000, 10000000); "
+                        "default 1M")
     parser.add_argument("--only", default=",".join(ITEMS),
                         help=f"comma-separated items to run (default: {','.join(ITEMS)})")
     args = parser.parse_args()
     started = time.perf_counter()
     only = set(args.only.split(","))
+    unknown = only - set(ITEMS)
+    if unknown:
+        parser.error(f"unknown items {', '.join(sorted(unknown))}; there are {', '.join(ITEMS)}")
+    args.load_at_start = [round(x, 2) for x in os.getloadavg()]
     rows: list[Row] = []
     if "console" in only:  # first: it needs no big database, and nothing else running
         rows += console_rows(console.run())
     if only <= {"console"}:
         finish(rows, only, None, args, started)
         return
-    data = dataset.prepare(args.rebuild, work_copy=bool(only & WORK_COPY_ITEMS))
+    data = dataset.prepare(args.size, args.rebuild, work_copy=bool(only & WORK_COPY_ITEMS))
     if data.work is not None:
         run_on_work_copy(rows, only, data.work, args)
     if "browser" in only:
@@ -239,7 +249,7 @@ def main() -> None:
 
 def run_on_work_copy(rows: list[Row], only: set[str], work: Path,
                      args: argparse.Namespace) -> None:
-    """The items that read (and the batch item, change) bench/cache/work.duckdb."""
+    """The items that read (and the batch item, change) the size's work copy."""
     db = Database(work)
     try:
         if "list" in only:
@@ -267,17 +277,42 @@ def finish(rows: list[Row], only: set[str], data: dataset.Dataset | None,
     description of the one the carried-over items were measured on)."""
     print()
     print_table(rows)
-    described = ({"counts": data.counts, "built_in_s": data.built_in_s, "seed": dataset.SEED}
-                 if data is not None else previous_dataset())
+    size = dataset.size_label(args.size)
+    described = (describe(data, previous_dataset(size)) if data is not None
+                 else previous_dataset(size))
     context: dict[str, Any] = {
         "dataset": described,
         "settings": {"repeat": args.repeat, "list_repeat": args.list_repeat, "warmup": 1,
                      "pandas_repeat": args.pandas_repeat,
-                     "items": sorted(only)},
+                     "items": sorted(only), "size": size,
+                     "setup_memory_mb": dataset.setup_memory_mb(),
+                     "app_limits": vars(config.database_limits())},
         "run_s": round(time.perf_counter() - started, 1),
+        # This process's own peak (setup included: the build, the copies, pandas); the app's
+        # peak is the render item's.
+        "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "load_average_start": args.load_at_start,
     }
-    write_results(with_skipped(rows, only), context)
-    print(f"Wrote {RESULTS} ({context['run_s']:.0f} s in all)")
+    write_results(with_skipped(rows, only, size), context, size)
+    print(f"Wrote {RESULTS}, size {size} ({context['run_s']:.0f} s in all)")
+
+
+def describe(data: dataset.Dataset, earlier: dict[str, Any] | None) -> dict[str, Any]:
+    """The size's database: its rows, file size and build time (a reused file keeps the build
+    time an earlier run measured, when that run described the same file)."""
+    stat = data.pristine.stat()
+    built_in = data.built_in_s
+    if built_in is None and earlier and earlier.get("file_mtime") == int(stat.st_mtime):
+        built_in = earlier.get("built_in_s")
+    return {"counts": data.counts, "built_in_s": None if built_in is None else round(built_in, 1),
+            "seed": dataset.SEED, "file_bytes": stat.st_size, "file_mtime": int(stat.st_mtime)}
+
+
+def _size(text: str) -> int:
+    try:
+        return dataset.parse_size(text)
+    except ValueError as wrong:
+        raise argparse.ArgumentTypeError(str(wrong)) from None
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 
+from bench.dataset import setup_memory
 from bench.timing import Stats, compare
 from lib import progress
 from lib.db import Database, utcnow
@@ -201,7 +202,7 @@ def scenarios(db: Database) -> list[ProgressScenario]:
     return [
         ProgressScenario("one campaign", campaign_id=campaign),
         ProgressScenario("one client", client_id=client),
-        ProgressScenario("all 5,000 campaigns"),
+        ProgressScenario(f"all {db.value('SELECT count(*) FROM campaigns'):,} campaigns"),
     ]
 
 
@@ -372,7 +373,8 @@ def add_workflow_history(db: Database) -> dict[str, int]:
 
 def run(db: Database, repeat: int) -> list[ProgressOutcome]:
     started = time.perf_counter()
-    counts = add_workflow_history(db)
+    with setup_memory(db):  # setup, not measured: the reads below keep the app's limit
+        counts = add_workflow_history(db)
     print(f"  progress: workflow history added in {time.perf_counter() - started:.0f} s"
           f" ({', '.join(f'{n:,} {t}' for t, n in counts.items())})", flush=True)
     outcomes = []
