@@ -17,6 +17,8 @@ import argparse
 import os
 import resource
 import time
+import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,7 @@ from bench import (
     progress,
     render,
     shared,
+    timing,
 )
 from bench.report import (
     RESULTS,
@@ -220,6 +223,8 @@ def main() -> None:
                         "take milliseconds, and more runs steady the ratio on a busy machine)")
     parser.add_argument("--pandas-repeat", type=int, default=3,
                         help="timed runs of the slow pandas reference (3)")
+    parser.add_argument("--warmup", type=int, default=1,
+                        help="untimed runs before the timed ones (1; 0 suits 10M's long reads)")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached database")
     parser.add_argument("--size", default="1M", type=_size,
                         help="collaborations: 100k, 1M or 10M (or 100000, 1000000, 10000000); "
@@ -233,6 +238,7 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown items {', '.join(sorted(unknown))}; there are {', '.join(ITEMS)}")
     args.load_at_start = [round(x, 2) for x in os.getloadavg()]
+    timing.DEFAULT_WARMUP = max(0, args.warmup)
     rows: list[Row] = []
     if "console" in only:  # first: it needs no big database, and nothing else running
         rows += console_rows(console.run())
@@ -243,7 +249,7 @@ def main() -> None:
     if data.work is not None:
         run_on_work_copy(rows, only, data.work, args)
     if "browser" in only:
-        rows += browser_rows(browser.run(data.pristine, args.repeat))
+        rows += attempt("browser", lambda: browser_rows(browser.run(data.pristine, args.repeat)))
     finish(rows, only, data, args, started)
 
 
@@ -253,22 +259,42 @@ def run_on_work_copy(rows: list[Row], only: set[str], work: Path,
     db = Database(work)
     try:
         if "list" in only:
-            rows += list_rows(listing.run(db, args.list_repeat, args.pandas_repeat))
+            rows += attempt("list", lambda: list_rows(
+                listing.run(db, args.list_repeat, args.pandas_repeat)))
         if "progress" in only:
-            rows += progress_rows(progress.run(db, args.repeat))
+            rows += attempt("progress", lambda: progress_rows(progress.run(db, args.repeat)))
         if "batch" in only:
-            rows += batch_rows(batch.run(db, args.repeat))
+            rows += attempt("batch", lambda: batch_rows(batch.run(db, args.repeat)))
         if "deliveries" in only:
-            rows += versus_sql_rows("deliveries", deliveries.run(db, args.list_repeat))
+            rows += attempt("deliveries", lambda: versus_sql_rows(
+                "deliveries", deliveries.run(db, args.list_repeat)))
         if "inbox" in only:
-            rows += versus_sql_rows("inbox", inbox.run(db, args.list_repeat))
+            rows += attempt("inbox", lambda: versus_sql_rows(
+                "inbox", inbox.run(db, args.list_repeat)))
         username, password = dataset.bench_admin(db)
     finally:
         db.close()
     if "shared" in only:  # the work copy as the items above left it, copied into PostgreSQL
-        rows += shared_rows(shared.run(work, args.repeat, args.list_repeat))
+        rows += attempt("shared", lambda: shared_rows(
+            shared.run(work, args.repeat, args.list_repeat)))
     if "render" in only:
-        rows += render_rows(render.run(work, username, password, args.repeat))
+        rows += attempt("render", lambda: render_rows(
+            render.run(work, username, password, args.repeat)))
+
+
+def attempt(item: str, measure: Callable[[], list[Row]]) -> list[Row]:
+    """The item's rows, or one MISS row saying why it failed (at 10M a read may run out of
+    memory or time): the other items' figures are still written."""
+    started = time.perf_counter()
+    try:
+        return measure()
+    except Exception as failure:  # any failure is this item's figure
+        said = f"{type(failure).__name__}: {str(failure).splitlines()[0] if str(failure) else ''}"
+        print(f"  {item} FAILED after {time.perf_counter() - started:.0f} s: {said}", flush=True)
+        traceback.print_exc()
+        return [Row(f"{ROW_PREFIXES[item][0]}: failed", None, said[:200], passed=False,
+                    extra={"failed_after_s": round(time.perf_counter() - started, 1),
+                           "error": str(failure)[:2000]})]
 
 
 def finish(rows: list[Row], only: set[str], data: dataset.Dataset | None,
@@ -282,7 +308,8 @@ def finish(rows: list[Row], only: set[str], data: dataset.Dataset | None,
                  else previous_dataset(size))
     context: dict[str, Any] = {
         "dataset": described,
-        "settings": {"repeat": args.repeat, "list_repeat": args.list_repeat, "warmup": 1,
+        "settings": {"repeat": args.repeat, "list_repeat": args.list_repeat,
+                     "warmup": timing.DEFAULT_WARMUP,
                      "pandas_repeat": args.pandas_repeat,
                      "items": sorted(only), "size": size,
                      "setup_memory_mb": dataset.setup_memory_mb(),

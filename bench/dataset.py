@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 
 from lib import config, users
-from lib.db import Database
+from lib.db import Database, id_file
 from lib.demo import DEMO_TODAY, _Plan, build_demo
 from lib.models import Role
 
@@ -168,6 +168,7 @@ def _build(target: Path, collaborations: int) -> float:
     finally:
         db.close()
     partial.rename(target)
+    id_file(partial).unlink(missing_ok=True)  # the work copies write their own
     return time.perf_counter() - start
 
 
