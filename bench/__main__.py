@@ -304,8 +304,7 @@ def finish(rows: list[Row], only: set[str], data: dataset.Dataset | None,
     print()
     print_table(rows)
     size = dataset.size_label(args.size)
-    described = (describe(data, previous_dataset(size)) if data is not None
-                 else previous_dataset(size))
+    described = describe(data) if data is not None else previous_dataset(size)
     context: dict[str, Any] = {
         "dataset": described,
         "settings": {"repeat": args.repeat, "list_repeat": args.list_repeat,
@@ -324,15 +323,13 @@ def finish(rows: list[Row], only: set[str], data: dataset.Dataset | None,
     print(f"Wrote {RESULTS}, size {size} ({context['run_s']:.0f} s in all)")
 
 
-def describe(data: dataset.Dataset, earlier: dict[str, Any] | None) -> dict[str, Any]:
-    """The size's database: its rows, file size and build time (a reused file keeps the build
-    time an earlier run measured, when that run described the same file)."""
-    stat = data.pristine.stat()
+def describe(data: dataset.Dataset) -> dict[str, Any]:
+    """The size's database: its rows, file size and build time (of this run, or the one
+    recorded beside a reused file)."""
     built_in = data.built_in_s
-    if built_in is None and earlier and earlier.get("file_mtime") == int(stat.st_mtime):
-        built_in = earlier.get("built_in_s")
     return {"counts": data.counts, "built_in_s": None if built_in is None else round(built_in, 1),
-            "seed": dataset.SEED, "file_bytes": stat.st_size, "file_mtime": int(stat.st_mtime)}
+            "built_in_this_run": data.built_now, "seed": dataset.SEED,
+            "file_bytes": data.pristine.stat().st_size}
 
 
 def _size(text: str) -> int:

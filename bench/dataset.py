@@ -13,8 +13,10 @@ bigger DuckDB memory limit (BENCH_SETUP_MEMORY_MB, default SETUP_MEMORY_MB) than
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import resource
 import shutil
 import sys
 import time
@@ -45,8 +47,25 @@ SETUP_MEMORY_MB = 6_144
 class Dataset:
     pristine: Path
     work: Path | None  # the copy the items work on; None when no item needs one
-    built_in_s: float | None  # None: reused from an earlier run
+    built_in_s: float | None  # this run's build, or the one build_record kept; None: unknown
     counts: dict[str, int]
+    built_now: bool = False
+
+
+def build_record(pristine: Path) -> Path:
+    """Beside the built file: how long its build took and the peak RSS of the process then."""
+    return pristine.with_name(pristine.name + ".build.json")
+
+
+def _recorded_build_s(pristine: Path) -> float | None:
+    try:
+        record = json.loads(build_record(pristine).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("file_bytes") != pristine.stat().st_size:
+        return None  # a record of another build of that name
+    seconds = record.get("built_in_s")
+    return float(seconds) if isinstance(seconds, int | float) else None
 
 
 def parse_size(text: str) -> int:
@@ -169,7 +188,13 @@ def _build(target: Path, collaborations: int) -> float:
         db.close()
     partial.rename(target)
     id_file(partial).unlink(missing_ok=True)  # the work copies write their own
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    build_record(target).write_text(json.dumps({
+        "built_in_s": round(seconds, 1), "file_bytes": target.stat().st_size,
+        "setup_memory_mb": setup_memory_mb(),
+        "process_peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+    }) + "\n")
+    return seconds
 
 
 def prepare(collaborations: int = DEFAULT_SIZE, rebuild: bool = False,
@@ -187,14 +212,16 @@ def prepare(collaborations: int = DEFAULT_SIZE, rebuild: bool = False,
         print(f"  built in {built_in:.1f} s")
     else:
         print(f"Reusing {pristine}")
+    built_now = built_in is not None
+    built_in = built_in if built_now else _recorded_build_s(pristine)
     if not work_copy:
-        return Dataset(pristine, None, built_in, table_counts(pristine))
+        return Dataset(pristine, None, built_in, table_counts(pristine), built_now)
     work = work_path(collaborations)
     fresh_copy(pristine, work)
     started = time.perf_counter()
     migrate_for_setup(work)
     print(f"  work copy {work.name} opened and migrated in {time.perf_counter() - started:.0f} s")
-    return Dataset(pristine, work, built_in, table_counts(work))
+    return Dataset(pristine, work, built_in, table_counts(work), built_now)
 
 
 def migrate_for_setup(path: Path) -> None:
