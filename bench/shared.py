@@ -118,7 +118,7 @@ def _batch(file: Database, store: Database, repeat: int) -> SharedOutcome:
 def _snapshot(file: Database, store: Database, work: Path) -> SharedOutcome:
     """A snapshot of every table: the file's through DuckDB's COPY, the store's through CSV."""
     print("  shared: snapshot", flush=True)
-    root = work.parent / "shared-snapshots"
+    root = work.parent / f"shared-snapshots-{work.stem}"  # one per size's work copy
 
     def take(db: Database, folder: str) -> dict[str, int]:
         taken = snapshots.write_snapshot(db, root / folder, db.path, keep=1)
