@@ -183,3 +183,16 @@ def test_the_report_command_takes_a_size_or_growth(capsys: pytest.CaptureFixture
     with pytest.raises(SystemExit):
         report.main(["--size", "2M"])
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_a_reused_file_reports_the_build_time_recorded_beside_it(tmp_path: Path) -> None:
+    built = tmp_path / "collabdesk-100000-seed42.duckdb"
+    built.write_bytes(b"x" * 100)
+    assert dataset._recorded_build_s(built) is None  # no record
+    record = dataset.build_record(built)
+    record.write_text(json.dumps({"built_in_s": 2.7, "file_bytes": 100}))
+    assert dataset._recorded_build_s(built) == 2.7
+    record.write_text(json.dumps({"built_in_s": 2.7, "file_bytes": 99}))  # another build's
+    assert dataset._recorded_build_s(built) is None
+    record.write_text("[2.7]")
+    assert dataset._recorded_build_s(built) is None
