@@ -196,3 +196,32 @@ def test_a_reused_file_reports_the_build_time_recorded_beside_it(tmp_path: Path)
     assert dataset._recorded_build_s(built) is None
     record.write_text("[2.7]")
     assert dataset._recorded_build_s(built) is None
+
+
+def test_the_workflow_history_in_parts_is_the_same_as_in_one(tmp_path: Path) -> None:
+    """At 10M the progress item adds its history in parts (one transaction each, so it fits
+    in memory); the parts must give exactly the rows one pass gives."""
+    import shutil
+
+    from bench import progress
+
+    tables = {"applications": "id, campaign_id, creator_id, stage, created_at, updated_at",
+              "agreements": "id, application_id, sent_at, outcome, responded_at",
+              "campaign_events": "id, campaign_id, application_id, occurred_at, kind, to_value"}
+    db = Database(tmp_path / "one.duckdb")
+    build_demo(db, collaborations=3_000, seed=dataset.SEED)
+    db.close()
+    shutil.copyfile(tmp_path / "one.duckdb", tmp_path / "parts.duckdb")
+    found = {}
+    for name, part in (("one", 10**9), ("parts", 500)):
+        db = Database(tmp_path / f"{name}.duckdb")
+        try:
+            if name == "parts":
+                assert len(progress.history_parts(db, part)) > 3
+            progress.add_workflow_history(db, part)
+            found[name] = {t: db.rows(f"SELECT {cols} FROM {t} ORDER BY id")
+                           for t, cols in tables.items()}
+        finally:
+            db.close()
+    assert found["one"] == found["parts"]
+    assert len(found["one"]["applications"]) > 3_000
