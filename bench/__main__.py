@@ -1,4 +1,5 @@
-"""`python -m bench` (or `make bench`): the issue-3 benchmark at a million collaborations.
+"""`python -m bench` (or `make bench`): the issue-3 benchmark at a million collaborations
+(`--size 100k`, `1M` or `10M`: each size has its own database and its own figures).
 
 Builds (once) or reuses the database, then measures the list query, the batch status change,
 the progress aggregations, the page render and the app's peak memory, each against a reference
@@ -13,7 +14,11 @@ times the main items on both stores (bench/shared.py).
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import time
+import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +33,7 @@ from bench import (
     progress,
     render,
     shared,
+    timing,
 )
 from bench.report import (
     RESULTS,
@@ -46,7 +52,7 @@ from lib.db import Database
 GB = 1_000_000_000
 ITEMS = ("list", "progress", "batch", "render", "deliveries", "inbox", "shared", "browser",
          "console")
-# The items that work on bench/cache/work.duckdb (the browser item copies the database itself).
+# The items that work on the size's work copy (the browser item copies the database itself).
 WORK_COPY_ITEMS = {"list", "progress", "batch", "render", "deliveries", "inbox", "shared"}
 MB = 2**20
 # How each item's rows are named: a run with --only keeps the last figures of the items it skips.
@@ -79,10 +85,10 @@ def batch_rows(o: batch.BatchOutcome) -> list[Row]:
     ratio = service.median / sql.median
     extra = {"correct": o.correct, "notes": o.notes, "sql": sql.as_dict()}
     return [
-        Row("batch: 10,000 rows, preview + apply", service, timing_text(service),
+        Row(f"batch: {o.size:,} rows, preview + apply", service, timing_text(service),
             f"UPDATE + INSERT {ms(sql.median)}", ratio, f"{ratio:.2f}x", "<= 5x SQL",
             o.correct and ratio <= 5, extra),
-        Row("batch: 10,000 rows, absolute", service, timing_text(service), "", None, "",
+        Row(f"batch: {o.size:,} rows, absolute", service, timing_text(service), "", None, "",
             "< 1 s", o.correct and service.median < 1),
     ]
 
@@ -201,9 +207,9 @@ def browser_rows(outcomes: list[browser.BrowserOutcome]) -> list[Row]:
     return rows
 
 
-def with_skipped(rows: list[Row], only: set[str]) -> list[Row | dict[str, Any]]:
-    """This run's rows, and the last results' rows of the items it skipped, in ITEMS order."""
-    earlier = previous_items()
+def with_skipped(rows: list[Row], only: set[str], size: str) -> list[Row | dict[str, Any]]:
+    """This run's rows, and the size's last rows of the items it skipped, in ITEMS order."""
+    earlier = previous_items(size)
     ordered: list[Row | dict[str, Any]] = []
     for item in ITEMS:
         source: list[Row] | list[dict[str, Any]] = rows if item in only else earlier
@@ -221,48 +227,78 @@ def main() -> None:
                         "take milliseconds, and more runs steady the ratio on a busy machine)")
     parser.add_argument("--pandas-repeat", type=int, default=3,
                         help="timed runs of the slow pandas reference (3)")
+    parser.add_argument("--warmup", type=int, default=1,
+                        help="untimed runs before the timed ones (1; 0 suits 10M's long reads)")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached database")
+    parser.add_argument("--size", default="1M", type=_size,
+                        help="collaborations: 100k, 1M or 10M (or 100000, 1000000, 10000000); "
+                        "default 1M")
     parser.add_argument("--only", default=",".join(ITEMS),
                         help=f"comma-separated items to run (default: {','.join(ITEMS)})")
     args = parser.parse_args()
     started = time.perf_counter()
     only = set(args.only.split(","))
+    unknown = only - set(ITEMS)
+    if unknown:
+        parser.error(f"unknown items {', '.join(sorted(unknown))}; there are {', '.join(ITEMS)}")
+    args.load_at_start = [round(x, 2) for x in os.getloadavg()]
+    timing.DEFAULT_WARMUP = max(0, args.warmup)
     rows: list[Row] = []
     if "console" in only:  # first: it needs no big database, and nothing else running
         rows += console_rows(console.run())
     if only <= {"console"}:
         finish(rows, only, None, args, started)
         return
-    data = dataset.prepare(args.rebuild, work_copy=bool(only & WORK_COPY_ITEMS))
+    data = dataset.prepare(args.size, args.rebuild, work_copy=bool(only & WORK_COPY_ITEMS))
     if data.work is not None:
         run_on_work_copy(rows, only, data.work, args)
     if "browser" in only:
-        rows += browser_rows(browser.run(data.pristine, args.repeat))
+        rows += attempt("browser", lambda: browser_rows(browser.run(data.pristine, args.repeat)))
     finish(rows, only, data, args, started)
 
 
 def run_on_work_copy(rows: list[Row], only: set[str], work: Path,
                      args: argparse.Namespace) -> None:
-    """The items that read (and the batch item, change) bench/cache/work.duckdb."""
+    """The items that read (and the batch item, change) the size's work copy."""
     db = Database(work)
     try:
         if "list" in only:
-            rows += list_rows(listing.run(db, args.list_repeat, args.pandas_repeat))
+            rows += attempt("list", lambda: list_rows(
+                listing.run(db, args.list_repeat, args.pandas_repeat)))
         if "progress" in only:
-            rows += progress_rows(progress.run(db, args.repeat))
+            rows += attempt("progress", lambda: progress_rows(progress.run(db, args.repeat)))
         if "batch" in only:
-            rows += batch_rows(batch.run(db, args.repeat))
+            rows += attempt("batch", lambda: batch_rows(batch.run(db, args.repeat)))
         if "deliveries" in only:
-            rows += versus_sql_rows("deliveries", deliveries.run(db, args.list_repeat))
+            rows += attempt("deliveries", lambda: versus_sql_rows(
+                "deliveries", deliveries.run(db, args.list_repeat)))
         if "inbox" in only:
-            rows += versus_sql_rows("inbox", inbox.run(db, args.list_repeat))
+            rows += attempt("inbox", lambda: versus_sql_rows(
+                "inbox", inbox.run(db, args.list_repeat)))
         username, password = dataset.bench_admin(db)
     finally:
         db.close()
     if "shared" in only:  # the work copy as the items above left it, copied into PostgreSQL
-        rows += shared_rows(shared.run(work, args.repeat, args.list_repeat))
+        rows += attempt("shared", lambda: shared_rows(
+            shared.run(work, args.repeat, args.list_repeat)))
     if "render" in only:
-        rows += render_rows(render.run(work, username, password, args.repeat))
+        rows += attempt("render", lambda: render_rows(
+            render.run(work, username, password, args.repeat)))
+
+
+def attempt(item: str, measure: Callable[[], list[Row]]) -> list[Row]:
+    """The item's rows, or one MISS row saying why it failed (at 10M a read may run out of
+    memory or time): the other items' figures are still written."""
+    started = time.perf_counter()
+    try:
+        return measure()
+    except Exception as failure:  # any failure is this item's figure
+        said = f"{type(failure).__name__}: {str(failure).splitlines()[0] if str(failure) else ''}"
+        print(f"  {item} FAILED after {time.perf_counter() - started:.0f} s: {said}", flush=True)
+        traceback.print_exc()
+        return [Row(f"{ROW_PREFIXES[item][0]}: failed", None, said[:200], passed=False,
+                    extra={"failed_after_s": round(time.perf_counter() - started, 1),
+                           "error": str(failure)[:2000]})]
 
 
 def finish(rows: list[Row], only: set[str], data: dataset.Dataset | None,
@@ -271,17 +307,40 @@ def finish(rows: list[Row], only: set[str], data: dataset.Dataset | None,
     description of the one the carried-over items were measured on)."""
     print()
     print_table(rows)
-    described = ({"counts": data.counts, "built_in_s": data.built_in_s, "seed": dataset.SEED}
-                 if data is not None else previous_dataset())
+    size = dataset.size_label(args.size)
+    described = describe(data) if data is not None else previous_dataset(size)
     context: dict[str, Any] = {
         "dataset": described,
-        "settings": {"repeat": args.repeat, "list_repeat": args.list_repeat, "warmup": 1,
+        "settings": {"repeat": args.repeat, "list_repeat": args.list_repeat,
+                     "warmup": timing.DEFAULT_WARMUP,
                      "pandas_repeat": args.pandas_repeat,
-                     "items": sorted(only)},
+                     "items": sorted(only), "size": size,
+                     "setup_memory_mb": dataset.setup_memory_mb(),
+                     "app_limits": vars(config.database_limits())},
         "run_s": round(time.perf_counter() - started, 1),
+        # This process's own peak (setup included: the build, the copies, pandas); the app's
+        # peak is the render item's.
+        "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "load_average_start": args.load_at_start,
     }
-    write_results(with_skipped(rows, only), context)
-    print(f"Wrote {RESULTS} ({context['run_s']:.0f} s in all)")
+    write_results(with_skipped(rows, only, size), context, size)
+    print(f"Wrote {RESULTS}, size {size} ({context['run_s']:.0f} s in all)")
+
+
+def describe(data: dataset.Dataset) -> dict[str, Any]:
+    """The size's database: its rows, file size and build time (of this run, or the one
+    recorded beside a reused file)."""
+    built_in = data.built_in_s
+    return {"counts": data.counts, "built_in_s": None if built_in is None else round(built_in, 1),
+            "built_in_this_run": data.built_now, "seed": dataset.SEED,
+            "file_bytes": data.pristine.stat().st_size}
+
+
+def _size(text: str) -> int:
+    try:
+        return dataset.parse_size(text)
+    except ValueError as wrong:
+        raise argparse.ArgumentTypeError(str(wrong)) from None
 
 
 if __name__ == "__main__":

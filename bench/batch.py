@@ -2,7 +2,8 @@
 
 Both sides move `pending` or `negotiating` rows to `fulfilling` and write one status_changed
 event per row, each round on its own 10,000 rows (disjoint, picked the same way from the whole
-table), so neither side finds work already done by the other.
+table), so neither side finds work already done by the other. A database too small for that
+many (100k collaborations) gets smaller batches, named so in the table (batch_size).
 """
 
 from __future__ import annotations
@@ -25,22 +26,35 @@ class BatchOutcome:
     stats: dict[str, Stats]
     correct: bool
     notes: list[str]
+    size: int = BATCH  # rows per batch
 
 
-def movable(db: Database, count: int) -> Iterator[list[int]]:
-    """`count` batches of rows the change can move (in an order that spreads them)."""
+def batch_size(db: Database, count: int) -> int:
+    """BATCH rows, or fewer (whole thousands) when the table has fewer than `count` batches of
+    rows to move."""
+    can_move = db.value(
+        "SELECT count(*) FROM collaborations WHERE list_contains(?, status)", [list(FROM)]
+    )
+    fits = int(can_move or 0) // count // 1000 * 1000
+    if fits < 1000:
+        raise RuntimeError(f"only {can_move:,} rows to move; {count} batches need more")
+    return min(BATCH, fits)
+
+
+def movable(db: Database, count: int, size: int = BATCH) -> Iterator[list[int]]:
+    """`count` batches of `size` rows the change can move (in an order that spreads them)."""
     ids = [
         r[0]
         for r in db.rows(
             "SELECT id FROM collaborations WHERE list_contains(?, status)"
             " ORDER BY hash(id), id LIMIT ?",
-            [list(FROM), count * BATCH],
+            [list(FROM), count * size],
         )
     ]
-    if len(ids) < count * BATCH:
-        raise RuntimeError(f"only {len(ids):,} rows to move; the runs need {count * BATCH:,}")
-    for start in range(0, len(ids), BATCH):
-        yield ids[start : start + BATCH]
+    if len(ids) < count * size:
+        raise RuntimeError(f"only {len(ids):,} rows to move; the runs need {count * size:,}")
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 def staff_user(db: Database) -> User:
@@ -78,7 +92,8 @@ def hand_sql(db: Database, user: User, ids: list[int]) -> int:
 def run(db: Database, repeat: int) -> BatchOutcome:
     print("  batch status change", flush=True)
     user = staff_user(db)
-    chunks = movable(db, 2 * (repeat + 1))
+    size = batch_size(db, 2 * (repeat + 1))
+    chunks = movable(db, 2 * (repeat + 1), size)
     done: dict[str, list[list[int]]] = {"service": [], "sql": []}
 
     def step(name: str, work: Callable[[Database, User, list[int]], int]) -> Callable[[], int]:
@@ -92,7 +107,8 @@ def run(db: Database, repeat: int) -> BatchOutcome:
     stats, results = compare({"service": step("service", service), "sql": step("sql", hand_sql)},
                              repeat)
     notes = [f"{name}: last batch changed {n:,} rows" for name, n in results.items()]
-    return BatchOutcome(stats, _check(db, done) and set(results.values()) == {BATCH}, notes)
+    correct = _check(db, done) and set(results.values()) == {size}
+    return BatchOutcome(stats, correct, notes, size)
 
 
 def _check(db: Database, done: dict[str, list[list[int]]]) -> bool:

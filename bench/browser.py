@@ -37,7 +37,7 @@ from pathlib import Path
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect, sync_playwright
 
-from bench.dataset import bench_admin
+from bench.dataset import bench_admin, setup_connections
 from bench.timing import Stats
 from lib import feedback
 from lib.config import COOKIE_NAME
@@ -133,7 +133,8 @@ def run(source: Path, repeat: int) -> list[BrowserOutcome]:
     try:
         db_path = workdir / "app.duckdb"
         shutil.copyfile(source, db_path)
-        db = Database(db_path)
+        with setup_connections():  # migrating the copy is setup; the server keeps the app's
+            db = Database(db_path)
         try:
             username, password = bench_admin(db, "bench.browser")
             choices = feedback.campaign_choices(db)

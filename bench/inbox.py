@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from bench.dataset import scaled
 from bench.versus import VersusOutcome, versus_sql
 from lib import inbox
 from lib.db import Database, bind, utcnow
@@ -24,7 +25,9 @@ from lib.inbox import InboxFilter
 from lib.models import Role, User
 
 PAGE_SIZE = 25
-DEEP_PAGE = 2_000  # of 250,000 creators: past the ones with messages
+# Of 250,000 creators at 1M: past the ones with messages; the same share of them at other
+# sizes (bench.dataset.scaled).
+DEEP_PAGE = 2_000
 SEARCH = "anna"
 # One row: (unread, last subject, standing label, may message); the last two None without a
 # campaign filter.
@@ -135,12 +138,13 @@ def scenarios(db: Database) -> list[Scenario]:
         " SELECT campaign_id, creator_id FROM collaborations) GROUP BY 1"
         " ORDER BY count(*) DESC, 1 LIMIT 1"
     )
+    deep = scaled(DEEP_PAGE, db.value("SELECT count(*) FROM collaborations"))
     return [
         Scenario("no filter (the page's first view), p1", InboxFilter(), EVERYONE),
         Scenario("one campaign (with standings), p1", InboxFilter(campaign_id=campaign),
                  IN_CAMPAIGN),
         Scenario(f"search '{SEARCH}', p1", InboxFilter(search=SEARCH), NAMED_ANNA),
-        Scenario(f"no filter, p{DEEP_PAGE:,}", InboxFilter(), EVERYONE, DEEP_PAGE),
+        Scenario(f"no filter, p{deep:,}", InboxFilter(), EVERYONE, deep),
     ]
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from bench.dataset import scaled
 from bench.timing import Stats, compare
 from lib import rules
 from lib.collaborations import CollabFilter, list_collaborations
@@ -28,6 +29,7 @@ from lib.db import Database
 from lib.models import CreatorFacts
 
 PAGE_SIZE = 50
+DEEP_PAGE = 200  # at 1M (bench.dataset.scaled: the same share of the rows at other sizes)
 # One row of a page as the list shows it: id, creator, campaign, client, status, badge.
 Shown = tuple[int, str, str, str, str, str]
 Result = tuple[list[Shown], int]  # (the page's rows in order, total matching)
@@ -157,8 +159,9 @@ ORDER BY {{order}}
 
 
 def scenarios(db: Database) -> list[tuple[Scenario, dict[str, Any]]]:
-    """Filters chosen so that page 200 exists (at least 200 * 50 matching rows), each with
-    its hand SQL's parameters."""
+    """Filters chosen so that the deep page exists (page 200 at 1M, at least 200 * 50 matching
+    rows; the same share of the rows at other sizes), each with its hand SQL's parameters."""
+    deep = scaled(DEEP_PAGE, db.value("SELECT count(*) FROM collaborations"))
     campaign = db.value(
         "SELECT campaign_id FROM collaborations GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
     )
@@ -180,13 +183,14 @@ def scenarios(db: Database) -> list[tuple[Scenario, dict[str, Any]]]:
                  CLIENT_STATUS_BY_CREATED),
         Scenario("status, by updated, p1", CollabFilter(statuses=busy), "updated", True, 1,
                  BUSY_BY_UPDATED),
-        Scenario("status, by updated, p200", CollabFilter(statuses=busy), "updated", True, 200,
+        Scenario(f"status, by updated, p{deep:,}", CollabFilter(statuses=busy), "updated",
+                 True, deep,
                  BUSY_BY_UPDATED),
         Scenario("search+status, by creator, p1",
                  CollabFilter(search="müller", statuses=busy), "creator", False, 1,
                  SEARCH_BUSY_BY_CREATOR),
-        Scenario("search+status, by creator, p200",
-                 CollabFilter(search="müller", statuses=busy), "creator", False, 200,
+        Scenario(f"search+status, by creator, p{deep:,}",
+                 CollabFilter(search="müller", statuses=busy), "creator", False, deep,
                  SEARCH_BUSY_BY_CREATOR),
     ]
     return [(s, s.params(campaign, client)) for s in found]

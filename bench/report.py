@@ -1,11 +1,21 @@
-"""The table printed at the end of a run and the results.json it writes."""
+"""The table printed at the end of a run and the results.json it writes.
+
+results.json keeps the last figures of each size: {"sizes": {"100k": run, "1M": run, "10M":
+run}}, each run as one document (timestamp, machine, dataset, settings, items, summary). A file
+of the older shape (one run at the top) is read as the run of the size its dataset names.
+`python -m bench.report` prints one size's table (`--size`, default 1M); `--growth` prints each
+item at every size side by side.
+"""
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
+import itertools
 import json
 import os
 import platform
+import re
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -14,6 +24,8 @@ from typing import Any
 from bench.timing import Stats
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
+SIZE_LABELS = ("100k", "1M", "10M")  # bench.dataset.SIZES' names, smallest first
+_SIZE_OF = {100_000: "100k", 1_000_000: "1M", 10_000_000: "10M"}
 
 
 @dataclass
@@ -108,31 +120,47 @@ def _mem_total() -> int | None:
     return None
 
 
-def previous_items(path: Path = RESULTS) -> list[dict[str, Any]]:
-    """The items of the last results, each marked with the run that measured it, so that a run
-    of some items (--only) can keep the others' figures."""
+def read_runs(path: Path = RESULTS) -> dict[str, dict[str, Any]]:
+    """Each size's last run in results.json, by size label; {} when there is none. A document
+    of the older shape (one run) counts as the run of its dataset's size (1M before sizes)."""
     try:
         document = json.loads(path.read_text())
     except (OSError, ValueError):
-        return []
+        return {}
+    if not isinstance(document, dict):
+        return {}
+    if "sizes" in document:
+        sizes = document["sizes"]
+        return ({k: v for k, v in sizes.items() if isinstance(v, dict) and "items" in v}
+                if isinstance(sizes, dict) else {})
+    if "items" not in document:
+        return {}
+    collaborations = ((document.get("dataset") or {}).get("counts") or {}).get(
+        "collaborations", 1_000_000)
+    return {_SIZE_OF.get(collaborations, str(collaborations)): document}
+
+
+def previous_items(size: str = "1M", path: Path = RESULTS) -> list[dict[str, Any]]:
+    """The items of the size's last results, each marked with the run that measured it, so
+    that a run of some items (--only) can keep the others' figures."""
+    document = read_runs(path).get(size, {})
     return [{**item, "measured_at": item.get("measured_at", document.get("timestamp"))}
             for item in document.get("items", [])]
 
 
-def previous_dataset(path: Path = RESULTS) -> dict[str, Any] | None:
-    """The dataset the last results were measured on (kept by a run that builds none)."""
-    try:
-        return json.loads(path.read_text()).get("dataset")
-    except (OSError, ValueError):
-        return None
+def previous_dataset(size: str = "1M", path: Path = RESULTS) -> dict[str, Any] | None:
+    """The dataset the size's last results were measured on (kept by a run that builds none)."""
+    return read_runs(path).get(size, {}).get("dataset")
 
 
 def write_results(
-    rows: list[Row | dict[str, Any]], context: dict[str, Any], path: Path = RESULTS
+    rows: list[Row | dict[str, Any]], context: dict[str, Any], size: str = "1M",
+    path: Path = RESULTS,
 ) -> None:
-    """This run's rows (and items carried over from an earlier run, as dicts) as results.json."""
+    """This run's rows (and items carried over from an earlier run, as dicts) as the size's
+    run in results.json; the other sizes' runs stay as they were."""
     items = [r.as_dict() if isinstance(r, Row) else r for r in rows]
-    document = {
+    run = {
         "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         **context,
@@ -142,14 +170,22 @@ def write_results(
             "miss": [i["item"] for i in items if i["result"] == "MISS"],
         },
     }
+    runs = {**read_runs(path), size: run}
+    ordered = {k: runs[k] for k in sorted(runs, key=_size_order)}
     partial = path.with_name(path.name + ".tmp")
-    partial.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    partial.write_text(json.dumps({"sizes": ordered}, indent=2, ensure_ascii=False) + "\n")
     partial.replace(path)
 
 
-def markdown(path: Path = RESULTS) -> str:
-    """docs/benchmarks.md's table, from a results.json: `python -m bench.report`."""
-    document = json.loads(path.read_text())
+def _size_order(label: str) -> tuple[int, str]:
+    return (SIZE_LABELS.index(label) if label in SIZE_LABELS else len(SIZE_LABELS), label)
+
+
+def markdown(size: str = "1M", path: Path = RESULTS) -> str:
+    """docs/benchmarks.md's table for one size, from results.json: `python -m bench.report`."""
+    document = read_runs(path).get(size)
+    if document is None:
+        return f"No results for {size} in {path}: run `python -m bench --size {size}`."
     lines = [
         "| item | median (min–max) | reference (median) | ratio | target | result |",
         "|---|---|---|---|---|---|",
@@ -163,8 +199,8 @@ def markdown(path: Path = RESULTS) -> str:
     machine = document["machine"]
     lines.append("")
     lines.append(
-        f"Run of {document['timestamp']} on {machine['cpu']} ({machine['cpus']} cores, "
-        f"{(machine['memory_bytes'] or 0) / 2**30:.0f} GiB), load average "
+        f"Run of {document['timestamp']} at {size} on {machine['cpu']} ({machine['cpus']} "
+        f"cores, {(machine['memory_bytes'] or 0) / 2**30:.0f} GiB), load average "
         f"{machine['load_average_1_5_15'][0]}; Python {machine['python']}, "
         + ", ".join(f"{k} {v}" for k, v in machine["packages"].items()) + "."
     )
@@ -175,6 +211,90 @@ def markdown(path: Path = RESULTS) -> str:
     return "\n".join(lines)
 
 
+# --- growth: each item at every size ---------------------------------------------------------
+
+_ROWS_IN_NAME = re.compile(r"\s*\([\d,]+ rows\)")
+_DEEP_PAGE = re.compile(r"\bp(?!1\b)\d[\d,]*")  # p200, p2,000 (a depth that scales), not p1
+_CAMPAIGNS = re.compile(r"\ball [\d,]+ campaigns\b")
+
+
+def growth_key(item: str) -> str:
+    """An item's name without what changes with the size: its row count, a deep page's number
+    (chosen at the same share of the rows at every size) and the number of campaigns."""
+    key = _ROWS_IN_NAME.sub("", item)
+    key = _DEEP_PAGE.sub("p(deep)", key)
+    return _CAMPAIGNS.sub("all campaigns", key)
+
+
+def _figure(item: dict[str, Any]) -> tuple[str, float | None]:
+    """The figure shown for an item and the number to compare across sizes: a timed item's
+    median seconds, else its value as printed (peak RSS, a page's first render)."""
+    stats = item.get("stats")
+    if stats:
+        return ms(stats["median_s"]), stats["median_s"]
+    if isinstance(item.get("seconds"), int | float):
+        return item["value"], float(item["seconds"])
+    if isinstance(item.get("vmhwm_bytes"), int):
+        return item["value"], float(item["vmhwm_bytes"])
+    return item["value"], None
+
+
+def _factor(small: float | None, big: float | None) -> str:
+    return "—" if not small or big is None else f"{big / small:.1f}x"
+
+
+def growth(path: Path = RESULTS) -> str:
+    """Every item's figure at 100k, 1M and 10M side by side, with the growth factor of each
+    step (10x the rows each: above 10x is worse than linear), then each size's database."""
+    runs = read_runs(path)
+    sizes = [s for s in SIZE_LABELS if s in runs]
+    if not sizes:
+        return f"No results in {path}: run `python -m bench --size 100k` (1M, 10M)."
+    table: dict[str, dict[str, tuple[str, float | None]]] = {}
+    for size in sizes:
+        for item in runs[size]["items"]:
+            if item["item"].endswith(" vs pandas"):  # the same service figure as the row above
+                continue
+            table.setdefault(growth_key(item["item"]), {})[size] = _figure(item)
+    steps = list(itertools.pairwise(sizes))
+    head = ["item", *sizes, *(f"{a}→{b}" for a, b in steps)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for key, figures in table.items():
+        cells = [key, *(figures.get(s, ("—", None))[0] for s in sizes)]
+        cells += [_factor(figures.get(a, ("", None))[1], figures.get(b, ("", None))[1])
+                  for a, b in steps]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    lines += ["", "| size | " + " | ".join(sizes) + " |", "|" + "---|" * (len(sizes) + 1)]
+    for label, cell in _DATASET_ROWS:
+        lines.append(f"| {label} | " + " | ".join(cell(runs[s]) for s in sizes) + " |")
+    return "\n".join(lines)
+
+
+def _count(run: dict[str, Any], table: str) -> str:
+    counted = ((run.get("dataset") or {}).get("counts") or {}).get(table)
+    return f"{counted:,}" if isinstance(counted, int) else "—"
+
+
+def _mib(value: Any) -> str:
+    return f"{value / 2**20:,.0f} MiB" if isinstance(value, int | float) else "—"
+
+
+def _seconds(value: Any) -> str:
+    return f"{value:,.0f} s" if isinstance(value, int | float) else "—"
+
+
+_DATASET_ROWS = (
+    ("collaborations", lambda r: _count(r, "collaborations")),
+    ("activity events", lambda r: _count(r, "activity_events")),
+    ("database file", lambda r: _mib((r.get("dataset") or {}).get("file_bytes"))),
+    ("build time", lambda r: _seconds((r.get("dataset") or {}).get("built_in_s"))),
+    ("whole run", lambda r: _seconds(r.get("run_s"))),
+    ("bench process peak RSS", lambda r: _mib(r.get("peak_rss_bytes"))),
+    ("load average (1 min) at the end", lambda r: str(r["machine"]["load_average_1_5_15"][0])),
+    ("run of", lambda r: r["timestamp"]),
+)
+
+
 def _ratio_text(item: dict[str, Any]) -> str:
     ratio = item.get("ratio")
     if ratio is None:
@@ -182,5 +302,16 @@ def _ratio_text(item: dict[str, Any]) -> str:
     return f"{ratio:.0f}x faster" if "faster" in item["target"] else f"{ratio:.2f}x"
 
 
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.report",
+                                     description="Print bench/results.json as Markdown.")
+    parser.add_argument("--size", default="1M", choices=SIZE_LABELS,
+                        help="the size whose table to print (1M)")
+    parser.add_argument("--growth", action="store_true",
+                        help="each item at 100k, 1M and 10M side by side instead")
+    args = parser.parse_args(argv)
+    print(growth() if args.growth else markdown(args.size))
+
+
 if __name__ == "__main__":
-    print(markdown())
+    main()

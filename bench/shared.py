@@ -102,22 +102,23 @@ def _lists(file: Database, store: Database, repeat: int) -> list[SharedOutcome]:
 def _batch(file: Database, store: Database, repeat: int) -> SharedOutcome:
     """Each store moves its own copy of the same 10,000 rows, preview then apply."""
     print("  shared: batch status change", flush=True)
-    chosen = list(batch.movable(file, repeat + 1))  # the same batches, in order, on each store
+    size = batch.batch_size(file, repeat + 1)
+    chosen = list(batch.movable(file, repeat + 1, size))  # the same batches, on each store
 
     def step(db: Database) -> Callable[[], int]:
         user, batches = batch.staff_user(db), iter(chosen)
         return lambda: batch.service(db, user, next(batches))
 
     stats, results = compare({"file": step(file), "shared": step(store)}, repeat)
-    agree = results["file"] == results["shared"] == batch.BATCH
-    return SharedOutcome("batch: 10,000 rows, preview + apply", stats, agree,
+    agree = results["file"] == results["shared"] == size
+    return SharedOutcome(f"batch: {size:,} rows, preview + apply", stats, agree,
                          [f"{name}: last batch changed {n:,} rows" for name, n in results.items()])
 
 
 def _snapshot(file: Database, store: Database, work: Path) -> SharedOutcome:
     """A snapshot of every table: the file's through DuckDB's COPY, the store's through CSV."""
     print("  shared: snapshot", flush=True)
-    root = work.parent / "shared-snapshots"
+    root = work.parent / f"shared-snapshots-{work.stem}"  # one per size's work copy
 
     def take(db: Database, folder: str) -> dict[str, int]:
         taken = snapshots.write_snapshot(db, root / folder, db.path, keep=1)

@@ -8,6 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+# Untimed runs before the timed ones, unless a caller says otherwise: `python -m bench --warmup`
+# (0 at 10M, where a warm-up of a minute-long read costs more than it steadies).
+DEFAULT_WARMUP = 1
+
 
 @dataclass(frozen=True)
 class Stats:
@@ -45,7 +49,7 @@ def timed(action: Callable[[], Any]) -> tuple[float, Any]:
 def compare(
     candidates: dict[str, Callable[[], Any]],
     repeat: int,
-    warmup: int = 1,
+    warmup: int | None = None,
     fewer: dict[str, int] | None = None,
 ) -> tuple[dict[str, Stats], dict[str, Any]]:
     """Time each candidate `repeat` times after `warmup` untimed runs, in interleaved rounds.
@@ -58,6 +62,7 @@ def compare(
     rounds only. Returns the stats and each candidate's last result.
     """
     fewer = fewer or {}
+    warmup = DEFAULT_WARMUP if warmup is None else warmup
     rounds = warmup + repeat
     runs: dict[str, list[float]] = {name: [] for name in candidates}
     results: dict[str, Any] = {}
