@@ -33,6 +33,7 @@ from bench import (
     progress,
     render,
     shared,
+    stability,
     timing,
 )
 from bench.report import (
@@ -42,6 +43,7 @@ from bench.report import (
     previous_dataset,
     previous_items,
     print_table,
+    read_runs,
     timing_text,
     write_results,
 )
@@ -325,6 +327,9 @@ def finish(rows: list[Row], only: set[str], data: dataset.Dataset | None,
     }
     write_results(with_skipped(rows, only, size), context, size)
     print(f"Wrote {RESULTS}, size {size} ({context['run_s']:.0f} s in all)")
+    if only == set(ITEMS):  # a whole run: kept to compare runs (python -m bench.stability)
+        stability.record(read_runs()[size], size)
+        print(f"Added the run to {stability.HISTORY}")
 
 
 def describe(data: dataset.Dataset) -> dict[str, Any]:
