@@ -295,6 +295,63 @@ _DATASET_ROWS = (
 )
 
 
+# The README's summary: one line per kind of item, its worst figure against its target.
+_GROUPS = (
+    ("list vs hand SQL", lambda n: n.startswith("list:") and not n.endswith("vs pandas")),
+    ("list vs pandas", lambda n: n.startswith("list:") and n.endswith("vs pandas")),
+    ("progress vs hand SQL", lambda n: n.startswith("progress")),
+    ("deliveries vs hand SQL", lambda n: n.startswith("deliveries:")),
+    ("inbox vs hand SQL", lambda n: n.startswith("inbox:")),
+    ("batch of 10,000", lambda n: n.startswith("batch:")),
+    ("first render of each page (server)", lambda n: n.startswith("page render:")),
+    ("until background figures show", lambda n: n.startswith("page ready:")),
+    ("app peak memory", lambda n: n.startswith("app peak memory")),
+    ("browser: open to first table", lambda n: n.startswith("browser:")),
+    ("SQL console hostile queries", lambda n: n.startswith("console:")),
+    ("shared store vs file", lambda n: n.startswith("shared:")),
+)
+
+
+def _worst(items: list[dict[str, Any]]) -> str:
+    """The figure farthest from its target: the least speedup, the highest ratio, the
+    longest time or the largest memory."""
+    faster = [i["ratio"] for i in items if i.get("ratio") and "faster" in (i["target"] or "")]
+    if faster:
+        return f"{min(faster):.0f}x faster"
+    ratios = [i["ratio"] for i in items if isinstance(i.get("ratio"), int | float)]
+    if ratios:
+        return f"{max(ratios):.2f}x"
+    figures = [_figure(i) for i in items]
+    known = [f for f in figures if f[1] is not None]
+    return max(known, key=lambda f: f[1])[0] if known else items[0]["value"]
+
+
+def summary(size: str = "1M", path: Path = RESULTS) -> str:
+    """The README's table: per kind of item, how many met their target and the worst figure,
+    from one run (with its date, machine and command)."""
+    document = read_runs(path).get(size)
+    if document is None:
+        return f"No results for {size} in {path}: run `make bench`."
+    lines = ["| item | rows | met | worst | target |", "|---|---|---|---|---|"]
+    for label, belongs in _GROUPS:
+        items = [i for i in document["items"] if belongs(i["item"])]
+        if not items:
+            continue
+        targets = sorted({i["target"] for i in items if i["target"]})
+        met = sum(i["result"] == "PASS" for i in items)
+        judged = sum(i["result"] in ("PASS", "MISS") for i in items)
+        lines.append(f"| {label} | {len(items)} | {met} of {judged} | {_worst(items)} | "
+                     f"{'; '.join(targets) or '—'} |")
+    machine = document["machine"]
+    carried = any(i.get("measured_at") for i in document["items"])
+    what = "with items carried over" if carried else "every item"
+    lines += ["", f"One run of `make bench` ({what}), {document['timestamp']}, {size}: "
+              f"{machine['cpu']}, {machine['cpus']} cores, "
+              f"{(machine['memory_bytes'] or 0) / 2**30:.0f} GiB, load average "
+              f"{machine['load_average_1_5_15'][0]} at the end; {document.get('run_s', 0):.0f} s."]
+    return "\n".join(lines)
+
+
 def _ratio_text(item: dict[str, Any]) -> str:
     ratio = item.get("ratio")
     if ratio is None:
@@ -309,8 +366,13 @@ def main(argv: list[str] | None = None) -> None:
                         help="the size whose table to print (1M)")
     parser.add_argument("--growth", action="store_true",
                         help="each item at 100k, 1M and 10M side by side instead")
+    parser.add_argument("--summary", action="store_true",
+                        help="the README's table: one line per kind of item")
     args = parser.parse_args(argv)
-    print(growth() if args.growth else markdown(args.size))
+    if args.summary:
+        print(summary(args.size))
+    else:
+        print(growth() if args.growth else markdown(args.size))
 
 
 if __name__ == "__main__":

@@ -35,3 +35,27 @@ def test_only_the_last_runs_are_kept(tmp_path: Path) -> None:
         stability.record(run(f"t{n}", 0.01, 1.0, "PASS"), "1M", path)
     runs = stability.load(path)["1M"]
     assert len(runs) == stability.KEEP and runs[-1]["timestamp"] == f"t{stability.KEEP + 2}"
+
+
+def test_the_readme_summary_counts_each_kind_and_names_the_worst(tmp_path: Path) -> None:
+    from bench import report
+
+    items = [
+        {"item": "list: a", "stats": {"median_s": 0.02}, "value": "20 ms", "reference": "",
+         "ratio": 1.2, "target": "<= 1.5x SQL", "result": "PASS"},
+        {"item": "list: b", "stats": {"median_s": 0.03}, "value": "30 ms", "reference": "",
+         "ratio": 1.7, "target": "<= 1.5x SQL", "result": "MISS"},
+        {"item": "list: a vs pandas", "stats": {"median_s": 0.02}, "value": "20 ms",
+         "reference": "", "ratio": 25.0, "target": ">= 20x faster", "result": "PASS"},
+        {"item": "page render: inbox, first (AppTest)", "stats": None, "value": "900 ms",
+         "seconds": 0.9, "reference": "", "ratio": None, "target": "< 1 s", "result": "PASS"},
+        {"item": "page render: progress, first (AppTest)", "stats": None, "value": "1,200 ms",
+         "seconds": 1.2, "reference": "", "ratio": None, "target": "< 1 s", "result": "MISS"},
+    ]
+    path = tmp_path / "results.json"
+    report.write_results(items, {"run_s": 61.0}, "1M", path)
+    table = report.summary("1M", path).splitlines()
+    assert table[2] == "| list vs hand SQL | 2 | 1 of 2 | 1.70x | <= 1.5x SQL |"
+    assert table[3] == "| list vs pandas | 1 | 1 of 1 | 25x faster | >= 20x faster |"
+    assert table[4] == "| first render of each page (server) | 2 | 1 of 2 | 1,200 ms | < 1 s |"
+    assert table[-1].startswith("One run of `make bench` (every item), ")
