@@ -61,6 +61,11 @@ def settle() -> None:
     background.background_reads().wait_idle(timeout=60)
 
 
+def open_page(app: AppTest, page: str) -> AppTest:
+    login(app, "viewer")
+    return app.switch_page(f"pages/{page}.py").run()
+
+
 def statuses(frame: pd.DataFrame) -> dict[str, int]:
     last = frame[frame["week"] == frame["week"].max()]
     return dict(zip(last["status"], last["collaborations"].astype(int), strict=True))
@@ -71,8 +76,7 @@ def test_the_page_says_what_it_counts_then_shows_it(
 ) -> None:
     app = no_wait
     weekly = gate(monkeypatch, progress, "status_totals_by_week")
-    login(app, "viewer")
-    app.switch_page("pages/progress.py").run()
+    open_page(app, "progress")
     assert_ok(app)
     counting = [s.label for s in app.status if "Counting" in s.label]
     # the other two wait behind it: one read at a time
@@ -98,8 +102,7 @@ def test_after_a_write_the_last_figures_show_with_their_time_until_the_new_ones(
     app = no_wait
     weekly = gate(monkeypatch, progress, "status_totals_by_week")
     weekly.open()
-    login(app, "viewer")
-    app.switch_page("pages/progress.py").run()
+    open_page(app, "progress")
     settle()
     app.run()
     before = statuses(chart_data(chart_of(app, "week")))
@@ -129,8 +132,7 @@ def test_a_refusal_from_a_background_read_is_a_message(
     import datetime as dt
 
     app = no_wait
-    login(app, "viewer")
-    app.switch_page("pages/progress.py").run()
+    open_page(app, "progress")
     settle()
     app.date_input(key="progress_dates").set_value((dt.date(2026, 3, 5), dt.date(2026, 3, 4)))
     app.run()
@@ -146,8 +148,7 @@ def test_the_console_takes_its_first_snapshot_in_the_background(
 ) -> None:
     app = no_wait
     take = gate(monkeypatch, snapshots, "take_snapshot")
-    login(app, "viewer")
-    app.switch_page("pages/sql_console.py").run()
+    open_page(app, "sql_console")
     assert_ok(app)
     [status] = [s.label for s in app.status if "first snapshot" in s.label]
     assert status.startswith("Taking the first snapshot of the data for the console")
