@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import duckdb
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -141,6 +142,34 @@ def test_a_refusal_from_a_background_read_is_a_message(
     assert not app.exception  # no traceback
     errors = [e.value for e in app.error]
     assert errors and all("before it starts" in e for e in errors)
+
+
+def out_of_memory(*args: Any, **kwargs: Any) -> None:
+    raise duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate data of size 8 MiB")
+
+
+def test_a_read_too_big_for_memory_says_how_to_narrow_it_and_is_not_retried_at_once(
+    no_wait: AppTest, history: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 10M collaborations the progress over every campaign can outgrow the app's DuckDB
+    memory even spilling: the page says what to do, and the next reruns do not start it again."""
+    app = no_wait
+    weekly = gate(monkeypatch, progress, "status_totals_by_week")
+    weekly.real = out_of_memory
+    weekly.open()
+    open_page(app, "progress")
+    settle()
+    app.run()
+    assert not app.exception
+    assert [e.value for e in app.error] == []  # not "Something went wrong"
+    warnings = [w.value for w in app.warning]
+    assert any(w.startswith("This needs more memory than the app may use (512 MB).")
+               and "COLLABDESK_DUCKDB_MEMORY_MB" in w for w in warnings), warnings
+    assert len(charts(app)) == 2  # the funnel and the stages still show
+    app.run()
+    settle()
+    app.run()
+    assert weekly.calls == 1  # kept until the data changes, like a finished read
 
 
 def test_the_console_takes_its_first_snapshot_in_the_background(

@@ -14,6 +14,7 @@ number of people looking: their CPU and memory stay those of one read.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import threading
 import time
@@ -23,8 +24,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+import duckdb
 import streamlit as st
 
+from lib.config import DUCKDB_MEMORY_MB_ENV, database_limits
 from lib.db import utcnow
 from lib.web.connection import database
 from lib.web.failures import Source, attempt
@@ -35,6 +38,7 @@ POLL_SECONDS = 1.0
 FRESH_SECONDS = 600.0
 KEEP = 64  # finished reads kept per process (a frame each, small: charts, not lists)
 
+log = logging.getLogger(__name__)
 _run = threading.local()  # this script run's start and the reads it is waiting for
 
 
@@ -49,8 +53,23 @@ class Finished:
     finished_monotonic: float
 
     def fresh(self, generation: int) -> bool:
-        return (self.error is None and self.generation == generation
+        """Usable as it is: a value, or a read too big for memory (it would fail again on the
+        same data: read again only after a write or ten minutes, not at every rerun)."""
+        kept = self.error is None or too_big(self.error)
+        return (kept and self.generation == generation
                 and time.monotonic() - self.finished_monotonic < FRESH_SECONDS)
+
+
+def too_big(error: BaseException) -> bool:
+    """The read needed more memory than the app's DuckDB may use (even spilling to disk)."""
+    return isinstance(error, (MemoryError, duckdb.OutOfMemoryException))
+
+
+def too_big_message() -> str:
+    limit = database_limits().memory_mb
+    return (f"This needs more memory than the app may use ({limit:,} MB). Narrow it down where"
+            " the page lets you (a client, a campaign, a shorter period), or ask an admin to"
+            f" raise {DUCKDB_MEMORY_MB_ENV}.")
 
 
 class BackgroundReads:
@@ -160,6 +179,11 @@ def slow_read(key: Hashable, read: Callable[[], Any], counting: str,
     if running is not None:
         st.caption(f"As of {latest.finished_at:%H:%M:%S} UTC; newer figures are being "
                    "counted and will show here by themselves.")
+
+    if latest.error is not None and too_big(latest.error):
+        log.warning("A background read ran out of memory: %s", key, exc_info=latest.error)
+        st.warning(too_big_message(), icon=":material/memory:")
+        return None
 
     def outcome() -> Any:
         if latest.error is not None:
