@@ -222,7 +222,11 @@ def by_campaign(filt: DeliveryFilter) -> None:
     """Each campaign's figures: below the list and its actions, as staff look there less."""
     if filt.campaign_id is not None:
         return
-    with st.expander("Deliveries by campaign"):
+    # Drawn only when open: a group-by over every shipment that most visits never look at.
+    box = st.expander("Deliveries by campaign", key="dlv_by_campaign", on_change="rerun")
+    if not box.open:
+        return
+    with box:
         number = int(st.session_state.get("dlv_campaign_page", 1))
         page = web.attempt(lambda: deliveries.summary_by_campaign(db, filt.client_id, number))
         if page is None:
@@ -580,13 +584,18 @@ filt = filter_widgets()
 tiles(filt)
 selected = show_list(filt)
 if can_edit:
-    change_tab, new_tab, sheet_tab = st.tabs(["Change status", "New shipments", "Spreadsheet"])
-    with change_tab:
-        change_panel(filt, selected)
-    with new_tab:
-        new_shipments_panel(filt)
-    with sheet_tab:
-        spreadsheet_panel(filt)
+    # Only the open tab runs: the other two list every campaign in their pickers.
+    change_tab, new_tab, sheet_tab = st.tabs(
+        ["Change status", "New shipments", "Spreadsheet"], key="dlv_tab", on_change="rerun")
+    if change_tab.open:
+        with change_tab:
+            change_panel(filt, selected)
+    if new_tab.open:
+        with new_tab:
+            new_shipments_panel(filt)
+    if sheet_tab.open:
+        with sheet_tab:
+            spreadsheet_panel(filt)
 else:
     st.subheader("Spreadsheet")
     spreadsheet_panel(filt)

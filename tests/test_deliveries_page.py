@@ -34,6 +34,12 @@ def open_deliveries(at: AppTest, username: str) -> AppTest:
     return at
 
 
+def open_tab(at: AppTest, label: str) -> AppTest:
+    """Switch to a tab of the staff's panel (only the open one runs), as a click would."""
+    at.session_state["dlv_tab"] = label
+    return at.run()
+
+
 def tiles(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
@@ -151,10 +157,43 @@ def test_a_preview_is_dropped_when_the_choice_changes(
     assert "Confirm 1 change" not in labels(at.button)
 
 
+def test_only_what_is_open_runs(
+    app: AppTest, world: World, ships: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tabs other than the open one, and the by-campaign figures while folded, are not
+    run: at a million collaborations they cost every visit a picker of every campaign twice
+    and a group-by over every shipment."""
+    grouped: list[int] = []
+    real = deliveries.summary_by_campaign
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        grouped.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(deliveries, "summary_by_campaign", counted)
+    at = open_deliveries(app, "staff")
+
+    def selectboxes() -> set[str]:
+        return {s.key for s in at.selectbox}
+
+    assert "dlv_target" in selectboxes()  # the open tab: Change status
+    assert not {"dlv_new_campaign", "dlv_sheet_campaign"} & selectboxes()
+    assert grouped == [] and [e.label for e in at.expander] == ["Deliveries by campaign"]
+    open_tab(at, "New shipments")
+    assert "dlv_new_campaign" in selectboxes() and "dlv_target" not in selectboxes()
+    open_tab(at, "Spreadsheet")
+    assert "dlv_sheet_campaign" in selectboxes() and "dlv_new_campaign" not in selectboxes()
+    at.session_state["dlv_by_campaign"] = True  # unfolded
+    at.run()
+    assert_ok(at)
+    assert grouped == [1]
+    assert any("longest_in_transit_days" in d.value.columns for d in at.dataframe)
+
+
 def test_new_shipments_for_a_campaign(
     app: AppTest, db: Database, world: World, ships: dict[str, int]
 ) -> None:
-    at = open_deliveries(app, "staff")
+    at = open_tab(open_deliveries(app, "staff"), "New shipments")
     at.selectbox(key="dlv_new_campaign").set_value(world.campaigns["Spring"]).run()
     at.multiselect(key="dlv_new_statuses").set_value(["pending", "negotiating", "fulfilling"])
     at.run()
@@ -189,7 +228,7 @@ def test_new_shipments_for_a_campaign(
 def test_import_a_filled_in_sheet(
     app: AppTest, db: Database, world: World, ships: dict[str, int]
 ) -> None:
-    at = open_deliveries(app, "staff")
+    at = open_tab(open_deliveries(app, "staff"), "Spreadsheet")
     at.selectbox(key="dlv_sheet_campaign").set_value(world.campaigns["Spring"]).run()
     data = xlsx([
         [ships["ada_spring"], "", "", "GLS", "ZA123", "In transit", ""],
@@ -216,7 +255,7 @@ def test_import_a_filled_in_sheet(
 def test_a_malformed_sheet_is_refused_on_the_page(
     app: AppTest, db: Database, world: World, ships: dict[str, int]
 ) -> None:
-    at = open_deliveries(app, "staff")
+    at = open_tab(open_deliveries(app, "staff"), "Spreadsheet")
     at.selectbox(key="dlv_sheet_campaign").set_value(world.campaigns["Spring"]).run()
     [upload] = at.get("file_uploader")
     upload.set_value(("back.csv", b"Creator,Status\nAda,delivered\n", "text/csv"))
