@@ -59,9 +59,9 @@ WORK_COPY_ITEMS = {"list", "progress", "batch", "render", "deliveries", "inbox",
 MB = 2**20
 # How each item's rows are named: a run with --only keeps the last figures of the items it skips.
 ROW_PREFIXES = {"list": ("list",), "progress": ("progress",), "batch": ("batch",),
-                "render": ("page render", "app peak memory"), "deliveries": ("deliveries",),
-                "inbox": ("inbox",), "shared": ("shared",), "browser": ("browser",),
-                "console": ("console",)}
+                "render": ("page render", "page ready", "app peak memory"),
+                "deliveries": ("deliveries",), "inbox": ("inbox",), "shared": ("shared",),
+                "browser": ("browser",), "console": ("console",)}
 
 
 def list_rows(outcomes: list[listing.ListOutcome]) -> list[Row]:

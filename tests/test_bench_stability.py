@@ -59,3 +59,30 @@ def test_the_readme_summary_counts_each_kind_and_names_the_worst(tmp_path: Path)
     assert table[3] == "| list vs pandas | 1 | 1 of 1 | 25x faster | >= 20x faster |"
     assert table[4] == "| first render of each page (server) | 2 | 1 of 2 | 1,200 ms | < 1 s |"
     assert table[-1].startswith("One run of `make bench` (every item), ")
+
+
+def test_an_items_count_of_rows_does_not_split_it_across_runs(tmp_path: Path) -> None:
+    path = tmp_path / "history.json"
+    for n, total in enumerate(["44,762", "44,764", "44,764"]):
+        shipped = run(f"t{n}", 0.02, 1.1, "PASS")
+        shipped["items"][0]["item"] = f"deliveries: in transit > 120 days, p1 ({total} rows)"
+        stability.record(shipped, "1M", path)
+    lines = stability.table(stability.load(path)["1M"])
+    assert lines[2].startswith("| deliveries: in transit > 120 days, p1 | 20 ms")
+    assert lines[2].endswith("| 3 of 3 |")
+
+
+def test_every_row_of_the_render_item_is_written(tmp_path: Path) -> None:
+    """results.json keeps an item's rows by their name's start (ROW_PREFIXES): a row named
+    otherwise is printed and then lost."""
+    from bench.__main__ import ROW_PREFIXES, render_rows
+    from bench.render import RenderOutcome
+    from bench.timing import Stats
+
+    outcome = RenderOutcome(
+        Stats((0.1, 0.2)), 1.0, 0.5, 600 * 2**20, 0, 500 * 2**20, [],
+        {"progress": 0.7, "users": 0.05}, {"progress": 2.5}, {"progress": [], "users": []},
+        True)
+    names = [row.item for row in render_rows(outcome)]
+    assert "page ready: progress, background reads done (AppTest)" in names
+    assert all(name.startswith(ROW_PREFIXES["render"]) for name in names)
