@@ -72,7 +72,7 @@ def same_item(name: str) -> str:
     return _ROWS.sub("", name)
 
 
-_ROWS = re.compile(r" \([\d,]+ rows\)$")
+_ROWS = re.compile(r" \([\d,]+ rows\)")
 
 
 def table(runs: list[dict[str, Any]]) -> list[str]:
