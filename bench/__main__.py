@@ -98,6 +98,12 @@ def batch_rows(o: batch.BatchOutcome) -> list[Row]:
 def progress_rows(outcomes: list[progress.ProgressOutcome]) -> list[Row]:
     rows = []
     for o in outcomes:
+        if o.failed:
+            said = "; ".join(f"{side}: {what}" for side, what in o.failed.items())
+            rows.append(Row(f"progress {o.aggregation}: {o.scenario.name}", None,
+                            "failed", said[:300], None, "", f"<= {progress.TARGET:g}x SQL",
+                            False, {"failed": o.failed}))
+            continue
         service, sql = o.stats["service"], o.stats["sql"]
         ratio = service.median / sql.median
         rows.append(Row(f"progress {o.aggregation}: {o.scenario.name} ({o.rows:,} rows)", service,

@@ -22,9 +22,10 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 from bench.dataset import setup_memory
@@ -191,6 +192,9 @@ class ProgressOutcome:
     stats: dict[str, Stats]
     rows: int
     agree: bool
+    # Why a side failed (at 10M a read can run out of the app's memory limit): side -> error,
+    # and what each side did when tried once on its own (seconds, or the error).
+    failed: dict[str, str] = field(default_factory=dict)
 
 
 def scenarios(db: Database) -> list[ProgressScenario]:
@@ -403,12 +407,33 @@ def run(db: Database, repeat: int) -> list[ProgressOutcome]:
     for aggregation in AGGREGATIONS:
         for s in scenarios(db):
             print(f"  progress {aggregation.name}: {s.name}", flush=True)
-            stats, results = compare(
-                {"service": lambda a=aggregation, s=s: a.service(db, s),
-                 "sql": lambda a=aggregation, s=s: a.hand(db, s)},
-                repeat,
-            )
-            agree = aggregation.same(results["service"], results["sql"])
-            outcomes.append(ProgressOutcome(aggregation.name, s, stats,
-                                            len(results["service"]), agree))
+            outcomes.append(_measure(db, aggregation, s, repeat))
     return outcomes
+
+
+def _measure(db: Database, aggregation: Aggregation, s: ProgressScenario,
+             repeat: int) -> ProgressOutcome:
+    sides = {"service": lambda: aggregation.service(db, s),
+             "sql": lambda: aggregation.hand(db, s)}
+    try:
+        stats, results = compare(sides, repeat)
+    except duckdb.Error as failure:
+        print(f"    failed: {failure!s:.200}", flush=True)
+        return ProgressOutcome(aggregation.name, s, {}, 0, False, _each_once(sides))
+    agree = aggregation.same(results["service"], results["sql"])
+    return ProgressOutcome(aggregation.name, s, stats, len(results["service"]), agree)
+
+
+def _each_once(sides: dict[str, Callable[[], pd.DataFrame]]) -> dict[str, str]:
+    """After a failure: each side once on its own, to tell which one fails and after how long."""
+    found = {}
+    for side, action in sides.items():
+        started = time.perf_counter()
+        try:
+            action()
+            found[side] = f"{time.perf_counter() - started:.1f} s"
+        except duckdb.Error as failure:
+            said = str(failure).splitlines()[0]
+            found[side] = f"failed after {time.perf_counter() - started:.1f} s: {said}"
+        print(f"    {side} alone: {found[side]}", flush=True)
+    return found

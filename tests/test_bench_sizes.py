@@ -225,3 +225,17 @@ def test_the_workflow_history_in_parts_is_the_same_as_in_one(tmp_path: Path) -> 
             db.close()
     assert found["one"] == found["parts"]
     assert len(found["one"]["applications"]) > 3_000
+
+
+def test_a_failing_read_says_which_side_failed() -> None:
+    import duckdb
+
+    from bench import progress
+
+    def out_of_memory() -> None:
+        raise duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate 16 MiB\nmore")
+
+    found = progress._each_once({"service": out_of_memory, "sql": lambda: None})
+    assert found["service"].startswith("failed after ")
+    assert found["service"].endswith("Out of Memory Error: failed to allocate 16 MiB")
+    assert found["sql"].endswith(" s")
