@@ -188,6 +188,10 @@ class AppServer:
             **os.environ,
             "COLLABDESK_DB": str(self.db_path),
             "COLLABDESK_COOKIE_KEY": self.cookie_key,
+            # A page waits for its slow reads (lib.web.background) to the end, as under AppTest:
+            # on a loaded machine a check must not land between "Counting ..." and the chart.
+            # test_browser_background.py sets 0 to see that path itself.
+            "COLLABDESK_PAGE_WAIT_SECONDS": "60",
             **self.env,
         }
         command = [
