@@ -218,10 +218,16 @@ _DEEP_PAGE = re.compile(r"\bp(?!1\b)\d[\d,]*")  # p200, p2,000 (a depth that sca
 _CAMPAIGNS = re.compile(r"\ball [\d,]+ campaigns\b")
 
 
+def without_row_count(item: str) -> str:
+    """An item's name without its count of matching rows (it moves with the size, and with the
+    clock for the shipments in transit longer than 120 days)."""
+    return _ROWS_IN_NAME.sub("", item)
+
+
 def growth_key(item: str) -> str:
     """An item's name without what changes with the size: its row count, a deep page's number
     (chosen at the same share of the rows at every size) and the number of campaigns."""
-    key = _ROWS_IN_NAME.sub("", item)
+    key = without_row_count(item)
     key = _DEEP_PAGE.sub("p(deep)", key)
     return _CAMPAIGNS.sub("all campaigns", key)
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from bench.report import without_row_count
 
 HISTORY = Path(__file__).resolve().parent / "history.json"
 KEEP = 12  # full runs kept per size
@@ -66,19 +67,10 @@ def _fmt(value: float, unit: str) -> str:
     return f"{value * 1000:,.0f} ms" if value < 10 else f"{value:,.1f} s"
 
 
-def same_item(name: str) -> str:
-    """An item's name without its count of matching rows, which can move between runs (the
-    shipments in transit for more than 120 days depend on the clock)."""
-    return _ROWS.sub("", name)
-
-
-_ROWS = re.compile(r" \([\d,]+ rows\)")
-
-
 def table(runs: list[dict[str, Any]]) -> list[str]:
     """Markdown rows: each item of the first run, across `runs`."""
-    names = [same_item(i["item"]) for i in runs[0]["items"]]
-    by_run = [{same_item(i["item"]): i for i in run["items"]} for run in runs]
+    names = [without_row_count(i["item"]) for i in runs[0]["items"]]
+    by_run = [{without_row_count(i["item"]): i for i in run["items"]} for run in runs]
     lines = ["| item | median per run: median (min–max) | ratio: median (min–max) | target |"
              " runs met |", "|---|---|---|---|---|"]
     for name in names:

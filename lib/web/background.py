@@ -24,13 +24,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
 import streamlit as st
 
 from lib.config import DUCKDB_MEMORY_MB_ENV, database_limits
 from lib.db import utcnow
 from lib.web.connection import database
-from lib.web.failures import Source, attempt
+from lib.web.failures import Source, attempt, out_of_memory
 
 WAIT_ENV = "COLLABDESK_PAGE_WAIT_SECONDS"
 DEFAULT_WAIT_SECONDS = 0.5
@@ -55,14 +54,9 @@ class Finished:
     def fresh(self, generation: int) -> bool:
         """Usable as it is: a value, or a read too big for memory (it would fail again on the
         same data: read again only after a write or ten minutes, not at every rerun)."""
-        kept = self.error is None or too_big(self.error)
+        kept = self.error is None or out_of_memory(self.error)
         return (kept and self.generation == generation
                 and time.monotonic() - self.finished_monotonic < FRESH_SECONDS)
-
-
-def too_big(error: BaseException) -> bool:
-    """The read needed more memory than the app's DuckDB may use (even spilling to disk)."""
-    return isinstance(error, (MemoryError, duckdb.OutOfMemoryException))
 
 
 def too_big_message() -> str:
@@ -101,6 +95,8 @@ class BackgroundReads:
             value, error = read(), None
         except Exception as failure:  # shown to the person by the page that asked
             value, error = None, failure
+            if out_of_memory(failure):  # kept, and shown as advice: logged here, once
+                log.warning("A background read ran out of memory: %s", key, exc_info=failure)
         outcome = Finished(value, error, generation, utcnow(), time.monotonic())
         with self._lock:
             self._finished[key] = outcome
@@ -180,8 +176,7 @@ def slow_read(key: Hashable, read: Callable[[], Any], counting: str,
         st.caption(f"As of {latest.finished_at:%H:%M:%S} UTC; newer figures are being "
                    "counted and will show here by themselves.")
 
-    if latest.error is not None and too_big(latest.error):
-        log.warning("A background read ran out of memory: %s", key, exc_info=latest.error)
+    if latest.error is not None and out_of_memory(latest.error):
         st.warning(too_big_message(), icon=":material/memory:")
         return None
 

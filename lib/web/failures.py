@@ -68,6 +68,11 @@ def new_reference() -> str:
     return secrets.token_hex(3)
 
 
+def out_of_memory(error: BaseException) -> bool:
+    """The work needed more memory than the app allows (DuckDB's limit, even spilling)."""
+    return isinstance(error, (MemoryError, duckdb.OutOfMemoryException))
+
+
 def known_failure(error: BaseException, source: Source) -> str | None:
     """What to change, for the failure classes an upload or a query can hit outside the
     services' own checks (a parser, the csv module, Arrow, Python's recursion limit, DuckDB);
@@ -75,7 +80,7 @@ def known_failure(error: BaseException, source: Source) -> str | None:
     what = source.what
     if isinstance(error, RecursionError):
         return f"{what} is nested too deeply to be read. {source.simpler}"
-    if isinstance(error, (MemoryError, duckdb.OutOfMemoryException)):
+    if out_of_memory(error):
         return f"{what} needs more memory than the app allows. {source.smaller}"
     if isinstance(error, csv.Error):
         return f"{what} is not CSV that can be read. {source.resave}"
